@@ -1,0 +1,1 @@
+"""Torch-free catalogue entries, one module per part of the chapter."""

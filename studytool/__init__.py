@@ -1,0 +1,3 @@
+"""studytool: spaced-repetition study of fastbook chapter 12 backed by runnable answers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,123 @@
+"""The `studytool` command line: parses, calls domain code, prints.
+
+Commands live in `studytool.commands.<module>` and are imported only when invoked, so
+`studytool --help` and `--version` stay light (no torch, no SQLAlchemy, no Textual).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from studytool import __version__
+from studytool.errors import StudytoolError
+
+# command name -> (module under studytool.commands, attribute, one-line help for --help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "decks": ("study", "decks", "Decks with counts: new, learning, review, due today."),
+    "validate": ("deck", "validate", "Validate question files (default: the installed decks)."),
+    "import-questions": ("deck", "import_questions", "Turn a Markdown questionnaire into a deck."),
+    "review": ("study", "review", "Review due cards in the plain terminal."),
+    "stats": ("study", "stats", "Reviews, retention and cards by state."),
+    "answers": ("runs", "answers", "List the runnable answers and the questions they answer."),
+    "run": ("runs", "run", "Run one answer in a child process and show its results."),
+    "check": ("runs", "check", "Self-check: run every answer and its checks."),
+    "export": ("exchange", "export", "Export progress (json, csv, apkg, md)."),
+    "import": ("exchange", "import_", "Import progress from a JSON export."),
+    "optimize": ("exchange", "optimize", "Fit personal FSRS parameters from the review log."),
+    "exercise": ("exercise", "exercise", "Write your own GRU, LSTM, Dropout... and verify them."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module_name, attr, short_help = spec
+        try:
+            module = importlib.import_module(f"studytool.commands.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"studytool.commands.{module_name}":
+                raise
+            return _not_built(cmd_name, short_help)
+        command = getattr(module, attr)
+        command.short_help = command.short_help or short_help
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Listing help must not import every command module.
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _not_built(name: str, short_help: str) -> click.Command:
+    @click.command(name=name, short_help=short_help, context_settings={"ignore_unknown_options": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def placeholder(args: tuple[str, ...]) -> None:
+        raise StudytoolError(f"'{name}' is not available in this version yet")
+
+    return placeholder
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
+@click.version_option(__version__, "--version", prog_name="studytool")
+@click.option("--db", "db_url", metavar="URL", envvar="STUDYTOOL_DB",
+              help="Database URL (default: SQLite file in the user data directory).")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None, debug: bool) -> None:
+    """Study fastbook chapter 12 from the terminal. With no command, open the app."""
+    from studytool.config import resolve_db_url
+
+    ctx.ensure_object(dict)
+    ctx.obj["db_url"] = resolve_db_url(db_url)
+    ctx.obj["debug"] = debug
+    if ctx.invoked_subcommand is None:
+        try:
+            from studytool.tui.app import run_app
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith("studytool.tui"):
+                raise
+            raise StudytoolError("the terminal app is not available in this version yet; "
+                                 "see `studytool --help`") from exc
+        run_app(ctx.obj["db_url"])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one-line errors and exit codes (0 ok, 1 check/run failed, 2 bad input)."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="studytool", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("error: aborted", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(2 if exc.exit_code == 2 else exc.exit_code or 2)
+    except StudytoolError as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # last resort: never a traceback without --debug
+        if debug:
+            raise
+        click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        sys.exit(1)
+    sys.exit(0)

@@ -1,0 +1,1 @@
+"""The run engine: answers run in a child process that streams JSON-lines events."""
