@@ -1,0 +1,107 @@
+"""The studytool Textual app: `studytool` with no arguments opens it (see `run_app`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+
+from studytool.tui.backend import Backend, Clock, error_text, open_backend
+from studytool.tui.screens.home import HomeScreen
+
+
+class BackendReady(Message):
+    """The database is open and the decks are synced."""
+
+
+class StudyApp(App[None]):
+    """Home -> review / run lab / browse / stats / settings, all from the keyboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "studytool"
+    SUB_TITLE = "fastbook chapter 12"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        db_url: str,
+        *,
+        clock: Clock | None = None,
+        decks: Sequence[Any] | None = None,
+        device: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.db_url = db_url
+        self.clock = clock
+        self._decks = decks
+        self.device = device
+        self.backend: Backend | None = None
+        self.backend_error: str | None = None
+        self.started = time.perf_counter()
+        self.first_paint_s: float | None = None
+        # Run handles still going: quitting cancels them so no child outlives the app.
+        self.active_runs: set[Any] = set()
+
+    def on_mount(self) -> None:
+        self.push_screen(HomeScreen())
+        self.call_after_refresh(self._painted)
+        self.open_database()
+
+    def _painted(self) -> None:
+        self.first_paint_s = time.perf_counter() - self.started
+
+    @work(thread=True, exclusive=True, group="open")
+    def open_database(self) -> None:
+        try:
+            backend = open_backend(self.db_url, self.clock, self._decks)
+        except Exception as exc:  # a locked or newer database: a panel, never a crash
+            self.backend_error = error_text(exc)
+            self.call_from_thread(self.notify, self.backend_error, title="Database",
+                                  severity="error", timeout=15)
+            self.post_message(BackendReady())
+            return
+        self.backend = backend
+        for problem in backend.problems:
+            self.call_from_thread(self.notify, problem, title="Deck file", severity="warning",
+                                  timeout=12)
+        self.post_message(BackendReady())
+
+    def on_backend_ready(self, _message: BackendReady) -> None:
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_data", None)
+            if refresh is not None:
+                refresh()
+
+    def require_backend(self) -> Backend | None:
+        """The backend, or None after telling the user why a screen cannot open yet."""
+        if self.backend is None:
+            why = self.backend_error or "still opening the database"
+            self.notify(why, title="Not available", severity="warning")
+        return self.backend
+
+    def cancel_runs(self) -> None:
+        for handle in list(self.active_runs):
+            try:
+                handle.cancel()
+            except Exception:  # the child may already be gone
+                pass
+        self.active_runs.clear()
+
+    async def action_quit(self) -> None:
+        self.cancel_runs()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.cancel_runs()
+
+
+def run_app(db_url: str) -> None:
+    """Open the app on `db_url` (called by `studytool` with no arguments)."""
+    StudyApp(db_url).run()

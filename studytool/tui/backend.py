@@ -1,0 +1,128 @@
+"""Glue between the app and the domain packages: opening them, and nothing the domain owns.
+
+Everything here runs in worker threads (opening the database imports SQLAlchemy and may
+migrate), so the first frame paints before any of it is imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Backend:
+    """The opened database, the study service and the decks it was synced with."""
+
+    db: Any
+    service: Any
+    decks: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def question_text(self, question_id: str) -> str:
+        for deck in self.decks.values():
+            for question in deck.questions:
+                if question.id == question_id:
+                    return str(question.text)
+        return ""
+
+    def deck_path(self, deck_id: str) -> Path | None:
+        deck = self.decks.get(deck_id)
+        path = getattr(deck, "path", None)
+        return Path(path) if path else None
+
+
+def open_backend(db_url: str, clock: Clock | None, decks: Sequence[Any] | None) -> Backend:
+    """Open (or create) the database, and sync the decks so every question has a card."""
+    from studytool.srs import StudyService
+    from studytool.store import open_db
+
+    problems: list[str] = []
+    if decks is None:
+        from studytool.deck import load_installed
+
+        loaded, problems = load_installed()
+        decks = list(loaded)
+    db = open_db(db_url)
+    service = StudyService(db, clock=clock)
+    service.sync_decks(list(decks))
+    return Backend(db, service, {d.id: d for d in decks}, list(problems))
+
+
+def reload_decks(backend: Backend) -> list[str]:
+    """Re-read the installed decks after an edit and sync them; returns the problems found."""
+    from studytool.deck import load_installed
+
+    loaded, problems = load_installed()
+    if loaded:
+        backend.service.sync_decks(list(loaded))
+        backend.decks.update({d.id: d for d in loaded})
+    return list(problems)
+
+
+def question_line(path: Path, question_id: str) -> int | None:
+    """The line of `path` where the question is defined (for `$EDITOR +LINE`), if found."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    pattern = re.compile(rf"""["']{re.escape(question_id)}["']""")
+    for number, line in enumerate(lines, start=1):
+        if pattern.search(line):
+            return number
+    return None
+
+
+def error_text(exc: BaseException) -> str:
+    """One line for a notification: the message, with the type only when it adds something."""
+    from studytool.errors import StudytoolError
+
+    if isinstance(exc, StudytoolError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def book_rows(answer: Any) -> list[dict[str, Any]]:
+    """The book's epoch table for the model this answer trains ([] when it has none).
+
+    Read from the torch-free book tables in `answers_code` (JSON data, no model code).
+    """
+    key = getattr(answer, "book_model", None)
+    if not key:
+        return []
+    try:
+        from answers_code import book
+    except ImportError:
+        return _book_rows_from_json(key)
+    for attr in ("book_table", "table_for", "get_table"):
+        getter = getattr(book, attr, None)
+        if callable(getter):
+            try:
+                rows = getter(key)
+            except (KeyError, ValueError):
+                return []
+            return [dict(r) if isinstance(r, dict) else vars(r) for r in rows or []]
+    return _book_rows_from_json(key)
+
+
+def _book_rows_from_json(key: str) -> list[dict[str, Any]]:
+    import json
+
+    import answers_code
+
+    path = Path(answers_code.__file__).resolve().parent / "book_tables.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    models = data.get("models", data)
+    entry = models.get(key) if isinstance(models, dict) else None
+    if isinstance(entry, dict):
+        return list(entry.get("book_table", []))
+    return list(entry or [])

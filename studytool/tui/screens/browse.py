@@ -1,0 +1,198 @@
+"""Browse: every card in a table, searchable and filtered; the card's history; suspend toggle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets.select import NoSelection
+
+from studytool.tui.backend import error_text
+
+STATES = ("new", "learning", "review", "relearning")
+
+
+class CardsLoaded(Message):
+    def __init__(self, cards: list[Any]) -> None:
+        super().__init__()
+        self.cards = cards
+
+
+class HistoryLoaded(Message):
+    def __init__(self, card_id: Any, rows: list[Any]) -> None:
+        super().__init__()
+        self.card_id = card_id
+        self.rows = rows
+
+
+def is_suspended(card: Any) -> bool:
+    flag = getattr(card, "suspended", None)
+    return bool(flag) if flag is not None else card.state == "suspended"
+
+
+class BrowseScreen(Screen[None]):
+    BINDINGS = [
+        Binding("slash", "search", "Search"),
+        Binding("s", "toggle_suspend", "Suspend/unsuspend"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: dict[str, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        backend = self.app.backend
+        decks = sorted(backend.decks) if backend else []
+        tags = sorted({t for d in (backend.decks.values() if backend else ())
+                       for q in d.questions for t in q.tags})
+        yield Header()
+        with Horizontal(id="filters"):
+            yield Input(placeholder="search  (/)", id="search")
+            yield Select([(d, d) for d in decks], prompt="deck", id="f-deck")
+            yield Select([(s, s) for s in STATES], prompt="state", id="f-state")
+            yield Select([(t, t) for t in tags], prompt="tag", id="f-tag")
+            yield Select([("suspended", True), ("active", False)], prompt="all", id="f-susp")
+        yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="history-title")
+        yield DataTable(id="history", cursor_type="none")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        cards = self.query_one("#cards", DataTable)
+        for column in ("card", "state", "due", "susp", "question"):
+            cards.add_column(column, key=column)
+        self.query_one("#history", DataTable).add_columns(
+            "when", "rating", "state before", "interval", "ms")
+        cards.focus()
+        self._reload()
+
+    def refresh_data(self) -> None:
+        self._reload()
+
+    # -- loading ----------------------------------------------------------------------------------
+
+    def _filters(self) -> dict[str, Any]:
+        def value(selector: str) -> Any:
+            selected = self.query_one(selector, Select).value
+            return None if isinstance(selected, NoSelection) else selected
+
+        return {"query": self.query_one("#search", Input).value.strip(),
+                "deck": value("#f-deck"), "state": value("#f-state"),
+                "tag": value("#f-tag"), "suspended": value("#f-susp")}
+
+    def _reload(self) -> None:
+        if self.app.backend is not None:
+            self._load(self._filters())
+
+    @work(thread=True, exclusive=True, group="browse")
+    def _load(self, filters: dict[str, Any]) -> None:
+        try:
+            cards = self.app.backend.service.browse(**filters)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            return
+        self.post_message(CardsLoaded(list(cards)))
+
+    def on_cards_loaded(self, message: CardsLoaded) -> None:
+        table = self.query_one("#cards", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self.cards = {}
+        for card in message.cards:
+            key = str(card.card_id)
+            self.cards[key] = card
+            due = card.due.strftime("%Y-%m-%d %H:%M") if getattr(card, "due", None) else "-"
+            table.add_row(card.question_id, card.state, due, "yes" if is_suspended(card) else "",
+                          _short(str(card.text)), key=key)
+        if message.cards:
+            table.move_cursor(row=min(max(row, 0), len(message.cards) - 1))
+        self.query_one("#history-title", Static).update(
+            f"{len(message.cards)} cards · s suspends/unsuspends the highlighted one")
+
+    @on(Input.Changed, "#search")
+    @on(Select.Changed)
+    def _filters_changed(self) -> None:
+        self._reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one("#cards", DataTable).focus()
+
+    @on(DataTable.RowHighlighted, "#cards")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        card = self.cards.get(str(event.row_key.value))
+        if card is not None:
+            self._load_history(card.card_id)
+
+    @work(thread=True, exclusive=True, group="history")
+    def _load_history(self, card_id: Any) -> None:
+        try:
+            rows = self.app.backend.service.history(card_id)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            return
+        self.post_message(HistoryLoaded(card_id, list(rows)))
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        table = self.query_one("#history", DataTable)
+        table.clear()
+        for row in message.rows:
+            when = getattr(row, "reviewed_at", None) or getattr(row, "when", None)
+            table.add_row(when.strftime("%Y-%m-%d %H:%M") if when else "-",
+                          str(getattr(row, "rating", "-")),
+                          str(getattr(row, "state_before", getattr(row, "state", "-"))),
+                          str(getattr(row, "interval", "-") or "-"),
+                          str(getattr(row, "duration_ms", "-") or "-"))
+        if not message.rows:
+            table.add_row("never reviewed", "", "", "", "")
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def _current(self) -> Any:
+        table = self.query_one("#cards", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return self.cards.get(str(key.value))
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_toggle_suspend(self) -> None:
+        card = self._current()
+        if card is not None:
+            self._toggle(card)
+
+    @work(thread=True, group="browse-write")
+    def _toggle(self, card: Any) -> None:
+        service = self.app.backend.service
+        try:
+            if is_suspended(card):
+                service.unsuspend(card.card_id)
+                note = f"{card.question_id} unsuspended"
+            else:
+                service.suspend(card.card_id)
+                note = f"{card.question_id} suspended"
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            return
+        self.app.call_from_thread(self.notify, note, timeout=3)
+        self.app.call_from_thread(self._reload)
+
+    def action_back(self) -> None:
+        if self.focused is self.query_one("#search", Input):
+            self.query_one("#cards", DataTable).focus()
+            return
+        self.app.pop_screen()
+
+
+def _short(text: str, width: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"

@@ -1,0 +1,141 @@
+"""Home: the decks with their counts and today's progress; keys to every other screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from studytool.tui.backend import error_text
+
+MENU = (
+    "[b]Enter[/b]/[b]r[/b] review the deck   [b]l[/b] run lab   [b]b[/b] browse cards   "
+    "[b]t[/b] stats   [b]o[/b] settings   [b]q[/b] quit"
+)
+
+
+class SummariesLoaded(Message):
+    def __init__(self, summaries: list[Any]) -> None:
+        super().__init__()
+        self.summaries = summaries
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("r", "review", "Review"),
+        Binding("l", "runlab", "Run lab"),
+        Binding("b", "browse", "Browse"),
+        Binding("t", "stats", "Stats"),
+        Binding("o", "settings", "Settings"),
+        Binding("g", "refresh", "Refresh", show=False),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            yield Static("Opening the database…", id="today")
+            yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+            yield Static(MENU, id="menu")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        table.add_columns("Deck", "New", "Learning", "Review", "Due", "Today")
+        table.focus()
+        if self.app.backend is not None or self.app.backend_error:
+            self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        # Back from a review or a settings change: the counts moved.
+        if self.app.backend is not None:
+            self.refresh_data()
+
+    def refresh_data(self) -> None:
+        if self.app.backend is None:
+            if self.app.backend_error:
+                self.query_one("#today", Static).update(
+                    f"[b]Cannot open the database:[/b] {self.app.backend_error}")
+            return
+        self._load()
+
+    @work(thread=True, exclusive=True, group="home")
+    def _load(self) -> None:
+        try:
+            summaries = self.app.backend.service.deck_summaries()
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            return
+        self.post_message(SummariesLoaded(list(summaries)))
+
+    def on_summaries_loaded(self, message: SummariesLoaded) -> None:
+        table = self.query_one("#decks", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for s in message.summaries:
+            table.add_row(s.title or s.id, str(s.new), str(s.learning), str(s.review),
+                          str(s.due_today), str(s.reviewed_today), key=s.id)
+        if message.summaries:
+            table.move_cursor(row=min(max(row, 0), len(message.summaries) - 1))
+        due = sum(s.due_today for s in message.summaries)
+        done = sum(s.reviewed_today for s in message.summaries)
+        if not message.summaries:
+            text = "No decks installed. Add a question file and restart (see `studytool validate`)."
+        elif due:
+            text = f"Today: [b]{done}[/b] reviewed, [b]{due}[/b] due. Press Enter to review."
+        else:
+            text = f"Today: [b]{done}[/b] reviewed. Nothing is due: well done."
+        self.query_one("#today", Static).update(text)
+
+    def _selected_deck(self) -> str | None:
+        table = self.query_one("#decks", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return str(key.value)
+
+    @on(DataTable.RowSelected, "#decks")
+    def _row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_review()
+
+    def action_review(self) -> None:
+        if self.app.require_backend() is None:
+            return
+        from studytool.tui.screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self._selected_deck()))
+
+    def action_runlab(self) -> None:
+        from studytool.tui.screens.runlab import RunLabScreen
+
+        self.app.push_screen(RunLabScreen())
+
+    def action_browse(self) -> None:
+        if self.app.require_backend() is None:
+            return
+        from studytool.tui.screens.browse import BrowseScreen
+
+        self.app.push_screen(BrowseScreen())
+
+    def action_stats(self) -> None:
+        if self.app.require_backend() is None:
+            return
+        from studytool.tui.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen())
+
+    def action_settings(self) -> None:
+        if self.app.require_backend() is None:
+            return
+        from studytool.tui.screens.settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen())
+
+    def action_refresh(self) -> None:
+        self.refresh_data()

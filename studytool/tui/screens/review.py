@@ -1,0 +1,312 @@
+"""Review: question, Space reveals the answer, 1-4 rate (each labelled with its next interval).
+
+u undo, b bury, s suspend, e edit the question file at this card, r run the card's answer in a
+side panel, w typed-answer mode (write first, then compare side by side).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import time
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Markdown, Static
+
+from studytool.tui.backend import error_text, question_line, reload_decks
+from studytool.tui.widgets.run_panel import RunPanel
+
+RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+
+
+class CardLoaded(Message):
+    """The next card (None: nothing due) and its interval preview, from a worker."""
+
+    def __init__(self, card: Any, intervals: dict[int, str], started: float | None,
+                 note: str = "") -> None:
+        super().__init__()
+        self.card = card
+        self.intervals = intervals
+        self.started = started  # perf_counter() of the key press that asked for it
+        self.note = note
+
+
+class ReviewScreen(Screen[None]):
+    BINDINGS = [
+        Binding("space", "reveal", "Show answer"),
+        Binding("1", "rate(1)", "Again", show=False),
+        Binding("2", "rate(2)", "Hard", show=False),
+        Binding("3", "rate(3)", "Good", show=False),
+        Binding("4", "rate(4)", "Easy", show=False),
+        Binding("u", "undo", "Undo"),
+        Binding("b", "bury", "Bury"),
+        Binding("s", "suspend", "Suspend"),
+        Binding("e", "edit", "Edit"),
+        Binding("r", "run", "Run answer"),
+        Binding("w", "typed", "Type answer"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, deck_id: str | None = None) -> None:
+        super().__init__()
+        self.deck_id = deck_id
+        self.card: Any = None
+        self.intervals: dict[int, str] = {}
+        self.revealed = False
+        self.typed_mode = False
+        self.busy = False
+        self.shown_at = time.perf_counter()
+        # rating key press -> next card painted, seconds (the benchmark reads it)
+        self.last_latency: float | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="card-info")
+        with Horizontal(id="review-body"):
+            with VerticalScroll(id="card"):
+                yield Markdown("", id="question")
+                yield Input(placeholder="Type your answer, Enter to compare", id="typed")
+                with Horizontal(id="compare"):
+                    yield Static("", id="your-answer")
+                    yield Markdown("", id="answer")
+                yield Static("", id="mistake")
+            yield RunPanel(show_book=False, id="side-run")
+        yield Static("", id="ratings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#side-run").display = False
+        self.query_one("#typed").display = False
+        self._set_revealed(False)
+        self.busy = True
+        self._next(time.perf_counter())
+
+    # -- loading cards (worker threads) ---------------------------------------------------------
+
+    def _service(self) -> Any:
+        return self.app.backend.service
+
+    @work(thread=True, exclusive=True, group="review")
+    def _next(self, started: float | None, note: str = "") -> None:
+        self._post_next(started, note)
+
+    def _post_next(self, started: float | None, note: str = "") -> None:
+        service = self._service()
+        try:
+            card = service.next_card(self.deck_id)
+            intervals = service.preview_intervals(card.card_id) if card is not None else {}
+        except Exception as exc:
+            self.post_message(CardLoaded(None, {}, None, f"error: {error_text(exc)}"))
+            return
+        self.post_message(CardLoaded(card, dict(intervals), started, note))
+
+    @work(thread=True, exclusive=True, group="review")
+    def _act(self, action: str, card_id: Any, rating: int = 0, duration_ms: int = 0,
+             started: float | None = None) -> None:
+        service = self._service()
+        note = ""
+        try:
+            if action == "rate":
+                service.rate(card_id, rating, duration_ms)
+            elif action == "undo":
+                note = "Undone." if service.undo() else "Nothing to undo."
+            elif action == "bury":
+                service.bury(card_id)
+                note = "Buried until tomorrow."
+            elif action == "suspend":
+                service.suspend(card_id)
+                note = "Suspended (unsuspend it from Browse)."
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.post_message(CardLoaded(self.card, self.intervals, None))
+            return
+        self._post_next(started, note)
+
+    def on_card_loaded(self, message: CardLoaded) -> None:
+        self.busy = False
+        if message.note.startswith("error:"):
+            self.notify(message.note[7:], severity="error", timeout=10)
+        elif message.note:
+            self.notify(message.note, timeout=3)
+        self._show(message.card, message.intervals)
+        if message.started is not None:
+            started = message.started
+            self.call_after_refresh(self._painted, started)
+
+    def _painted(self, started: float) -> None:
+        self.last_latency = time.perf_counter() - started
+
+    # -- showing ----------------------------------------------------------------------------------
+
+    def _show(self, card: Any, intervals: dict[int, str]) -> None:
+        self.card = card
+        self.intervals = intervals
+        self.shown_at = time.perf_counter()
+        info = self.query_one("#card-info", Static)
+        if card is None:
+            info.update("[b]No more cards due.[/b] Esc goes back; come back tomorrow.")
+            self.query_one("#question", Markdown).update("")
+            self.query_one("#typed").display = False
+            self._set_revealed(False)
+            self.query_one("#ratings", Static).update("")
+            return
+        tags = f" · {', '.join(card.tags)}" if card.tags else ""
+        runnable = " · [b]r[/b] runs its answer" if card.answers else ""
+        info.update(f"[b]{card.question_id}[/b] · {card.state}{tags}{runnable}")
+        self.query_one("#question", Markdown).update(str(card.text))
+        self.query_one("#answer", Markdown).update(str(card.answer))
+        mistake = getattr(card, "mistake", None)
+        self.query_one("#mistake", Static).update(
+            f"[b]Common mistake:[/b] {_escape(mistake)}" if mistake else "")
+        typed = self.query_one("#typed", Input)
+        typed.value = ""
+        typed.display = self.typed_mode
+        self._set_revealed(False)
+        if self.typed_mode:
+            typed.focus()
+        self.query_one("#card").scroll_home(animate=False)
+
+    def _set_revealed(self, revealed: bool) -> None:
+        self.revealed = revealed
+        self.query_one("#compare").display = revealed
+        self.query_one("#mistake").display = revealed and bool(
+            getattr(self.card, "mistake", None))
+        your = self.query_one("#your-answer", Static)
+        your.display = revealed and self.typed_mode
+        ratings = self.query_one("#ratings", Static)
+        if self.card is None:
+            ratings.update("")
+        elif revealed:
+            ratings.update("   ".join(
+                f"[b]{n}[/b] {label} [dim]{self.intervals.get(n, '?')}[/dim]"
+                for n, label in RATINGS.items()))
+        elif self.typed_mode:
+            ratings.update("Type your answer and press [b]Enter[/b] to compare")
+        else:
+            ratings.update("[b]Space[/b] show answer")
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "rate":
+            return self.revealed and self.card is not None and not self.busy
+        if action in ("bury", "suspend", "edit", "run", "reveal"):
+            return self.card is not None
+        return True
+
+    def action_reveal(self) -> None:
+        if self.card is None or self.revealed:
+            return
+        typed = self.query_one("#typed", Input)
+        if self.typed_mode:
+            self.query_one("#your-answer", Static).update(
+                f"[b]You wrote[/b]\n{_escape(typed.value) or '[dim](nothing)[/dim]'}")
+            typed.display = False
+            self.set_focus(None)
+        self._set_revealed(True)
+
+    @on(Input.Submitted, "#typed")
+    def _typed_done(self, _event: Input.Submitted) -> None:
+        self.action_reveal()
+
+    def action_rate(self, rating: int) -> None:
+        if self.card is None or not self.revealed or self.busy:
+            return
+        self.busy = True
+        duration_ms = int((time.perf_counter() - self.shown_at) * 1000)
+        self._act("rate", self.card.card_id, rating, duration_ms, time.perf_counter())
+
+    def action_undo(self) -> None:
+        self.busy = True
+        self._act("undo", None, started=time.perf_counter())
+
+    def action_bury(self) -> None:
+        if self.card is not None and not self.busy:
+            self.busy = True
+            self._act("bury", self.card.card_id, started=time.perf_counter())
+
+    def action_suspend(self) -> None:
+        if self.card is not None and not self.busy:
+            self.busy = True
+            self._act("suspend", self.card.card_id, started=time.perf_counter())
+
+    def action_typed(self) -> None:
+        self.typed_mode = not self.typed_mode
+        self.notify("Typed-answer mode " + ("on" if self.typed_mode else "off"), timeout=2)
+        if self.card is not None and not self.revealed:
+            self._show(self.card, self.intervals)
+
+    def action_back(self) -> None:
+        panel = self.query_one("#side-run", RunPanel)
+        if panel.running:
+            panel.cancel()
+            return
+        if panel.display:
+            panel.display = False
+            return
+        self.app.pop_screen()
+
+    # -- the card's runnable answer ---------------------------------------------------------------
+
+    def action_run(self) -> None:
+        if self.card is None:
+            return
+        if not self.card.answers:
+            self.notify("This card has no runnable answer.", severity="warning")
+            return
+        try:
+            from answers_code.registry import get
+
+            answer = get(self.card.answers[0])
+        except Exception as exc:
+            self.notify(error_text(exc), severity="error")
+            return
+        panel = self.query_one("#side-run", RunPanel)
+        panel.display = True
+        panel.start(answer, quick=True, device=self.app.device or "auto")
+
+    # -- editing the question file ----------------------------------------------------------------
+
+    def action_edit(self) -> None:
+        if self.card is None:
+            return
+        path = self.app.backend.deck_path(self.card.deck_id)
+        if path is None or not path.exists():
+            self.notify("This deck has no question file to edit.", severity="warning")
+            return
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        line = question_line(path, self.card.question_id)
+        command = [*shlex.split(editor), *([f"+{line}"] if line else []), str(path)]
+        try:
+            with self.app.suspend():
+                subprocess.run(command, check=False)
+        except Exception as exc:  # no editor, or a terminal that cannot suspend
+            self.notify(f"cannot open the editor: {error_text(exc)}", severity="error")
+            return
+        self.app.refresh()
+        self._after_edit()
+
+    @work(thread=True, exclusive=True, group="review")
+    def _after_edit(self) -> None:
+        try:
+            problems = reload_decks(self.app.backend)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            return
+        for problem in problems:
+            self.app.call_from_thread(self.notify, problem, title="Deck file",
+                                      severity="warning", timeout=12)
+        self._post_next(None, "Question file reloaded." if not problems else "")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

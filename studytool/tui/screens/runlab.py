@@ -1,0 +1,293 @@
+"""Run lab: every runnable answer grouped by question; run one, watch it train, compare.
+
+Enter runs the highlighted answer with the book's settings, k toggles quick settings, c runs
+the whole self-check (one row per answer), Esc cancels a run (or goes back when none is going).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, TabbedContent, TabPane, Tree
+
+from studytool.tui.backend import book_rows, error_text
+from studytool.tui.widgets.run_panel import RunPanel
+
+
+class PastRuns(Message):
+    def __init__(self, answer: str | None, records: list[Any]) -> None:
+        super().__init__()
+        self.answer = answer
+        self.records = records
+
+
+class CheckRow(Message):
+    """One self-check row changed: `record` None means it just started."""
+
+    def __init__(self, name: str, record: Any, error: str = "") -> None:
+        super().__init__()
+        self.name = name
+        self.record = record
+        self.error = error
+
+
+class RunLabScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "cancel_or_back", "Cancel/Back"),
+        Binding("k", "toggle_quick", "Quick"),
+        Binding("c", "self_check", "Self-check"),
+        Binding("v", "tab('live')", "Live", show=False),
+        Binding("p", "tab('past')", "Past runs"),
+    ]
+
+    def __init__(self, answer: str | None = None) -> None:
+        super().__init__()
+        self.initial_answer = answer
+        self.quick = False
+        self.answers: dict[str, Any] = {}
+        self.check_running = False
+        self._check_cancel = False
+        self._check_handle: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="lab"):
+            yield Tree("answers", id="answers")
+            with TabbedContent(id="lab-tabs", initial="live"):
+                with TabPane("Live", id="live"):
+                    yield RunPanel(id="lab-run")
+                with TabPane("Past runs", id="past"):
+                    yield DataTable(id="past-runs", cursor_type="row", zebra_stripes=True)
+                with TabPane("Self-check", id="check"):
+                    yield DataTable(id="check-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#past-runs", DataTable).add_columns(
+            "when", "answer", "status", "device", "epochs", "accuracy", "seconds")
+        check = self.query_one("#check-table", DataTable)
+        for column in ("answer", "status", "seconds", "checks", "result"):
+            check.add_column(column, key=column)
+        self._fill_tree()
+        self.query_one("#answers", Tree).focus()
+        self._load_past(None)
+
+    def _fill_tree(self) -> None:
+        tree: Tree[str] = self.query_one("#answers", Tree)
+        tree.show_root = False
+        try:
+            from answers_code.registry import all_answers
+
+            self.answers = dict(all_answers())
+        except Exception as exc:
+            self.notify(f"cannot list the answers: {error_text(exc)}", severity="error")
+            return
+        groups: dict[str, list[Any]] = {}
+        for answer in self.answers.values():
+            for question in answer.questions or ("(no question)",):
+                groups.setdefault(question, []).append(answer)
+        backend = self.app.backend
+        cursor_line = None
+        for question in sorted(groups):
+            text = backend.question_text(question) if backend else ""
+            label = f"{question} {_short(text)}" if text else question
+            node = tree.root.add(label, expand=True)
+            for answer in groups[question]:
+                leaf = node.add_leaf(answer.name, data=answer.name)
+                if answer.name == self.initial_answer and cursor_line is None:
+                    cursor_line = leaf
+        if cursor_line is not None:
+            tree.move_cursor(cursor_line)
+        if not self.answers:
+            self.query_one("#lab-run", RunPanel).query_one(".run-title").update(
+                "No runnable answers are registered yet.")
+
+    # -- running one answer -----------------------------------------------------------------------
+
+    @on(Tree.NodeSelected, "#answers")
+    def _selected(self, event: Tree.NodeSelected) -> None:
+        name = event.node.data
+        if name:
+            self.run_answer(str(name))
+
+    def run_answer(self, name: str) -> None:
+        answer = self.answers.get(name)
+        if answer is None:
+            self.notify(f"unknown answer '{name}'", severity="error")
+            return
+        if self.check_running:
+            self.notify("The self-check is running: Esc cancels it.", severity="warning")
+            return
+        self.query_one("#lab-tabs", TabbedContent).active = "live"
+        device = self.app.device or _default_device(self.app)
+        self.query_one("#lab-run", RunPanel).start(
+            answer, quick=self.quick, device=device, book_rows=book_rows(answer))
+        self._load_past(name)
+
+    def on_run_panel_finished(self, message: RunPanel.Finished) -> None:
+        if message.record is not None:
+            self._save_and_reload(message.record)
+
+    @work(thread=True, group="lab-db")
+    def _save_and_reload(self, record: Any) -> None:
+        backend = self.app.backend
+        if backend is None:
+            return
+        try:
+            from studytool.store.runs import save_run
+
+            if getattr(record, "id", None) is None:
+                save_run(backend.db, record)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, f"run not saved: {error_text(exc)}",
+                                      severity="warning")
+        self._load_past_now(record.answer)
+
+    @work(thread=True, group="lab-db")
+    def _load_past(self, answer: str | None) -> None:
+        self._load_past_now(answer)
+
+    def _load_past_now(self, answer: str | None) -> None:
+        backend = self.app.backend
+        if backend is None:
+            return
+        try:
+            from studytool.store.runs import recent_runs
+
+            records = recent_runs(backend.db, answer, limit=20)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, f"past runs: {error_text(exc)}",
+                                      severity="warning")
+            return
+        self.post_message(PastRuns(answer, list(records)))
+
+    def on_past_runs(self, message: PastRuns) -> None:
+        table = self.query_one("#past-runs", DataTable)
+        table.clear()
+        for record in message.records:
+            when = record.started_at.strftime("%Y-%m-%d %H:%M") if record.started_at else "-"
+            acc = record.final.get("accuracy") if record.final else None
+            table.add_row(when, record.answer, record.status, record.device,
+                          str(len(record.epochs)),
+                          f"{acc:.4f}" if isinstance(acc, float) else "-",
+                          f"{record.seconds:.1f}")
+
+    # -- the whole self-check ---------------------------------------------------------------------
+
+    def action_self_check(self) -> None:
+        panel = self.query_one("#lab-run", RunPanel)
+        if panel.running or self.check_running:
+            self.notify("A run is already going: Esc cancels it.", severity="warning")
+            return
+        if not self.answers:
+            return
+        self.check_running = True
+        self._check_cancel = False
+        table = self.query_one("#check-table", DataTable)
+        table.clear()
+        for name in self.answers:
+            table.add_row(name, "waiting", "", "", "", key=name)
+        self.query_one("#lab-tabs", TabbedContent).active = "check"
+        table.focus()
+        self._run_check(list(self.answers), self.app.device or _default_device(self.app))
+
+    @work(thread=True, exclusive=True, group="lab-check")
+    def _run_check(self, names: list[str], device: str) -> None:
+        from studytool.runner import start_run
+
+        for name in names:
+            if self._check_cancel:
+                break
+            answer = self.answers[name]
+            self.post_message(CheckRow(name, None))
+            try:
+                handle = start_run(name, answer.params_for(True), device=device, timeout=None,
+                                   on_event=lambda _ev: None, quick=True)
+                self._check_handle = handle
+                self.app.active_runs.add(handle)
+                record = handle.wait()
+            except Exception as exc:
+                self.post_message(CheckRow(name, None, error_text(exc)))
+                continue
+            finally:
+                if self._check_handle is not None:
+                    self.app.active_runs.discard(self._check_handle)
+                self._check_handle = None
+            self.post_message(CheckRow(name, record))
+            self._save_only(record)
+        self.post_message(CheckRow("", None))
+
+    def _save_only(self, record: Any) -> None:
+        try:
+            from studytool.store.runs import save_run
+
+            if self.app.backend is not None and getattr(record, "id", None) is None:
+                save_run(self.app.backend.db, record)
+        except Exception:  # the table still shows the result; saving is best effort here
+            pass
+
+    def on_check_row(self, message: CheckRow) -> None:
+        table = self.query_one("#check-table", DataTable)
+        if not message.name:
+            self.check_running = False
+            self.notify("Self-check cancelled." if self._check_cancel else "Self-check done.")
+            return
+        record = message.record
+        if record is None:
+            table.update_cell(message.name, "status", "error" if message.error else "running…",
+                              update_width=True)
+            if message.error:
+                table.update_cell(message.name, "result", message.error[:60])
+            return
+        checks = record.checks or []
+        passed = sum(1 for c in checks if c.get("passed"))
+        table.update_cell(message.name, "status", record.status, update_width=True)
+        table.update_cell(message.name, "seconds", f"{record.seconds:.1f}")
+        table.update_cell(message.name, "checks", f"{passed}/{len(checks)}")
+        failed = [c.get("message", "") for c in checks if not c.get("passed")]
+        table.update_cell(message.name, "result",
+                          (failed[0] if failed else record.message or "")[:60],
+                          update_width=True)
+
+    # -- keys -------------------------------------------------------------------------------------
+
+    def action_cancel_or_back(self) -> None:
+        panel = self.query_one("#lab-run", RunPanel)
+        if panel.running:
+            panel.cancel()
+            return
+        if self.check_running:
+            self._check_cancel = True
+            if self._check_handle is not None:
+                self._check_handle.cancel()
+            return
+        self.app.pop_screen()
+
+    def action_toggle_quick(self) -> None:
+        self.quick = not self.quick
+        self.notify("Quick settings (few epochs)" if self.quick else "The book's settings",
+                    timeout=2)
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#lab-tabs", TabbedContent).active = tab
+
+
+def _short(text: str, width: int = 40) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _default_device(app: Any) -> str:
+    backend = app.backend
+    if backend is None:
+        return "auto"
+    try:
+        return str(backend.service.get_settings().default_device or "auto")
+    except Exception:
+        return "auto"

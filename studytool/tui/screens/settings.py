@@ -1,0 +1,114 @@
+"""Settings: daily limits, desired retention, day boundary, default device, theme (stored)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Select
+
+from studytool.tui.backend import error_text
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+# field -> (label, type); the domain's Settings validates the values it receives
+NUMBERS = {
+    "new_per_day": ("New cards per day", int),
+    "max_reviews_per_day": ("Maximum reviews per day", int),
+    "desired_retention": ("Desired retention (0.7-0.99)", float),
+    "day_starts_at_hour": ("Day starts at (hour 0-23)", int),
+}
+
+
+class SettingsLoaded(Message):
+    def __init__(self, settings: Any) -> None:
+        super().__init__()
+        self.settings = settings
+
+
+class SettingsScreen(Screen[None]):
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="settings"):
+            with Grid(id="settings-grid"):
+                for name, (label, _kind) in NUMBERS.items():
+                    yield Label(label)
+                    yield Input(id=f"set-{name}", restrict=r"[0-9.]*")
+                yield Label("Default device")
+                yield Select([(d, d) for d in DEVICES], allow_blank=False, value="auto",
+                             id="set-default_device")
+                yield Label("Theme")
+                yield Select([(t, t) for t in sorted(self.app.available_themes)],
+                             allow_blank=False, value=self.app.theme, id="set-theme")
+            yield Button("Save (ctrl+s)", id="save", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="settings")
+    def _load(self) -> None:
+        try:
+            settings = self.app.backend.service.get_settings()
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            return
+        self.post_message(SettingsLoaded(settings))
+
+    def on_settings_loaded(self, message: SettingsLoaded) -> None:
+        self.settings = message.settings
+        for name in NUMBERS:
+            self.query_one(f"#set-{name}", Input).value = str(getattr(self.settings, name))
+        self.query_one("#set-default_device", Select).value = self.settings.default_device
+        theme = getattr(self.settings, "theme", None)
+        if theme in self.app.available_themes:
+            self.query_one("#set-theme", Select).value = theme
+        self.query_one(f"#set-{next(iter(NUMBERS))}", Input).focus()
+
+    @on(Select.Changed, "#set-theme")
+    def _theme_changed(self, event: Select.Changed) -> None:
+        # Preview at once; it is stored with the rest on save.
+        if isinstance(event.value, str):
+            self.app.theme = event.value
+
+    @on(Button.Pressed, "#save")
+    def _pressed(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        if self.settings is None:
+            return
+        changes: dict[str, Any] = {}
+        for name, (label, kind) in NUMBERS.items():
+            text = self.query_one(f"#set-{name}", Input).value.strip()
+            try:
+                changes[name] = kind(text)
+            except ValueError:
+                self.notify(f"{label}: '{text}' is not a number", severity="error")
+                return
+        changes["default_device"] = self.query_one("#set-default_device", Select).value
+        fields = {f.name for f in dataclasses.fields(self.settings)}
+        if "theme" in fields:
+            changes["theme"] = self.app.theme
+        self._save(dataclasses.replace(self.settings, **changes))
+
+    @work(thread=True, exclusive=True, group="settings")
+    def _save(self, settings: Any) -> None:
+        try:
+            self.app.backend.service.save_settings(settings)
+        except Exception as exc:  # the service rejects out-of-range values with a message
+            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            return
+        self.settings = settings
+        self.app.call_from_thread(self.notify, "Settings saved.", timeout=3)
