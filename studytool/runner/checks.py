@@ -1,0 +1,90 @@
+"""Parameter validation before a run, and check evaluation after it (both in the parent).
+
+Checks are written for the settings they were calibrated on: the answer's defaults (or its quick
+settings under `quick`). A run with other parameters still shows its checks, marked advisory,
+but they do not decide its status: a one-epoch LMModel3 is not a failed LMModel3.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from answers_code.registry import Answer
+from studytool.errors import StudytoolError
+
+MAX_EPOCHS = 1000
+MAX_LR = 10.0
+MAX_SEED = 2**32 - 1
+MAX_TIMEOUT = 7 * 24 * 3600.0
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_param(key: str, value: Any) -> None:
+    if key == "epochs":
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_EPOCHS:
+            raise StudytoolError(f"--epochs must be a whole number from 1 to {MAX_EPOCHS}, "
+                                 f"not {value!r}")
+    elif key == "lr":
+        if not _number(value) or not math.isfinite(value) or not 0 < value <= MAX_LR:
+            raise StudytoolError(f"--lr must be a number above 0 and at most {MAX_LR:g}, "
+                                 f"not {value!r}")
+    elif key == "seed":
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SEED:
+            raise StudytoolError(f"--seed must be a whole number from 0 to {MAX_SEED}, "
+                                 f"not {value!r}")
+
+
+def validate_overrides(answer: Answer, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The overrides that were given, checked: known to the answer and in a sane range."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    for key, value in given.items():
+        if key not in answer.defaults:
+            known = ", ".join(sorted(answer.defaults)) or "none"
+            raise StudytoolError(f"answer '{answer.name}' has no parameter '{key}' "
+                                 f"(its parameters: {known})")
+        _check_param(key, value)
+    return given
+
+
+def validate_timeout(timeout: float | None) -> float | None:
+    if timeout is None:
+        return None
+    if not _number(timeout) or not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
+        raise StudytoolError(f"--timeout must be a number of seconds above 0, not {timeout!r}")
+    return float(timeout)
+
+
+def evaluate(answer: Answer, final: dict[str, Any], params: dict[str, Any],
+             quick: bool) -> tuple[list[dict[str, Any]], bool]:
+    """(one dict per check, whether they decide the run): {"label", "passed", "message"}."""
+    decisive = params == answer.params_for(quick)
+    rows = []
+    for check in answer.checks_for(quick):
+        passed, message = check.evaluate(final)
+        rows.append({"label": check.label or f"{check.key} {check.op} {check.value}",
+                     "passed": passed, "message": message, "advisory": not decisive})
+    return rows, decisive
+
+
+def first_failure(rows: list[dict[str, Any]]) -> str | None:
+    for row in rows:
+        if not row["passed"]:
+            return str(row["message"])
+    return None
+
+
+def key_figure(answer: Answer, final: dict[str, Any]) -> str:
+    """The number that best summarises a result: its first check's value, else accuracy."""
+    keys = [check.key for check in answer.checks] + ["accuracy"]
+    keys += [k for k, v in final.items() if _number(v)]
+    for key in keys:
+        value = final.get(key)
+        if _number(value):
+            return f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}"
+        if isinstance(value, bool | str):
+            return f"{key} {value}"
+    return ""

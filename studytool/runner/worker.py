@@ -1,0 +1,307 @@
+"""The child process that runs answers: `python -m studytool.runner.worker [REQUEST]`.
+
+A request is one JSON object: {"answer": name, "entry": "module:function", "params": {...},
+"device": "auto", "memory_limit_mb": null, "threads": null}. Given as an argument, the worker
+runs that one request; otherwise it reads one request per line on stdin until EOF, so a pool can
+pay `import torch` once for many answers. Each request produces `start`, then the answer's
+`log` / `epoch` / `progress` events, then exactly one `result` or `error`.
+
+Everything the protocol needs is written to a private copy of the original stdout. The
+answer's `print` becomes log events; bytes a C library writes to fd 1 still reach the parent
+as raw lines, which it treats as log text.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import io
+import json
+import math
+import os
+import resource
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from studytool.runner import devices
+from studytool.runner.events import ANSWER_EVENTS, encode
+
+
+class Channel:
+    """Writes protocol lines, whole and in order, from any thread."""
+
+    def __init__(self, fd: int) -> None:
+        self._file = os.fdopen(os.dup(fd), "w", encoding="utf-8", errors="replace")
+        self._lock = threading.Lock()
+
+    def send(self, event: dict[str, Any]) -> None:
+        line = encode(event) + "\n"
+        with self._lock:
+            self._file.write(line)
+            self._file.flush()
+
+
+class LogWriter(io.TextIOBase):
+    """Stands in for sys.stdout during an answer: each printed line becomes a log event."""
+
+    def __init__(self, channel: Channel) -> None:
+        self._channel = channel
+        self._buffer = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._buffer += text
+        *lines, self._buffer = self._buffer.split("\n")
+        for line in lines:
+            self._channel.send({"event": "log", "text": line})
+        if len(self._buffer) > 65536:  # a progress bar without newlines must not grow forever
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._channel.send({"event": "log", "text": self._buffer})
+            self._buffer = ""
+
+
+class LossNotFiniteError(Exception):
+    """An epoch reported a NaN or infinite loss: training diverged."""
+
+
+def jsonable(obj: Any) -> Any:
+    """`obj` as plain JSON data: tensors and numpy scalars become numbers or lists."""
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [jsonable(v) for v in obj]
+    numel = getattr(obj, "numel", None) or getattr(obj, "size", None)
+    if hasattr(obj, "item") and (numel is None or _count(numel) == 1):
+        try:
+            return jsonable(obj.item())
+        except (ValueError, RuntimeError, TypeError):
+            pass
+    if hasattr(obj, "tolist") and _count(numel) <= 10000:
+        return jsonable(obj.tolist())
+    return str(obj)
+
+
+def _count(numel: Any) -> int:
+    try:
+        return int(numel() if callable(numel) else numel)
+    except (TypeError, ValueError):
+        return 1 << 30
+
+
+class EpochGuard:
+    """The `emit` an answer receives: forwards its events and stops a diverging run."""
+
+    def __init__(self, channel: Channel) -> None:
+        self._channel = channel
+        self.diverged: str | None = None
+
+    def emit(self, event: dict[str, Any]) -> None:
+        event = jsonable(dict(event))
+        if event.get("event") not in ANSWER_EVENTS:
+            # The worker alone may start and end a run; anything else is shown as text.
+            event = {"event": "log", "text": json.dumps(event, default=str)}
+        self._channel.send(event)
+        if event["event"] == "epoch":
+            self._check_losses(event)
+
+    def _check_losses(self, event: dict[str, Any]) -> None:
+        for key in ("train_loss", "valid_loss"):
+            value = event.get(key)
+            if isinstance(value, float) and not math.isfinite(value):
+                word = "NaN" if math.isnan(value) else "infinite"
+                self.diverged = f"loss became {word} at epoch {event.get('epoch')}"
+                raise LossNotFiniteError(self.diverged)
+
+
+def torch_version() -> str:
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return str(getattr(torch, "__version__", ""))
+    try:
+        from importlib.metadata import version
+
+        return version("torch")
+    except Exception:  # torch not installed: answers that need it will say so
+        return ""
+
+
+def load_entry(entry: str) -> Callable[..., Any]:
+    module_name, _, func_name = entry.partition(":")
+    if not module_name or not func_name:
+        raise ValueError(f"bad entry point '{entry}' (expected 'module:function')")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def _entry_for(request: dict[str, Any]) -> str:
+    if request.get("entry"):
+        return str(request["entry"])
+    from studytool.runner import catalog  # a hand-written request may name the answer only
+
+    return catalog.get(str(request.get("answer"))).entry
+
+
+def _set_threads(threads: int | None) -> None:
+    if not threads:
+        return
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(threads)
+
+
+def _vm_bytes() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _limit_memory(megabytes: int | None) -> tuple[int, int] | None:
+    """Cap further allocations at `megabytes` beyond what is mapped now; returns the old limit."""
+    if not megabytes:
+        return None
+    old = resource.getrlimit(resource.RLIMIT_AS)
+    soft = _vm_bytes() + megabytes * 1024 * 1024
+    if old[1] != resource.RLIM_INFINITY:
+        soft = min(soft, old[1])
+    resource.setrlimit(resource.RLIMIT_AS, (soft, old[1]))
+    return old
+
+
+def _one_line(exc: BaseException) -> str:
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()
+    line = text[-1] if text else type(exc).__name__
+    return line if len(line) <= 300 else line[:297] + "..."
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text
+    )
+
+
+def _final_of(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    value = jsonable(value)
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def run_job(request: dict[str, Any], channel: Channel) -> None:
+    """Runs one request and writes its events, ending with one result or error."""
+    started = time.perf_counter()
+    name = str(request.get("answer", "?"))
+    params = dict(request.get("params") or {})
+    try:
+        device = devices.resolve(str(request.get("device", "auto")))
+    except devices.DeviceUnavailableError as exc:
+        channel.send({"event": "error", "kind": "device", "message": str(exc)})
+        return
+    _set_threads(request.get("threads"))
+    channel.send({"event": "start", "answer": name, "device": device, "params": params,
+                  "pid": os.getpid(), "torch_version": torch_version()})
+    guard = EpochGuard(channel)
+    writer = LogWriter(channel)
+    saved_stdout, sys.stdout = sys.stdout, writer
+    old_limit = None
+    try:
+        from answers_code.context import RunContext
+
+        entry = load_entry(_entry_for(request))
+        old_limit = _limit_memory(request.get("memory_limit_mb"))
+        final = entry(RunContext(params=params, device=device, emit=guard.emit))
+    except LossNotFiniteError as exc:
+        _report_error(channel, writer, "nan", str(exc), None)
+        return
+    except BaseException as exc:  # noqa: BLE001 - the answer may raise anything; report it
+        kind = "memory" if _is_out_of_memory(exc) else "exception"
+        message = _one_line(exc)
+        if kind == "memory":
+            message = f"out of memory: {message}"
+        if isinstance(exc, SystemExit):
+            message = f"the answer called sys.exit({exc.code!r})"
+        _report_error(channel, writer, kind, guard.diverged or message, exc)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return
+    finally:
+        sys.stdout = saved_stdout
+        if old_limit is not None:
+            resource.setrlimit(resource.RLIMIT_AS, old_limit)
+    writer.flush()
+    if guard.diverged:  # the answer swallowed the LossNotFiniteError; still a diverged run
+        channel.send({"event": "error", "kind": "nan", "message": guard.diverged})
+        return
+    channel.send({"event": "result", "final": _final_of(final),
+                  "seconds": round(time.perf_counter() - started, 4)})
+
+
+def _report_error(channel: Channel, writer: LogWriter, kind: str, message: str,
+                  exc: BaseException | None) -> None:
+    writer.flush()
+    if exc is not None:
+        traceback.print_exception(exc, file=sys.stderr)  # the parent keeps stderr's tail
+        sys.stderr.flush()
+    channel.send({"event": "error", "kind": kind, "message": message})
+
+
+def _quiet_stdin() -> io.TextIOWrapper:
+    """Requests come on a private copy of stdin; the answer's own stdin reads as empty."""
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    return requests
+
+
+def _bad_request(channel: Channel, line: str) -> dict[str, Any] | None:
+    try:
+        request = json.loads(line)
+    except ValueError as exc:
+        channel.send({"event": "error", "kind": "request", "message": f"bad request: {exc}"})
+        return None
+    if not isinstance(request, dict):
+        channel.send({"event": "error", "kind": "request", "message": "bad request: not an object"})
+        return None
+    return request
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    channel = Channel(1)
+    if args:
+        request = _bad_request(channel, args[0])
+        if request is not None:
+            run_job(request, channel)
+        return 0
+    for line in _quiet_stdin():
+        if not line.strip():
+            continue
+        request = _bad_request(channel, line)
+        if request is not None:
+            run_job(request, channel)
+        gc.collect()  # the next answer starts from a clean heap
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
