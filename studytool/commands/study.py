@@ -1,0 +1,246 @@
+"""`studytool decks`, `review` and `stats`: the study commands of the plain terminal.
+
+`review` reads single keys when it talks to a terminal. With stdin not a terminal it reads one
+command per line so it can be scripted: 1-4 rate the current card (the reveal is implicit),
+u undo the last review, b bury, s suspend, q quit; blank lines are ignored. Each card is
+printed as `card ID QUESTION_ID STATE` and `Q: text`; every command is acknowledged with one
+line (`rated Good: next due in 10m`, `undone: ...`, `buried ...`, `suspended ...`), printed
+and flushed only after its transaction committed. A bad line prints `error: ...` on stderr and
+the review goes on; the exit status is then 2 once the input ends.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import click
+
+from studytool.errors import StudytoolError
+
+
+def open_service(obj: dict[str, Any]) -> Any:
+    """The study service on the command's database, with the installed decks synced in."""
+    from studytool.deck import load_installed
+    from studytool.srs import StudyService
+    from studytool.store import open_db
+
+    service = StudyService(open_db(obj["db_url"]))
+    decks, problems = load_installed()
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+    service.sync_decks(decks)
+    return service
+
+
+@click.command("decks")
+@click.option("--json", "as_json", is_flag=True, help="One JSON list of decks.")
+@click.pass_obj
+def decks(obj: dict[str, Any], as_json: bool) -> None:
+    """Decks with today's counts: new, learning, review, due today."""
+    summaries = open_service(obj).deck_summaries()
+    if as_json:
+        click.echo(json.dumps([s.to_json() for s in summaries], indent=2))
+        return
+    if not summaries:
+        click.echo("no decks installed")
+        return
+    click.echo(f"{'deck':<12} {'new':>5} {'learn':>5} {'review':>6} {'due':>5} {'done':>5}  title")
+    for s in summaries:
+        click.echo(f"{s.id:<12} {s.new:>5} {s.learning:>5} {s.review:>6} {s.due_today:>5} "
+                   f"{s.reviewed_today:>5}  {s.title}")
+
+
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.pass_obj
+def stats(obj: dict[str, Any], as_json: bool) -> None:
+    """Reviews today, due tomorrow, retention over 30 days, cards by state."""
+    result = open_service(obj).stats()
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+        return
+    retention = "-" if result.retention_30d is None else f"{100 * result.retention_30d:.1f}%"
+    click.echo(f"reviews today      {result.reviews_today}")
+    click.echo(f"due tomorrow       {result.due_tomorrow}")
+    click.echo(f"retention (30 d)   {retention}")
+    click.echo("cards              " + ", ".join(f"{k} {v}" for k, v in result.by_state.items()))
+    week = result.forecast_30d[:7]
+    click.echo("due next 7 days    " + " ".join(str(n) for _d, n in week))
+
+
+@click.command("review")
+@click.option("--deck", "deck_id", metavar="ID", help="Review one deck only.")
+@click.pass_obj
+def review(obj: dict[str, Any], deck_id: str | None) -> None:
+    """Review due cards: reveal, then rate 1 Again, 2 Hard, 3 Good, 4 Easy."""
+    service = open_service(obj)
+    if deck_id is not None and deck_id not in service.deck_ids():
+        known = ", ".join(service.deck_ids()) or "none"
+        raise StudytoolError(f"unknown deck '{deck_id}' (known: {known})")
+    loop = ReviewLoop(service, deck_id)
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        loop.interactive()
+    else:
+        errors = loop.scripted(sys.stdin)
+        if errors:
+            raise StudytoolError(f"{errors} bad command(s) in the input", exit_code=2)
+
+
+class ReviewLoop:
+    """One review session in the plain terminal; the same commands from keys or lines."""
+
+    HELP = "1 Again, 2 Hard, 3 Good, 4 Easy, u undo, b bury, s suspend, q quit"
+
+    def __init__(self, service: Any, deck_id: str | None) -> None:
+        self.service = service
+        self.deck_id = deck_id
+        self.card: Any = None
+        self.shown_at = time.monotonic()
+        self.reviewed = 0
+
+    # -- the commands, shared by both modes ---------------------------------------------
+    def advance(self) -> None:
+        self.card = self.service.next_card(self.deck_id)
+        self.shown_at = time.monotonic()
+
+    def do(self, command: str) -> str:
+        """Run one command; returns its acknowledgement line (raises StudytoolError)."""
+        if command in ("1", "2", "3", "4"):
+            return self.rate(int(command))
+        if command == "u":
+            return self.undo()
+        if command in ("b", "s"):
+            card = self._current("bury" if command == "b" else "suspend")
+            if command == "b":
+                until = self.service.bury(card.card_id)
+                message = f"buried {card.question_id} until {_local(until)}"
+            else:
+                self.service.suspend(card.card_id)
+                message = f"suspended {card.question_id}"
+            self.advance()
+            return message
+        raise StudytoolError(f"unknown command {command!r} ({self.HELP})")
+
+    def rate(self, rating: int) -> str:
+        from studytool.srs import RATING_NAMES, format_interval
+
+        card = self._current("rate")
+        duration_ms = int((time.monotonic() - self.shown_at) * 1000)
+        after = self.service.rate(card.card_id, rating, duration_ms)
+        self.reviewed += 1
+        wait = format_interval(after.due - self.service.now())
+        self.advance()
+        return f"rated {RATING_NAMES[rating]}: next due in {wait}"
+
+    def undo(self) -> str:
+        target = self.service.last_undoable()
+        if target is None or not self.service.undo():
+            return "nothing to undo"
+        self.reviewed -= 1
+        self.card = self.service.card(target.card_id)
+        self.shown_at = time.monotonic()
+        return f"undone: {target.question_id} is {self.card.state} again"
+
+    def _current(self, verb: str) -> Any:
+        if self.card is None:
+            raise StudytoolError(f"no card to {verb}: nothing is due")
+        return self.card
+
+    # -- scripted: one command per line ----------------------------------------------------
+    def scripted(self, lines: Iterable[str]) -> int:
+        """Run commands from `lines`; returns how many were bad."""
+        errors = 0
+        self.advance()
+        self._show_card()
+        for line in lines:
+            command = line.strip().lower()
+            if not command:
+                continue
+            if command == "q":
+                break
+            shown = self.card
+            try:
+                ack = self.do(command)
+            except StudytoolError as exc:
+                errors += 1
+                click.echo(f"error: {exc}", err=True)
+                continue
+            if command in ("1", "2", "3", "4") and shown is not None:
+                click.echo("A: " + _indent(shown.answer))
+            _say(ack)
+            self._show_card()
+        _say(f"done: {self.reviewed} reviewed")
+        return errors
+
+    def _show_card(self) -> None:
+        if self.card is None:
+            _say("no cards due now")
+            return
+        click.echo(f"card {self.card.card_id} {self.card.question_id} {self.card.state}")
+        _say("Q: " + _indent(self.card.text))
+
+    # -- interactive: single keys --------------------------------------------------------
+    def interactive(self) -> None:
+        self.advance()
+        while self.card is not None:
+            card = self.card
+            click.echo()
+            click.secho(f"[{card.state}] {card.question_id}", fg="cyan")
+            click.echo(card.text)
+            click.secho("Enter/space: show answer   u undo  b bury  s suspend  q quit", dim=True)
+            key = _key({"\r", "\n", " ", "u", "b", "s", "q"})
+            if key == "q":
+                break
+            if key in ("\r", "\n", " "):
+                key = self._reveal(card)
+                if key == "q":
+                    break
+            self._interactive_do(key)
+        if self.card is None:
+            click.echo("No more cards due now.")
+        click.echo(f"{self.reviewed} reviewed.")
+
+    def _reveal(self, card: Any) -> str:
+        click.echo()
+        click.secho(card.answer, fg="green")
+        if card.mistake:
+            click.secho(f"Common mistake: {card.mistake}", fg="yellow")
+        for name in card.answers:
+            click.secho(f"Run it: studytool run {name}", dim=True)
+        previews = self.service.preview_intervals(card.card_id)
+        names = ("Again", "Hard", "Good", "Easy")
+        click.echo("  ".join(f"{r} {names[r - 1]} ({previews[r]})" for r in (1, 2, 3, 4))
+                   + "   u b s q")
+        return _key({"1", "2", "3", "4", "u", "b", "s", "q"})
+
+    def _interactive_do(self, key: str) -> None:
+        try:
+            click.secho(self.do(key), dim=True)
+        except StudytoolError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+
+
+def _key(allowed: set[str]) -> str:
+    while True:
+        key = click.getchar().lower()
+        if key in allowed:
+            return key
+
+
+def _say(line: str) -> None:
+    # Flushed at once: a script (or a test) counts acknowledgements as they come.
+    click.echo(line)
+    sys.stdout.flush()
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n   ")
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,9 @@
+"""Spaced repetition on the store: FSRS-6 scheduling (the `fsrs` package), today's queue,
+daily limits, undo, bury, suspend, statistics. No UI imports."""
+
+from studytool.srs.intervals import format_interval
+from studytool.srs.service import StudyService
+from studytool.srs.views import RATING_NAMES, CardView, DeckSummary, ReviewRow, Stats
+
+__all__ = ["RATING_NAMES", "CardView", "DeckSummary", "ReviewRow", "Stats", "StudyService",
+           "format_interval"]

@@ -1,0 +1,319 @@
+"""StudyService: today's queue, ratings, previews, undo, bury, suspend, stats, settings.
+
+One service per learner session (a CLI review, the TUI). Every user action is one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from fsrs import Rating
+from sqlalchemy import func, or_, select
+
+from studytool.config import Settings
+from studytool.errors import StudytoolError
+from studytool.srs import days
+from studytool.srs import settings_store as settings_rows
+from studytool.srs.fsrs_bridge import apply_fsrs, make_scheduler, restore, snapshot, to_fsrs
+from studytool.srs.intervals import format_interval
+from studytool.srs.sync import sync_deck
+from studytool.srs.views import CardView, DeckSummary, ReviewRow, Stats
+from studytool.store import queries as q
+from studytool.store.database import Database
+from studytool.store.models import (
+    LEARNING,
+    NEW,
+    RELEARNING,
+    REVIEW,
+    STATE_NAMES,
+    CardRow,
+    DeckRow,
+    ReviewLogRow,
+)
+
+# Like Anki's "learn ahead limit": when nothing else is due, learning cards due within this
+# much are shown rather than making the learner wait a minute for the next step.
+LEARN_AHEAD = timedelta(minutes=20)
+_STATE_CODES = {name: code for code, name in STATE_NAMES.items()}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class StudyService:
+    def __init__(self, db: Database, clock: Callable[[], datetime] | None = None,
+                 tz: tzinfo | None = None, fuzz: bool = True) -> None:
+        self.db = db
+        self._clock = clock or _utc_now
+        self.tz = tz  # None: the system's local zone
+        self.fuzz = fuzz  # off in tests that assert intervals
+        self._undo_stack: list[int] = []  # review_log ids written by this service
+        self._settings: Settings | None = None
+
+    # -- time -----------------------------------------------------------------------------
+    def now(self) -> datetime:
+        moment = self._clock()
+        if moment.tzinfo is None:
+            raise ValueError("the clock must return UTC-aware datetimes")
+        return moment.astimezone(UTC)
+
+    def _today(self, now: datetime) -> tuple[datetime, datetime]:
+        hour = self.get_settings().day_starts_at_hour
+        start = days.day_start(now, hour, self.tz)
+        return start, days.next_day_start(now, hour, self.tz)
+
+    # -- settings -------------------------------------------------------------------------
+    def get_settings(self) -> Settings:
+        if self._settings is None:
+            with self.db.session(write=False) as session:
+                self._settings = settings_rows.load_settings(session)
+        return self._settings
+
+    def save_settings(self, settings: Settings) -> None:
+        with self.db.session() as session:
+            settings_rows.save_settings(session, settings)
+        self._settings = settings
+
+    # -- decks ----------------------------------------------------------------------------
+    def sync_decks(self, decks: Iterable[Any]) -> dict[str, Any]:
+        """Bring the cards in line with the deck files (one transaction per deck)."""
+        plans = {}
+        now = self.now()
+        for deck in decks:
+            with self.db.session() as session:
+                plans[deck.id] = sync_deck(session, deck, now)
+        return plans
+
+    def deck_ids(self) -> list[str]:
+        with self.db.session(write=False) as session:
+            return list(session.scalars(select(DeckRow.id).order_by(DeckRow.id)))
+
+    def deck_summaries(self) -> list[DeckSummary]:
+        now = self.now()
+        settings = self.get_settings()
+        start, end = self._today(now)
+        summaries = []
+        with self.db.session(write=False) as session:
+            reviews_started, new_by_deck = q.introduced_since(session, start)
+            cap = max(0, settings.max_reviews_per_day - reviews_started
+                      - sum(new_by_deck.values()))
+            for deck in session.scalars(select(DeckRow).order_by(DeckRow.id)):
+                ok = q.available(now, deck.id)
+                learning = q.count_cards(session, CardRow.state.in_((LEARNING, RELEARNING)),
+                                         CardRow.due < end, *ok)
+                review = min(cap, q.count_cards(session, CardRow.state == REVIEW,
+                                                CardRow.due < end, *ok))
+                new_left = max(0, settings.new_per_day - new_by_deck.get(deck.id, 0))
+                new = min(new_left, cap - review,
+                          q.count_cards(session, CardRow.state == NEW, *ok))
+                states = q.cards_by_state(session, deck.id)
+                summaries.append(DeckSummary(
+                    id=deck.id, title=deck.title, new=new, learning=learning, review=review,
+                    due_today=new + learning + review,
+                    reviewed_today=q.count_reviews(session, start, deck_id=deck.id),
+                    total=sum(v for k, v in states.items() if k != "archived"),
+                    suspended=states["suspended"]))
+        return summaries
+
+    # -- queue ----------------------------------------------------------------------------
+    def queue(self, deck_id: str | None = None, limit: int | None = None) -> list[int]:
+        """Today's queue as card ids: learning due now, reviews due today, then new cards.
+
+        Review cards and newly introduced cards share "maximum reviews per day"; new cards
+        are limited per deck by "new cards per day"; learning steps are never held back.
+        """
+        now = self.now()
+        settings = self.get_settings()
+        start, end = self._today(now)
+        with self.db.session(write=False) as session:
+            ids = q.learning_due(session, now, deck_id, now, limit)
+            if limit is not None and len(ids) >= limit:
+                return ids
+            reviews_started, new_by_deck = q.introduced_since(session, start, deck_id)
+            cap = max(0, settings.max_reviews_per_day - reviews_started
+                      - sum(new_by_deck.values()))
+            if limit is not None:
+                cap = min(cap, limit - len(ids))
+            reviews = q.reviews_due(session, end, deck_id, now, cap)
+            ids += reviews
+            cap -= len(reviews)
+            for deck in q.deck_ids_with_new(session, deck_id):
+                if cap <= 0:
+                    break
+                room = min(cap, settings.new_per_day - new_by_deck.get(deck, 0))
+                if room > 0:
+                    fresh = q.new_cards(session, deck, now, room)
+                    ids += fresh
+                    cap -= len(fresh)
+            if not ids:
+                ids = q.learning_due(session, now + LEARN_AHEAD, deck_id, now, limit)
+            return ids
+
+    def next_card(self, deck_id: str | None = None) -> CardView | None:
+        ids = self.queue(deck_id, limit=1)
+        return self.card(ids[0]) if ids else None
+
+    def card(self, card_id: int) -> CardView:
+        with self.db.session(write=False) as session:
+            return _view(self._get(session, card_id))
+
+    # -- reviewing ------------------------------------------------------------------------
+    def preview_intervals(self, card_id: int) -> dict[int, str]:
+        """The next interval for each rating, unfuzzed, as Anki shows them: 1m 10m 1d 4d."""
+        now = self.now()
+        scheduler = make_scheduler(self.get_settings(), fuzz=False)
+        with self.db.session(write=False) as session:
+            card = to_fsrs(self._get(session, card_id))
+        return {int(rating): format_interval(scheduler.review_card(card, rating, now)[0].due - now)
+                for rating in Rating}
+
+    def rate(self, card_id: int, rating: int, duration_ms: int | None = None) -> CardView:
+        """Rate a card: its new state and the review log row commit together."""
+        if rating not in (1, 2, 3, 4):
+            raise StudytoolError(f"rating must be 1 (Again) to 4 (Easy), not {rating!r}")
+        now = self.now()
+        scheduler = make_scheduler(self.get_settings(), fuzz=self.fuzz)
+        with self.db.session() as session:
+            row = self._get(session, card_id, lock=True)
+            before = snapshot(row)
+            state_before = row.state
+            card, _log = scheduler.review_card(to_fsrs(row), Rating(rating), now, duration_ms)
+            apply_fsrs(row, card)
+            row.buried_until = None
+            log = ReviewLogRow(card_id=row.id, rating=rating, reviewed_at=now,
+                               duration_ms=duration_ms, state_before=state_before,
+                               card_before=before, state_after=row.state, due_after=row.due)
+            session.add(log)
+            session.flush()
+            self._undo_stack.append(log.id)
+            return _view(row)
+
+    def undo(self) -> bool:
+        """Undo this session's last review: the card gets back the state saved with it.
+
+        Repeatable. False when there is nothing left to undo, or when the card has been
+        reviewed again since (by another process), whose review would otherwise be lost.
+        """
+        while self._undo_stack:
+            log_id = self._undo_stack[-1]
+            with self.db.session() as session:
+                log = session.get(ReviewLogRow, log_id)
+                if log is None:  # already gone (deleted elsewhere): try the one before
+                    self._undo_stack.pop()
+                    continue
+                latest = session.scalar(select(func.max(ReviewLogRow.id))
+                                        .where(ReviewLogRow.card_id == log.card_id))
+                if latest != log.id:
+                    return False
+                row = self._get(session, log.card_id, lock=True)
+                restore(row, log.card_before)
+                session.delete(log)
+            self._undo_stack.pop()
+            return True
+        return False
+
+    def last_undoable(self) -> CardView | None:
+        """The card the next undo would restore (for showing it again)."""
+        if not self._undo_stack:
+            return None
+        with self.db.session(write=False) as session:
+            log = session.get(ReviewLogRow, self._undo_stack[-1])
+            return _view(self._get(session, log.card_id)) if log else None
+
+    def bury(self, card_id: int) -> datetime:
+        """Hide a card until the learner's next day starts; returns that time (UTC)."""
+        now = self.now()
+        _start, end = self._today(now)
+        with self.db.session() as session:
+            self._get(session, card_id, lock=True).buried_until = end
+        return end
+
+    def suspend(self, card_id: int) -> None:
+        self._set_suspended(card_id, True)
+
+    def unsuspend(self, card_id: int) -> None:
+        self._set_suspended(card_id, False)
+
+    def _set_suspended(self, card_id: int, value: bool) -> None:
+        with self.db.session() as session:
+            self._get(session, card_id, lock=True).suspended = value
+
+    # -- looking back ---------------------------------------------------------------------
+    def stats(self) -> Stats:
+        now = self.now()
+        hour = self.get_settings().day_starts_at_hour
+        past = days.day_starts(now, hour, range(-29, 2), self.tz)  # 30 days back, then today's end
+        future = days.day_starts(now, hour, range(0, 31), self.tz)
+        with self.db.session(write=False) as session:
+            per_day = q.bucket_counts(session, ReviewLogRow.reviewed_at, past)
+            recalled, total = q.retention(session, now - timedelta(days=30))
+            scheduled = [CardRow.state != NEW, CardRow.archived.is_(False),
+                         CardRow.suspended.is_(False)]
+            # Today's bucket also takes everything overdue.
+            forecast = q.bucket_counts(session, CardRow.due,
+                                       [datetime(1970, 1, 1, tzinfo=UTC), *future[1:]],
+                                       *scheduled)
+            by_state = q.cards_by_state(session)
+        labels = [days.learner_date(edge, hour, self.tz).isoformat() for edge in past[:-1]]
+        ahead = [days.learner_date(edge, hour, self.tz).isoformat() for edge in future[:-1]]
+        return Stats(
+            reviews_today=per_day[-1], due_tomorrow=forecast[1],
+            retention_30d=round(recalled / total, 4) if total else None, by_state=by_state,
+            reviews_per_day=list(zip(labels, per_day, strict=True)),
+            forecast_30d=list(zip(ahead, forecast, strict=True)),
+        )
+
+    def browse(self, query: str = "", deck: str | None = None, state: str | None = None,
+               tag: str | None = None, suspended: bool | None = None) -> list[CardView]:
+        """Cards (archived ones excluded) matching every filter given."""
+        conditions: list[Any] = [CardRow.archived.is_(False)]
+        if query:
+            pattern = f"%{query.lower()}%"
+            conditions.append(or_(func.lower(CardRow.question_id).like(pattern),
+                                  func.lower(CardRow.text).like(pattern),
+                                  func.lower(CardRow.answer).like(pattern)))
+        if deck is not None:
+            conditions.append(CardRow.deck_id == deck)
+        if state is not None:
+            if state not in _STATE_CODES:
+                raise StudytoolError(f"unknown card state {state!r} "
+                                     f"(one of {', '.join(_STATE_CODES)})")
+            conditions.append(CardRow.state == _STATE_CODES[state])
+        if suspended is not None:
+            conditions.append(CardRow.suspended.is_(suspended))
+        with self.db.session(write=False) as session:
+            rows = session.scalars(select(CardRow).where(*conditions)
+                                   .order_by(CardRow.deck_id, CardRow.position, CardRow.id))
+            views = [_view(row) for row in rows]
+        return [v for v in views if tag is None or tag in v.tags]
+
+    def history(self, card_id: int) -> list[ReviewRow]:
+        """The card's reviews, oldest first."""
+        with self.db.session(write=False) as session:
+            rows = session.scalars(select(ReviewLogRow).where(ReviewLogRow.card_id == card_id)
+                                   .order_by(ReviewLogRow.id))
+            return [ReviewRow(id=r.id, card_id=r.card_id, rating=r.rating,
+                              reviewed_at=r.reviewed_at, duration_ms=r.duration_ms,
+                              state_before=STATE_NAMES[r.state_before],
+                              state_after=STATE_NAMES[r.state_after], due_after=r.due_after)
+                    for r in rows]
+
+    # -- helpers --------------------------------------------------------------------------
+    @staticmethod
+    def _get(session: Any, card_id: int, lock: bool = False) -> CardRow:
+        row = session.get(CardRow, card_id, with_for_update=lock or None)
+        if row is None:
+            raise StudytoolError(f"no card with id {card_id}")
+        return row
+
+
+def _view(row: CardRow) -> CardView:
+    return CardView(
+        card_id=row.id, deck_id=row.deck_id, question_id=row.question_id, text=row.text,
+        answer=row.answer, mistake=row.mistake, answers=tuple(row.answers),
+        tags=tuple(row.tags), state=STATE_NAMES[row.state], due=row.due,
+        suspended=row.suspended, buried_until=row.buried_until, archived=row.archived,
+        last_review=row.last_review, stability=row.stability, difficulty=row.difficulty)

@@ -1,0 +1,41 @@
+"""The learner's settings (studytool.config.Settings) kept as key/value rows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields, replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from studytool.config import Settings
+from studytool.errors import StudytoolError
+from studytool.store.models import SettingRow
+
+_FIELDS = {f.name for f in fields(Settings)}
+
+
+def load_settings(session: Session) -> Settings:
+    stored = {row.key: row.value for row in session.scalars(select(SettingRow))
+              if row.key in _FIELDS}
+    return replace(Settings(), **stored)
+
+
+def save_settings(session: Session, settings: Settings) -> None:
+    validate(settings)
+    for key, value in asdict(settings).items():
+        session.merge(SettingRow(key=key, value=value))
+
+
+def validate(settings: Settings) -> None:
+    if not isinstance(settings.new_per_day, int) or settings.new_per_day < 0:
+        raise StudytoolError(f"new cards per day must be 0 or more, not {settings.new_per_day}")
+    if not isinstance(settings.max_reviews_per_day, int) or settings.max_reviews_per_day < 0:
+        raise StudytoolError("maximum reviews per day must be 0 or more, "
+                             f"not {settings.max_reviews_per_day}")
+    if not 0.7 <= float(settings.desired_retention) <= 0.99:
+        raise StudytoolError("desired retention must be between 0.70 and 0.99, "
+                             f"not {settings.desired_retention}")
+    hour = settings.day_starts_at_hour
+    if not isinstance(hour, int) or not 0 <= hour < 24:
+        raise StudytoolError("the day must start at an hour from 0 to 23, "
+                             f"not {settings.day_starts_at_hour}")

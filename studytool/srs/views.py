@@ -1,0 +1,82 @@
+"""What the study service hands to the CLI, the TUI and the exporters (plain dataclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+
+
+@dataclass(frozen=True)
+class CardView:
+    card_id: int
+    deck_id: str
+    question_id: str
+    text: str
+    answer: str
+    mistake: str | None
+    answers: tuple[str, ...]
+    tags: tuple[str, ...]
+    state: str  # new | learning | review | relearning
+    due: datetime  # UTC-aware
+    suspended: bool = False
+    buried_until: datetime | None = None
+    archived: bool = False
+    last_review: datetime | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+
+
+@dataclass(frozen=True)
+class DeckSummary:
+    """Counts for today: `new`, `learning` and `review` are what today's queue will show."""
+
+    id: str
+    title: str
+    new: int
+    learning: int
+    review: int
+    due_today: int
+    reviewed_today: int
+    total: int = 0  # cards not archived
+    suspended: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "new": self.new,
+                "learning": self.learning, "review": self.review,
+                "due_today": self.due_today, "reviewed_today": self.reviewed_today,
+                "total": self.total, "suspended": self.suspended}
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    id: int
+    card_id: int
+    rating: int
+    reviewed_at: datetime
+    duration_ms: int | None
+    state_before: str
+    state_after: str
+    due_after: datetime
+
+
+@dataclass(frozen=True)
+class Stats:
+    reviews_today: int
+    due_tomorrow: int
+    retention_30d: float | None  # share of review-state cards recalled (None: no reviews)
+    by_state: dict[str, int]  # new, learning, review, relearning, suspended, archived
+    reviews_per_day: list[tuple[str, int]] = field(default_factory=list)  # last 30 days
+    forecast_30d: list[tuple[str, int]] = field(default_factory=list)  # reviews due per day
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reviews_today": self.reviews_today,
+            "due_tomorrow": self.due_tomorrow,
+            "retention_30d": self.retention_30d,
+            "by_state": self.by_state,
+            "reviews_per_day": [{"date": d, "count": n} for d, n in self.reviews_per_day],
+            "forecast_30d": [{"date": d, "count": n} for d, n in self.forecast_30d],
+        }

@@ -1,0 +1,5 @@
+"""The progress store: SQLAlchemy models, engine/session, queries; migrations live in db/."""
+
+from studytool.store.database import Database, open_db
+
+__all__ = ["Database", "open_db"]

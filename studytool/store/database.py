@@ -1,0 +1,99 @@
+"""Engine and sessions: `open_db(url)` gives a migrated `Database` whose sessions are transactions.
+
+SQLite gets WAL (readers never block the writer), foreign keys, a busy timeout and
+`synchronous=FULL` (an acknowledged review survives a crash of the process or the machine).
+Write transactions start with `BEGIN IMMEDIATE`: a deferred transaction that reads and then
+writes fails at once with "database is locked" when another process wrote in between, whereas
+BEGIN IMMEDIATE waits (busy timeout) for the write lock before reading anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from studytool.errors import StudytoolError
+
+BUSY_TIMEOUT_MS = 30_000
+_BEGIN_OPTION = "studytool_sqlite_begin"
+
+
+class Database:
+    """A migrated database: `session()` is one transaction, committed on a clean exit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = engine.url
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        # Read-only work on SQLite takes no write lock (plain BEGIN); elsewhere the same engine.
+        self._read_engine = engine.execution_options(**{_BEGIN_OPTION: "BEGIN"})
+
+    @contextmanager
+    def session(self, write: bool = True) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        bind = self.engine if write else self._read_engine
+        with Session(bind, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({self.url.render_as_string(hide_password=True)!r})"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite files get their folder created and the PRAGMAs above."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy.exc.ArgumentError and friends
+        raise StudytoolError(f"invalid database URL {url!r}: {exc}") from exc
+    if parsed.get_backend_name() != "sqlite":
+        try:
+            return create_engine(parsed, pool_pre_ping=True)
+        except ModuleNotFoundError as exc:
+            raise StudytoolError(f"no driver for {parsed.drivername}: {exc.name} "
+                                 "is not installed") from exc
+    if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
+            "file:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's implicit BEGIN is DEFERRED
+    # and comes only before the first write). Python 3.11's sqlite3 has no `.autocommit`.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Any) -> None:
+    statement = connection.get_execution_options().get(_BEGIN_OPTION, "BEGIN IMMEDIATE")
+    connection.exec_driver_sql(statement)
+
+
+def open_db(url: str) -> Database:
+    """Open (create or migrate) the database at `url`; refuses one from a newer studytool."""
+    from studytool.store.migrate import migrate
+
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Database(engine)

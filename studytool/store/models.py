@@ -1,0 +1,141 @@
+"""The store's tables as SQLAlchemy 2.0 typed models.
+
+Card states: 0 is New (never reviewed); 1, 2, 3 are fsrs.State Learning, Review, Relearning.
+fsrs has no New state (a new card is Learning step 0); keeping it apart makes "new cards per
+day" and the state counts one indexed column away.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from studytool.store.types import UTCDateTime
+
+NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
+STATE_NAMES = {NEW: "new", LEARNING: "learning", REVIEW: "review", RELEARNING: "relearning"}
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DeckRow(Base):
+    __tablename__ = "decks"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    path: Mapped[str] = mapped_column(Text, default="")
+    # Hash of every question's fingerprint: sync skips a deck whose files did not change.
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+
+
+class CardRow(Base):
+    __tablename__ = "cards"
+    __table_args__ = (
+        UniqueConstraint("deck_id", "question_id", name="uq_cards_deck_question"),
+        Index("ix_cards_state_due", "state", "due"),
+        Index("ix_cards_deck_state_due", "deck_id", "state", "due"),
+        Index("ix_cards_deck_state_position", "deck_id", "state", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deck_id: Mapped[str] = mapped_column(ForeignKey("decks.id"))
+    question_id: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order in the deck file
+    text: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    mistake: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    section: Mapped[str | None] = mapped_column(Text, nullable=True)
+    kind: Mapped[str] = mapped_column(String(50), default="")
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    # FSRS state
+    state: Mapped[int] = mapped_column(Integer, default=NEW)
+    step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    difficulty: Mapped[float | None] = mapped_column(Float, nullable=True)
+    due: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_review: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Flags
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    buried_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReviewLogRow(Base):
+    __tablename__ = "review_log"
+    __table_args__ = (
+        Index("ix_review_log_reviewed_at", "reviewed_at"),
+        Index("ix_review_log_card", "card_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
+    rating: Mapped[int] = mapped_column(Integer)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state_before: Mapped[int] = mapped_column(Integer)
+    # The card's scheduling fields before the review, so undo restores them exactly.
+    card_before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state_after: Mapped[int] = mapped_column(Integer)
+    due_after: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_answer_id", "answer", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))
+    device: Mapped[str] = mapped_column(String(50))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    final: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    torch_version: Mapped[str] = mapped_column(String(50), default="")
+    output: Mapped[str] = mapped_column(Text, default="")
+    stderr_tail: Mapped[str] = mapped_column(Text, default="")
+    epochs: Mapped[list[RunEpochRow]] = relationship(
+        back_populates="run", order_by="RunEpochRow.epoch", cascade="all, delete-orphan")
+
+
+class RunEpochRow(Base):
+    __tablename__ = "run_epochs"
+    __table_args__ = (Index("ix_run_epochs_run", "run_id", "epoch"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    epoch: Mapped[int] = mapped_column(Integer)
+    train_loss: Mapped[float | None] = mapped_column(Float, nullable=True)
+    valid_loss: Mapped[float | None] = mapped_column(Float, nullable=True)
+    accuracy: Mapped[float | None] = mapped_column(Float, nullable=True)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    run: Mapped[RunRow] = relationship(back_populates="epochs")
+
+
+class SettingRow(Base):
+    """One learner setting per row (key -> JSON value), so new settings need no migration."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)

@@ -1,0 +1,181 @@
+"""The store's engine and migrations on real SQLite files (and PostgreSQL when available)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from studytool.errors import StudytoolError
+from studytool.store import open_db
+from studytool.store.database import make_engine
+from studytool.store.migrate import head_revision, migrate
+from studytool.store.models import Base, DeckRow
+
+PG_URL = os.environ.get("STUDYTOOL_TEST_PG")
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    if not PG_URL:
+        pytest.skip("no PostgreSQL: STUDYTOOL_TEST_PG is not set (bash .ci/postgres.sh)")
+    reset_postgres(PG_URL)
+    return PG_URL
+
+
+def revision_of(url: str) -> str:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    engine.dispose()
+    return value
+
+
+def test_a_new_database_is_created_at_the_head_revision(db_url):
+    db = open_db(db_url)
+    try:
+        assert revision_of(db_url) == head_revision()
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"decks", "cards", "review_log", "runs", "run_epochs", "settings"} <= tables
+    finally:
+        db.close()
+
+
+def test_the_migrations_build_exactly_the_models(db_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    db = open_db(db_url)
+    try:
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == []
+    finally:
+        db.close()
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(tmp_path):
+    db = open_db(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with db.engine.connect() as conn:
+        pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                  for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")}
+    db.close()
+    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000,
+                      "synchronous": 2}
+
+
+def test_foreign_keys_are_enforced(db_url):
+    db = open_db(db_url)
+    try:
+        with pytest.raises(IntegrityError), db.session() as session:
+            session.execute(text(
+                "INSERT INTO cards (deck_id, question_id, position, text, answer, answers, tags,"
+                " kind, fingerprint, state, due, suspended, archived) VALUES ('nope', 'q', 0,"
+                " 't', 'a', '[]', '[]', '', '', 0, '2026-01-01 00:00:00', false, false)"))
+    finally:
+        db.close()
+
+
+def test_a_session_is_one_transaction(db_url):
+    db = open_db(db_url)
+    try:
+        with pytest.raises(RuntimeError), db.session() as session:
+            session.add(DeckRow(id="d", title="D", path="", fingerprint=""))
+            session.flush()
+            raise RuntimeError("user action failed half way")
+        with db.session() as session:
+            assert session.get(DeckRow, "d") is None
+    finally:
+        db.close()
+
+
+def test_times_are_stored_in_utc_and_come_back_aware(db_url):
+    from studytool.store.models import CardRow
+
+    db = open_db(db_url)
+    plus_two = timezone(timedelta(hours=2))
+    try:
+        with db.session() as session:
+            session.add(DeckRow(id="d", title="D", path="", fingerprint=""))
+            session.flush()
+            session.add(CardRow(deck_id="d", question_id="q", text="t", answer="a",
+                                due=datetime(2026, 3, 1, 14, 30, tzinfo=plus_two)))
+        with db.session() as session:
+            card = session.get(CardRow, 1)
+            assert card.due == datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+            assert card.due.utcoffset() == timedelta(0)
+        with pytest.raises(Exception, match="naive datetime"), db.session() as session:
+            session.add(CardRow(deck_id="d", question_id="q2", text="t", answer="a",
+                                due=datetime(2026, 3, 1, 12, 30)))
+    finally:
+        db.close()
+
+
+def test_an_existing_sqlite_database_is_copied_before_it_is_migrated(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine, target="0001")  # what an older studytool left behind
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO decks VALUES ('ch12', 'Chapter 12', '', 'x')")
+    engine.dispose()
+
+    db = open_db(f"sqlite:///{path}")
+    db.close()
+    backups = sorted(tmp_path.glob("old.sqlite3.bak-0001-*"))
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as old:
+        assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert old.execute("SELECT id FROM decks").fetchall() == [("ch12",)]
+        tables = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "runs" not in tables
+    assert revision_of(f"sqlite:///{path}") == head_revision()
+    with sqlite3.connect(path) as new:
+        assert new.execute("SELECT id FROM decks").fetchall() == [("ch12",)]
+    # Up to date now: opening again neither migrates nor copies.
+    open_db(f"sqlite:///{path}").close()
+    assert len(list(tmp_path.glob("old.sqlite3.bak-*"))) == 1
+
+
+def test_a_fresh_database_gets_no_backup(tmp_path):
+    open_db(f"sqlite:///{tmp_path / 'new.sqlite3'}").close()
+    assert list(tmp_path.glob("*.bak-*")) == []
+
+
+def test_a_database_from_a_newer_studytool_is_refused_and_left_alone(db_url, tmp_path):
+    open_db(db_url).close()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    engine.dispose()
+    sqlite_file = tmp_path / "store.sqlite3"
+    before = hashlib.sha256(sqlite_file.read_bytes()).hexdigest() if db_url.startswith(
+        "sqlite") else None
+
+    with pytest.raises(StudytoolError) as caught:
+        open_db(db_url)
+    assert str(caught.value) == ("database was written by a newer studytool "
+                                 "(revision 9999_future); upgrade studytool")
+    assert revision_of(db_url) == "9999_future"
+    if before is not None:
+        assert hashlib.sha256(sqlite_file.read_bytes()).hexdigest() == before
+        assert list(tmp_path.glob("*.bak-*")) == []
+
+
+def test_a_bad_url_is_a_one_line_error():
+    with pytest.raises(StudytoolError, match="invalid database URL"):
+        open_db("not a url")
