@@ -1,0 +1,50 @@
+"""Small helpers the exercise checks share: shapes, differences, parameter names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from answers_code.exercise_checks.harness import Mistake
+
+
+def max_diff(a: Tensor, b: Tensor) -> float:
+    return float((a.detach().float() - b.detach().float()).abs().max())
+
+
+def expect_tensor(value: Any, what: str) -> Tensor:
+    if not isinstance(value, Tensor):
+        raise Mistake(f"{what} should be a tensor, got {type(value).__name__}")
+    return value
+
+
+def expect_tuple(value: Any, size: int, what: str) -> tuple[Any, ...]:
+    if not isinstance(value, tuple | list) or len(value) != size:
+        got = f"{type(value).__name__} of {len(value)}" if isinstance(value, tuple | list) \
+            else type(value).__name__
+        raise Mistake(f"{what} should return a tuple of {size}, got {got}")
+    return tuple(value)
+
+
+def expect_shape(value: Any, shape: tuple[int, ...], what: str) -> Tensor:
+    tensor = expect_tensor(value, what)
+    if tuple(tensor.shape) != shape:
+        raise Mistake(f"{what} has shape {tuple(tensor.shape)}, expected {shape}")
+    return tensor
+
+
+def state_dict_problems(mine: nn.Module, ref: nn.Module) -> list[str]:
+    """What differs between two modules' parameter names and shapes (empty: the same)."""
+    got = {k: tuple(v.shape) for k, v in mine.state_dict().items()}
+    want = {k: tuple(v.shape) for k, v in ref.state_dict().items()}
+    problems = [f"missing {k} {want[k]}" for k in want if k not in got]
+    problems += [f"unexpected {k}" for k in got if k not in want]
+    problems += [f"{k} is {got[k]}, expected {want[k]}"
+                 for k in want if k in got and got[k] != want[k]]
+    return problems
+
+
+def random_tokens(shape: tuple[int, ...], vocab_sz: int) -> Tensor:
+    return torch.randint(0, vocab_sz, shape)

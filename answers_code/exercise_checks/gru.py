@@ -1,0 +1,112 @@
+"""Checks for exercise `gru`: the learner's GRU keeps the contract of torch.nn.GRU."""
+
+from __future__ import annotations
+
+import types
+
+import torch
+from torch import Tensor, nn
+
+from answers_code.exercise_checks import rnn_variants as rv
+from answers_code.exercise_checks.common import (
+    expect_shape,
+    expect_tuple,
+    max_diff,
+    state_dict_problems,
+)
+from answers_code.exercise_checks.harness import CheckList, Mistake
+
+CHECKS = CheckList(names=("GRU",))
+TOL = 1e-5
+NAMES = "parameters named and shaped as nn.GRU's"
+LOADS = "loads nn.GRU's state_dict"
+ONE = "matches nn.GRU, one layer"
+
+
+def _pair(mod: types.ModuleType, ni: int, nh: int, layers: int) -> tuple[nn.GRU, nn.Module]:
+    ref = nn.GRU(ni, nh, layers, batch_first=True)
+    mine = mod.GRU(ni, nh, layers, batch_first=True)
+    mine.load_state_dict(ref.state_dict())
+    return ref, mine
+
+
+def _run(mine: nn.Module, x: Tensor, h0: Tensor | None, layers: int, nh: int) -> tuple[Tensor,
+                                                                                       Tensor]:
+    result = mine(x) if h0 is None else mine(x, h0)
+    out, h_n = expect_tuple(result, 2, "GRU.forward")
+    bs, sl = x.shape[:2]
+    out = expect_shape(out, (bs, sl, nh), "the output")
+    h_n = expect_shape(h_n, (layers, bs, nh), "h_n")
+    return out, h_n
+
+
+def _diagnose(ref: nn.GRU, x: Tensor, out: Tensor) -> str:
+    weights = [getattr(ref, f"{n}_l0").detach() for n in ("weight_ih", "weight_hh", "bias_ih",
+                                                          "bias_hh")]
+    h = torch.zeros(x.shape[0], ref.hidden_size)
+    for order, slip in rv.variants(rv.GRU_ORDER, rv.GRU_SLIPS):
+        if max_diff(rv.gru_run(x, h, *weights, order, slip), out) < 1e-4:
+            return rv.describe(rv.GRU_ORDER, order, slip, rv.GRU_SLIPS, "nn.GRU")
+    return ("check the gate order r, z, n and n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), "
+            "h = (1 - z) * n + z * h")
+
+
+@CHECKS.check(NAMES)
+def parameter_names(mod: types.ModuleType) -> str:
+    problems = state_dict_problems(mod.GRU(5, 7, 2, batch_first=True),
+                                   nn.GRU(5, 7, 2, batch_first=True))
+    if problems:
+        raise Mistake("GRU(5, 7, num_layers=2): " + "; ".join(problems))
+    return "GRU(5, 7, num_layers=2) has nn.GRU's 8 parameters"
+
+
+@CHECKS.check(LOADS, needs=(NAMES,))
+def loads_state_dict(mod: types.ModuleType) -> str:
+    ref, mine = _pair(mod, 5, 7, 2)
+    for name, value in mine.state_dict().items():
+        if not torch.equal(value, ref.state_dict()[name]):
+            raise Mistake(f"after load_state_dict, {name} differs from nn.GRU's")
+    return "load_state_dict(nn.GRU(...).state_dict()) works"
+
+
+@CHECKS.check(ONE, needs=(LOADS,))
+def one_layer(mod: types.ModuleType) -> str:
+    ref, mine = _pair(mod, 5, 6, 1)
+    x = torch.randn(3, 7, 5)
+    out, h_n = _run(mine, x, None, 1, 6)
+    want, want_h = ref(x)
+    diff = max(max_diff(out, want), max_diff(h_n, want_h))
+    if diff > TOL:
+        raise Mistake(f"output differs from nn.GRU by {diff:.2g} — {_diagnose(ref, x, out)}")
+    return f"output and h_n match nn.GRU (max difference {diff:.1e})"
+
+
+@CHECKS.check("matches nn.GRU, two layers, with h0", needs=(ONE,))
+def two_layers(mod: types.ModuleType) -> str:
+    ref, mine = _pair(mod, 4, 6, 2)
+    x, h0 = torch.randn(3, 5, 4), torch.randn(2, 3, 6)
+    out, h_n = _run(mine, x, h0, 2, 6)
+    want, want_h = ref(x, h0)
+    diff_h = max_diff(h_n, want_h)
+    if max_diff(out, want) > TOL:
+        raise Mistake(f"output differs from nn.GRU by {max_diff(out, want):.2g} with 2 layers — "
+                      "layer 1 must read layer 0's outputs, each layer starting from its own h0")
+    if diff_h > TOL:
+        raise Mistake(f"h_n differs from nn.GRU by {diff_h:.2g} — h_n holds each layer's last "
+                      "hidden state, layer 0 first")
+    return "2 layers with h0: output and h_n match nn.GRU"
+
+
+@CHECKS.check("gradients match nn.GRU's", needs=(ONE,))
+def gradients(mod: types.ModuleType) -> str:
+    ref, mine = _pair(mod, 4, 5, 1)
+    x = torch.randn(2, 4, 4)
+    mine(x)[0].pow(2).sum().backward()
+    ref(x)[0].pow(2).sum().backward()
+    for name, param in mine.named_parameters():
+        if param.grad is None:
+            raise Mistake(f"{name} gets no gradient — is it used through .data or detached?")
+        diff = max_diff(param.grad, dict(ref.named_parameters())[name].grad)
+        if diff > 1e-4:
+            raise Mistake(f"the gradient of {name} differs from nn.GRU's by {diff:.2g}")
+    return "every parameter's gradient matches nn.GRU's"

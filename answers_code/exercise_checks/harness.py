@@ -1,0 +1,182 @@
+"""Runs one exercise's checks on a learner's file and streams each result as a JSON line.
+
+This is the child process of `studytool exercise verify` (see `__main__`). The learner's code
+may loop forever, raise, print or fail to import: every one of those becomes a failed check with
+a message, and the protocol stream stays clean because the learner's prints go to stderr.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+CheckFunc = Callable[[types.ModuleType], str]
+
+
+class Mistake(Exception):
+    """A check found a wrong result; the message names the mistake."""
+
+
+class CheckTimeout(BaseException):
+    """Raised by the alarm inside a check (a BaseException so `except Exception` can't eat it)."""
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    label: str
+    func: CheckFunc
+    needs: tuple[str, ...] = ()  # labels that must pass before this one runs
+    budget: float = 1.0  # multiple of the per-check timeout (training runs take longer)
+
+
+@dataclass
+class CheckList:
+    """The checks of one exercise, in order, and the names the learner's file must define."""
+
+    names: tuple[str, ...]
+    specs: list[CheckSpec] = field(default_factory=list)
+
+    def check(self, label: str, needs: tuple[str, ...] = (),
+              budget: float = 1.0) -> Callable[[CheckFunc], CheckFunc]:
+        def register(func: CheckFunc) -> CheckFunc:
+            self.specs.append(CheckSpec(label, func, needs, budget))
+            return func
+
+        return register
+
+
+LOAD_LABEL = "loads"
+
+
+class Protocol:
+    """JSON lines on the real stdout; fd 1 itself is pointed at stderr for the learner's prints."""
+
+    def __init__(self) -> None:
+        sys.stdout.flush()
+        self._out: IO[str] = os.fdopen(os.dup(1), "w", buffering=1)
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+        self.job = 0  # which (module, file) pair of the request the events belong to
+
+    def emit(self, event: str, **fields: Any) -> None:
+        self._out.write(json.dumps({"event": event, "job": self.job, **fields}) + "\n")
+        self._out.flush()
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise CheckTimeout()
+
+
+def _learner_frame(exc: BaseException, path: Path) -> tuple[str, int] | None:
+    """(function, line) of the innermost frame of the learner's file in the traceback."""
+    found = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if Path(frame.f_code.co_filename) == path:
+            found = (frame.f_code.co_qualname, lineno)
+    return found
+
+
+def describe_exception(exc: BaseException, path: Path, seconds: float) -> str:
+    """One helpful line for an exception raised while a check ran the learner's code."""
+    where = _learner_frame(exc, path)
+    at = f"{path.name} line {where[1]} in {where[0]}" if where else ""
+    if isinstance(exc, CheckTimeout):
+        running = f"; it was running {at}" if at else ""
+        return f"timed out after {seconds:g} s (an infinite loop?{running})"
+    if isinstance(exc, NotImplementedError) and where:
+        return f"not implemented yet ({where[0]} raises NotImplementedError)"
+    if isinstance(exc, SystemExit):
+        return f"the code called sys.exit({exc.code!r}){' at ' + at if at else ''}"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return f"{detail} ({at})" if at else detail
+
+
+def load_learner(path: Path, names: tuple[str, ...], job: int = 0) -> types.ModuleType:
+    """Import the learner's file; Mistake for a file that can't be used as it is."""
+    spec = importlib.util.spec_from_file_location(f"learner{job}_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise Mistake(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    # The learner may split code into helper files beside the exercise.
+    sys.path.append(str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise Mistake(f"syntax error in {path.name} line {exc.lineno}: {exc.msg}") from None
+    except ModuleNotFoundError as exc:
+        where = _learner_frame(exc, path)
+        line = f" (line {where[1]})" if where else ""
+        raise Mistake(f"{path.name} imports '{exc.name}', which is not installed{line}") from None
+    missing = [name for name in names if not hasattr(module, name)]
+    if missing:
+        raise Mistake(f"{path.name} does not define {', '.join(missing)} "
+                      "(keep the names of the scaffold)")
+    return module
+
+
+def _timed(seconds: float, call: Callable[[], Any]) -> Any:
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return call()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _attempt(call: Callable[[], str], path: Path, seconds: float) -> tuple[bool, str]:
+    try:
+        return True, _timed(seconds, call)
+    except Mistake as exc:
+        return False, str(exc)
+    except (Exception, CheckTimeout, SystemExit) as exc:
+        return False, describe_exception(exc, path, seconds)
+
+
+def run_checks(checks: CheckList, path: Path, timeout: float, protocol: Protocol) -> bool:
+    """Run every check in order, emitting begin/check events; True when all passed."""
+    import torch
+
+    torch.set_num_threads(1)
+    signal.signal(signal.SIGALRM, _on_alarm)
+    labels = [LOAD_LABEL] + [spec.label for spec in checks.specs]
+    protocol.emit("plan", checks=labels, timeout=timeout)
+
+    protocol.emit("begin", label=LOAD_LABEL, seconds=timeout)
+    module: types.ModuleType | None = None
+
+    def load() -> str:
+        nonlocal module
+        module = load_learner(path, checks.names, protocol.job)
+        return f"{path.name} defines {', '.join(checks.names)}"
+
+    ok, message = _attempt(load, path, timeout)
+    protocol.emit("check", label=LOAD_LABEL, status="passed" if ok else "failed", message=message)
+    passed = {LOAD_LABEL} if ok else set()
+    for spec in checks.specs:
+        blocked = [need for need in (LOAD_LABEL, *spec.needs) if need not in passed]
+        if blocked:
+            protocol.emit("check", label=spec.label, status="skipped",
+                          message=f"not run: needs '{blocked[0]}' to pass first")
+            continue
+        seconds = timeout * spec.budget
+        protocol.emit("begin", label=spec.label, seconds=seconds)
+        torch.manual_seed(0)
+        started = time.perf_counter()
+        ok, message = _attempt(lambda spec=spec: spec.func(module), path, seconds)
+        protocol.emit("check", label=spec.label, status="passed" if ok else "failed",
+                      message=message, seconds=round(time.perf_counter() - started, 3))
+        if ok:
+            passed.add(spec.label)
+    protocol.emit("end", passed=len(passed) == len(labels))
+    return len(passed) == len(labels)

@@ -1,0 +1,139 @@
+"""`exercise verify`: run an exercise's checks on the learner's file in a child process.
+
+The child (`python -m answers_code.exercise_checks`) streams one event per check; this module
+turns them into results, and turns a child that hangs or dies into failed checks with a reason.
+Nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studytool.exercises.catalogue import Exercise
+from studytool.exercises.launcher import Event, run_child
+
+CHECK_TIMEOUT = 60.0  # seconds per check (training checks get a multiple)
+STARTUP_WAIT = 90.0  # importing torch on a busy machine
+CHECKS_PACKAGE = "answers_code.exercise_checks"
+
+
+@dataclass
+class CheckResult:
+    label: str
+    status: str  # "passed", "failed" or "skipped"
+    message: str
+    seconds: float | None = None
+
+
+@dataclass
+class VerifyResult:
+    exercise: str
+    path: Path
+    checks: list[CheckResult] = field(default_factory=list)
+    seconds: float = 0.0
+    stderr_tail: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(c.status == "passed" for c in self.checks)
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        """(passed, total)."""
+        return sum(c.status == "passed" for c in self.checks), len(self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"exercise": self.exercise, "path": str(self.path), "passed": self.passed,
+                "checks": [asdict(c) for c in self.checks], "seconds": round(self.seconds, 3)}
+
+
+class _Collector:
+    """Builds each job's results from the child's events, in the order the plan gave."""
+
+    def __init__(self, jobs: list[tuple[Exercise, Path]],
+                 on_event: Callable[[int, Event], None] | None) -> None:
+        self.results = [VerifyResult(ex.name, path) for ex, path in jobs]
+        self.checks: list[dict[str, CheckResult]] = [{} for _ in jobs]
+        self.running: list[str | None] = [None for _ in jobs]
+        self.on_event = on_event
+
+    def __call__(self, event: Event) -> None:
+        job = event.get("job")
+        if not isinstance(job, int) or not 0 <= job < len(self.results):
+            return
+        kind, label = event["event"], str(event.get("label", ""))
+        if kind == "plan":
+            self.checks[job] = {str(lb): CheckResult(str(lb), "skipped", "not run")
+                                for lb in event.get("checks", [])}
+        elif kind == "begin":
+            self.running[job] = label
+        elif kind == "check":
+            self.checks[job][label] = CheckResult(label, str(event["status"]),
+                                                  str(event.get("message", "")),
+                                                  event.get("seconds"))
+            self.running[job] = None
+        if self.on_event is not None:
+            self.on_event(job, event)
+
+    def close(self, why: str | None, stderr_tail: str) -> list[VerifyResult]:
+        """Fill in what the child never reported; `why` says why it stopped early."""
+        for job, result in enumerate(self.results):
+            checks = self.checks[job]
+            if not checks:
+                checks["loads"] = CheckResult("loads", "failed", why or "the checks never started")
+            elif self.running[job] is not None and why:
+                label = self.running[job]
+                assert label is not None
+                checks[label] = CheckResult(label, "failed", why)
+            result.checks = list(checks.values())
+            result.stderr_tail = stderr_tail
+        return self.results
+
+
+def _death(returncode: int | None, timed_out: bool, wait: float, stderr_tail: str) -> str | None:
+    """Why the child stopped before finishing (None: it finished)."""
+    if timed_out:
+        return (f"timed out: no answer for {wait:g} s, the check process was stopped "
+                "(an infinite loop?)")
+    if returncode is None or returncode in (0, 1):
+        return None
+    if returncode < 0:
+        name = signal.Signals(-returncode).name
+        extra = " (CPU time limit)" if name == "SIGXCPU" else ""
+        return f"the check process was killed by {name}{extra}"
+    last = stderr_tail.strip().splitlines()[-1:] or [""]
+    return f"the check process failed with exit code {returncode}: {last[0]}".rstrip(": ")
+
+
+def verify_files(jobs: list[tuple[Exercise, Path]], check_timeout: float = CHECK_TIMEOUT,
+                 on_event: Callable[[int, Event], None] | None = None) -> list[VerifyResult]:
+    """Verify each (exercise, file) pair, all in one child process, in order."""
+    if not jobs:
+        return []
+    args = [CHECKS_PACKAGE, "--timeout", f"{check_timeout:g}"]
+    for exercise, path in jobs:
+        args += [exercise.checks_module, str(path)]
+    collector = _Collector(jobs, on_event)
+    # The kernel's CPU limit backs up the per-check alarms: the longest a whole run may take.
+    cpu_budget = int(STARTUP_WAIT + check_timeout * 12 * len(jobs))
+    started = time.monotonic()
+    outcome = run_child(args, collector, first_wait=max(STARTUP_WAIT, check_timeout),
+                        cpu_seconds=cpu_budget)
+    why = _death(outcome.returncode, outcome.timed_out, check_timeout + 5, outcome.stderr_tail)
+    results = collector.close(why, outcome.stderr_tail)
+    elapsed = time.monotonic() - started
+    for result in results:
+        result.seconds = elapsed / len(results)
+    return results
+
+
+def verify_file(exercise: Exercise, path: Path, check_timeout: float = CHECK_TIMEOUT,
+                on_event: Callable[[Event], None] | None = None) -> VerifyResult:
+    """Verify one learner file; `on_event` sees each event as it arrives (for live display)."""
+    forward = None if on_event is None else (lambda _job, event: on_event(event))
+    return verify_files([(exercise, path)], check_timeout, forward)[0]

@@ -1,0 +1,55 @@
+"""The learner's workspace: where exercise files live, and writing a scaffold without ever
+overwriting the learner's work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from studytool import config
+from studytool.errors import StudytoolError
+from studytool.exercises.catalogue import Exercise
+
+
+def workspace_dir(given: str | Path | None = None) -> Path:
+    """`--dir` when given, else the default workspace under the user data directory."""
+    if given is None:
+        return config.exercises_dir()
+    path = Path(given).expanduser()
+    if path.exists() and not path.is_dir():
+        raise StudytoolError(f"{path} is not a directory")
+    return path
+
+
+def exercise_file(exercise: Exercise, workspace: str | Path | None = None) -> Path:
+    return workspace_dir(workspace) / exercise.filename
+
+
+@dataclass(frozen=True)
+class Started:
+    path: Path
+    created: bool  # False: the file was already there and is left as it was
+
+
+def start(exercise: Exercise, workspace: str | Path | None = None) -> Started:
+    """Write the scaffold unless the learner's file already exists."""
+    path = exercise_file(exercise, workspace)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:  # "x": never replace a file
+            handle.write(exercise.scaffold)
+    except FileExistsError:
+        return Started(path, created=False)
+    except OSError as exc:
+        raise StudytoolError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return Started(path, created=True)
+
+
+def existing_file(exercise: Exercise, workspace: str | Path | None = None) -> Path:
+    """The learner's file for `verify`; a clear error when it has not been started."""
+    path = exercise_file(exercise, workspace)
+    if not path.is_file():
+        where = f" --dir {workspace}" if workspace is not None else ""
+        raise StudytoolError(f"no {exercise.filename} in {path.parent}; run "
+                             f"`studytool exercise start {exercise.name}{where}` first")
+    return path
