@@ -36,12 +36,14 @@ class StudyApp(App[None]):
         clock: Clock | None = None,
         decks: Sequence[Any] | None = None,
         device: str | None = None,
+        service_options: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.db_url = db_url
         self.clock = clock
         self._decks = decks
         self.device = device
+        self.service_options = service_options  # e.g. tz, fuzz (tests make them fixed)
         self.backend: Backend | None = None
         self.backend_error: str | None = None
         self.started = time.perf_counter()
@@ -60,7 +62,8 @@ class StudyApp(App[None]):
     @work(thread=True, exclusive=True, group="open")
     def open_database(self) -> None:
         try:
-            backend = open_backend(self.db_url, self.clock, self._decks)
+            backend = open_backend(self.db_url, self.clock, self._decks,
+                                   self.service_options)
         except Exception as exc:  # a locked or newer database: a panel, never a crash
             self.backend_error = error_text(exc)
             self.call_from_thread(self.notify, self.backend_error, title="Database",

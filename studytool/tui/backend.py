@@ -38,7 +38,8 @@ class Backend:
         return Path(path) if path else None
 
 
-def open_backend(db_url: str, clock: Clock | None, decks: Sequence[Any] | None) -> Backend:
+def open_backend(db_url: str, clock: Clock | None, decks: Sequence[Any] | None,
+                 service_options: dict[str, Any] | None = None) -> Backend:
     """Open (or create) the database, and sync the decks so every question has a card."""
     from studytool.srs import StudyService
     from studytool.store import open_db
@@ -50,7 +51,7 @@ def open_backend(db_url: str, clock: Clock | None, decks: Sequence[Any] | None) 
         loaded, problems = load_installed()
         decks = list(loaded)
     db = open_db(db_url)
-    service = StudyService(db, clock=clock)
+    service = StudyService(db, clock=clock, **(service_options or {}))
     service.sync_decks(list(decks))
     return Backend(db, service, {d.id: d for d in decks}, list(problems))
 

@@ -15,6 +15,8 @@ from textual.widgets.select import NoSelection
 
 from studytool.tui.backend import error_text
 
+RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+
 STATES = ("new", "learning", "review", "relearning")
 
 
@@ -69,7 +71,7 @@ class BrowseScreen(Screen[None]):
         for column in ("card", "state", "due", "susp", "question"):
             cards.add_column(column, key=column)
         self.query_one("#history", DataTable).add_columns(
-            "when", "rating", "state before", "interval", "ms")
+            "when", "rating", "state", "next due", "seconds")
         cards.focus()
         self._reload()
 
@@ -144,12 +146,11 @@ class BrowseScreen(Screen[None]):
         table = self.query_one("#history", DataTable)
         table.clear()
         for row in message.rows:
-            when = getattr(row, "reviewed_at", None) or getattr(row, "when", None)
-            table.add_row(when.strftime("%Y-%m-%d %H:%M") if when else "-",
-                          str(getattr(row, "rating", "-")),
-                          str(getattr(row, "state_before", getattr(row, "state", "-"))),
-                          str(getattr(row, "interval", "-") or "-"),
-                          str(getattr(row, "duration_ms", "-") or "-"))
+            seconds = f"{row.duration_ms / 1000:.1f}" if row.duration_ms else "-"
+            table.add_row(row.reviewed_at.strftime("%Y-%m-%d %H:%M"),
+                          RATING_NAMES.get(row.rating, str(row.rating)),
+                          f"{row.state_before} → {row.state_after}",
+                          row.due_after.strftime("%Y-%m-%d %H:%M"), seconds)
         if not message.rows:
             table.add_row("never reviewed", "", "", "", "")
 

@@ -262,7 +262,7 @@ class ReviewScreen(Screen[None]):
             self.notify("This card has no runnable answer.", severity="warning")
             return
         try:
-            from answers_code.registry import get
+            from studytool.runner.catalog import get
 
             answer = get(self.card.answers[0])
         except Exception as exc:

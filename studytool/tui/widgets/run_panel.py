@@ -112,7 +112,8 @@ class RunPanel(Vertical):
         try:
             from studytool.runner import start_run
 
-            handle = start_run(name, params, device=device, timeout=None,
+            # The engine merges the answer's defaults (and its quick settings) itself.
+            handle = start_run(name, {}, device=device, timeout=None,
                                on_event=lambda ev: self.post_message(RunPanel.Event(self, ev)),
                                quick=quick)
         except Exception as exc:  # engine missing, bad device: a message, not a crash

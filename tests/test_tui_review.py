@@ -1,0 +1,107 @@
+"""Review screen: reveal, rate (the database changes), undo, bury, suspend, typed answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_tui_support import make_app, service_for, settle
+
+from studytool.tui.screens.review import ReviewScreen
+
+
+async def _open_review(pilot, app) -> ReviewScreen:
+    await settle(pilot, app)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    screen = app.screen
+    assert isinstance(screen, ReviewScreen)
+    return screen
+
+
+async def test_rate_writes_the_review_and_undo_restores_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_review(pilot, app)
+        first = screen.card
+        assert first.question_id == "demo-q01"
+        assert not screen.query_one("#compare").display
+        await pilot.press("3")  # rating before the answer is shown does nothing
+        await settle(pilot, app)
+        assert service_for(app).history(first.card_id) == []
+
+        await pilot.press("space")
+        await pilot.pause()
+        assert screen.query_one("#compare").display
+        ratings = str(screen.query_one("#ratings").render())
+        intervals = service_for(app).preview_intervals(first.card_id)
+        for rating, label in ((1, "Again"), (3, "Good")):
+            assert f"{rating} {label} {intervals[rating]}" in ratings
+
+        await pilot.press("3")
+        await settle(pilot, app)
+        other = service_for(app)
+        rows = other.history(first.card_id)
+        assert [(r.rating, r.state_before) for r in rows] == [(3, "new")]
+        assert other.card(first.card_id).state != "new"
+        assert screen.card.question_id == "demo-q02"
+        assert screen.last_latency is not None and screen.last_latency < 1.0
+
+        await pilot.press("u")
+        await settle(pilot, app)
+        other = service_for(app)
+        assert other.history(first.card_id) == []
+        assert other.card(first.card_id).state == "new"
+        assert screen.card.question_id == "demo-q01"
+
+
+async def test_bury_and_suspend_take_the_card_out_of_today(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_review(pilot, app)
+        buried = screen.card
+        await pilot.press("b")
+        await settle(pilot, app)
+        suspended = screen.card
+        assert suspended.question_id != buried.question_id
+        await pilot.press("s")
+        await settle(pilot, app)
+        other = service_for(app)
+        assert other.card(buried.card_id).buried_until is not None
+        assert other.card(suspended.card_id).suspended
+        assert screen.card.question_id not in (buried.question_id, suspended.question_id)
+
+        await pilot.press("escape")
+        await settle(pilot, app)
+        row = [str(c) for c in app.screen.query_one("#decks").get_row_at(0)]
+        assert row[1] == "3"  # new cards left today
+
+
+async def test_typed_answer_is_shown_beside_the_reference(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_review(pilot, app)
+        await pilot.press("w")
+        await pilot.pause()
+        assert screen.query_one("#typed").display
+        await pilot.press(*"the state 1 2", "enter")
+        await pilot.pause()
+        assert screen.revealed
+        assert "the state 1 2" in str(screen.query_one("#your-answer").render())
+        assert service_for(app).history(screen.card.card_id) == []  # typing did not rate
+        await pilot.press("4")
+        await settle(pilot, app)
+        assert screen.card.question_id == "demo-q02"
+
+
+async def test_the_end_of_the_queue_says_so(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_review(pilot, app)
+        for _ in range(5):
+            await pilot.press("s")
+            await settle(pilot, app)
+        assert screen.card is None
+        assert "No more cards due" in str(screen.query_one("#card-info").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"

@@ -1,0 +1,164 @@
+"""Run lab and the review side panel: real runs in real worker processes, no torch here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from test_tui_support import make_app, settle, use_fixture_answers, wait_until
+from textual.widgets import DataTable, Tree
+
+from studytool.tui.screens.runlab import RunLabScreen
+from studytool.tui.widgets.run_panel import RunPanel
+
+
+@pytest.fixture(autouse=True)
+def _fixture_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_fixture_answers(monkeypatch)
+
+
+async def _open_lab(pilot, app) -> RunLabScreen:
+    await settle(pilot, app)
+    await pilot.press("l")
+    await settle(pilot, app)
+    assert isinstance(app.screen, RunLabScreen)
+    return app.screen
+
+
+async def _select(pilot, screen: RunLabScreen, name: str) -> None:
+    tree = screen.query_one("#answers", Tree)
+    tree.focus()
+    tree.cursor_line = 0
+    for _ in range(tree.last_line + 1):
+        node = tree.cursor_node
+        if node is not None and node.data == name:
+            break
+        await pilot.press("down")
+    assert tree.cursor_node is not None and tree.cursor_node.data == name
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is dead for our purpose
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+async def test_a_run_streams_rows_and_is_stored(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_lab(pilot, app)
+        questions = [str(node.label) for node in screen.query_one("#answers", Tree).root.children]
+        assert any(label.startswith("ch12-q01") for label in questions)
+        await _select(pilot, screen, "fx-epochs")
+        panel = screen.query_one("#lab-run", RunPanel)
+        assert panel.answer_name == "fx-epochs"
+        await wait_until(pilot, lambda: not panel.running)
+        await settle(pilot, app)
+        epochs = panel.query_one(".run-epochs", DataTable)
+        assert epochs.row_count == 3  # the answer's book settings: 3 epochs
+        assert [str(c) for c in epochs.get_row_at(0)][0] == "0"
+        assert "ok" in str(panel.query_one(".run-title").render())
+        assert "✓ reaches 0.5" in str(panel.query_one(".run-message").render())
+        book = panel.query_one(".run-book", DataTable)
+        assert book.display == (book.row_count > 0)
+        past = screen.query_one("#past-runs", DataTable)
+        await wait_until(pilot, lambda: past.row_count == 1)
+        assert [str(c) for c in past.get_row_at(0)][1:3] == ["fx-epochs", "ok"]
+    assert "torch" not in sys.modules
+
+
+async def test_esc_cancels_a_run_and_a_failed_run_says_why(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_lab(pilot, app)
+        panel = screen.query_one("#lab-run", RunPanel)
+        await _select(pilot, screen, "fx-hang")
+        await wait_until(pilot, lambda: panel.handle is not None)
+        pid = panel.handle.pid
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not panel.running)
+        assert "cancelled" in str(panel.query_one(".run-title").render())
+        assert not _alive(pid)
+        assert isinstance(app.screen, RunLabScreen)  # Esc cancelled; it did not go back
+
+        await _select(pilot, screen, "fx-raise")
+        await wait_until(pilot, lambda: not panel.running)
+        message = str(panel.query_one(".run-message").render())
+        assert "shapes 3 and 4 do not match" in message
+        await _select(pilot, screen, "fx-crash")
+        await wait_until(pilot, lambda: not panel.running)
+        message = str(panel.query_one(".run-message").render())
+        assert "failed" in message and "SIGSEGV" in message and "stderr:" in message
+        await _select(pilot, screen, "fx-exit")
+        await wait_until(pilot, lambda: not panel.running)
+        message = str(panel.query_one(".run-message").render())
+        assert "leaving without a word" in message
+    assert "torch" not in sys.modules
+
+
+async def test_self_check_fills_one_row_per_answer(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only the quick, well-behaved fixtures: the real catalogue is tested by `studytool check`.
+    import studytool.runner.catalog as catalog
+
+    everything = catalog.all_answers()
+    chosen = {name: everything[name] for name in ("fx-ok", "fx-epochs", "fx-low")}
+    monkeypatch.setattr(catalog, "all_answers", lambda: chosen)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_lab(pilot, app)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: not screen.check_running, timeout=60)
+        table = screen.query_one("#check-table", DataTable)
+        rows = {str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)]
+                for i in range(table.row_count)}
+        assert rows["fx-ok"][1:4:2] == ["ok", "1/1"]
+        assert rows["fx-low"][3] == "0/1" and "beats 0.5" in rows["fx-low"][4]
+        assert rows["fx-epochs"][1] == "ok"
+
+
+async def test_r_runs_the_cards_answer_beside_the_card(tmp_path: Path) -> None:
+    app = make_app(tmp_path, answers=("fx-epochs",))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        review = app.screen
+        await pilot.press("r")
+        panel = review.query_one("#side-run", RunPanel)
+        assert panel.display
+        await wait_until(pilot, lambda: not panel.running)
+        assert panel.query_one(".run-epochs", DataTable).row_count == 2  # quick: 2 epochs
+        assert review.card.question_id == "demo-q01"  # still on the same card
+        await pilot.press("escape")  # hides the panel
+        assert not panel.display and app.screen is review
+
+
+async def test_quitting_during_a_run_kills_the_child(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_lab(pilot, app)
+        panel = screen.query_one("#lab-run", RunPanel)
+        await _select(pilot, screen, "fx-hang")
+        await wait_until(pilot, lambda: panel.handle is not None)
+        pid = panel.handle.pid
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.5)
+    for _ in range(50):
+        if not _alive(pid):
+            break
+        import time
+
+        time.sleep(0.1)
+    assert not _alive(pid)

@@ -1,0 +1,129 @@
+"""Shared pieces of the TUI tests (a fixed deck, clock and database), and the glue's own tests.
+
+The other tests/test_tui_*.py files import from here; pytest puts tests/ on sys.path.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from studytool.deck import Deck, Question
+from studytool.tui.app import StudyApp
+from studytool.tui.backend import question_line
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+DECK_TOML = """\
+id = "demo"
+title = "Demo: recurrent networks"
+
+[[questions]]
+id = "demo-q01"
+text = "What is the hidden state?"
+"""
+
+
+def demo_deck(path: Path, answers: tuple[str, ...] = ("fx-epochs",)) -> Deck:
+    """Five questions in the chapter's style; the first links a runnable answer."""
+    texts = [
+        ("What is the **hidden state** of an RNN?", "The activations carried from one step "
+         "to the next: `h = F.relu(self.h_h(self.i_h(x) + h))`.", "Confusing it with the "
+         "weights: the weights are shared, the state changes every step."),
+        ("Why do we *detach* the hidden state?", "So backpropagation stops at the batch "
+         "boundary (truncated BPTT) instead of going through all the history.", None),
+        ("What does `group_chunks` do?", "Reorders the sequences so batch *i* continues "
+         "where batch *i-1* stopped, row by row.", None),
+        ("What is an LSTM's cell state for?", "A second state that carries long-term memory, "
+         "updated by the forget and input gates.", "Thinking the cell state is the output."),
+        ("What is weight tying?", "Using the same matrix for the embedding and the output "
+         "layer, since both map between vocabulary and activations.", None),
+    ]
+    questions = tuple(
+        Question(id=f"demo-q{i:02d}", text=text, answer=answer, tags=("rnn",) if i < 4 else (),
+                 answers=answers if i == 1 else (), mistake=mistake)
+        for i, (text, answer, mistake) in enumerate(texts, start=1))
+    return Deck(id="demo", title="Demo: recurrent networks", path=path, questions=questions)
+
+
+def make_app(tmp_path: Path, *, answers: tuple[str, ...] = ("fx-epochs",),
+             db_url: str | None = None) -> StudyApp:
+    deck_file = tmp_path / "demo.toml"
+    deck_file.write_text(DECK_TOML, encoding="utf-8")
+    url = db_url or f"sqlite:///{tmp_path / 'study.sqlite3'}"
+    return StudyApp(url, clock=lambda: NOW, decks=[demo_deck(deck_file, answers)],
+                    service_options={"tz": UTC, "fuzz": False}, device="cpu")
+
+
+def service_for(app: StudyApp) -> Any:
+    """A second service on the same database file: what another process would see."""
+    from studytool.srs import StudyService
+    from studytool.store import open_db
+
+    return StudyService(open_db(app.db_url), clock=lambda: NOW, tz=UTC, fuzz=False)
+
+
+async def settle(pilot: Any, app: StudyApp) -> None:
+    """Wait for the workers and the messages they posted."""
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def use_fixture_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run engine's fixture answers (fx-*), for this process and its worker children."""
+    monkeypatch.setenv("STUDYTOOL_EXTRA_ANSWERS", "studytool_fixture_answers")
+    paths = [str(FIXTURES), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    monkeypatch.syspath_prepend(str(FIXTURES))
+
+
+def test_question_line_finds_the_id(tmp_path: Path) -> None:
+    path = tmp_path / "d.toml"
+    path.write_text('title = "x"\n\n[[questions]]\nid = "demo-q02"\ntext = "..."\n')
+    assert question_line(path, "demo-q02") == 4
+    assert question_line(path, "demo-q09") is None
+    assert question_line(tmp_path / "missing.toml", "demo-q02") is None
+
+
+async def test_home_lists_the_deck_with_counts(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        table = app.screen.query_one("#decks")
+        assert table.row_count == 1
+        assert [str(c) for c in table.get_row_at(0)][:5] == [
+            "Demo: recurrent networks", "5", "0", "0", "5"]
+        assert "5" in str(app.screen.query_one("#today").render())
+        assert app.first_paint_s is not None
+
+
+async def test_a_broken_database_is_a_message_not_a_crash(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "garbage.sqlite3"
+    not_a_db.write_bytes(b"this is not a database file" * 100)
+    app = make_app(tmp_path, db_url=f"sqlite:///{not_a_db}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        assert app.backend is None and app.backend_error
+        assert "Cannot open the database" in str(app.screen.query_one("#today").render())
+        await pilot.press("r")  # review needs the database: a notification, still on home
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+    assert app.return_code in (0, None)
