@@ -6,7 +6,6 @@ The other tests/test_tui_*.py files import from here; pytest puts tests/ on sys.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime

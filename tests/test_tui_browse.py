@@ -1,0 +1,98 @@
+"""Browse (search, filters, history, suspend toggle), stats and settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_tui_support import make_app, service_for, settle
+from textual.widgets import DataTable, Input, Select
+
+from studytool.tui.screens.browse import BrowseScreen
+from studytool.tui.screens.settings import SettingsScreen
+from studytool.tui.screens.stats import StatsScreen
+
+
+def _ids(table: DataTable) -> list[str]:
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def test_browse_searches_filters_and_suspends(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        # one review first, so there is a history to show and a state to filter on
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("space", "3")
+        await settle(pilot, app)
+        await pilot.press("escape", "b")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        cards = screen.query_one("#cards", DataTable)
+        assert _ids(cards) == [f"demo-q{i:02d}" for i in range(1, 6)]
+        history = screen.query_one("#history", DataTable)
+        first = [str(c) for c in history.get_row_at(0)]
+        assert first[1] == "Good" and first[2].startswith("new →")
+
+        await pilot.press("slash", *"cell state")
+        await settle(pilot, app)
+        assert _ids(cards) == ["demo-q04"]
+        await pilot.press("enter")  # back to the table
+        assert screen.focused is cards
+        (card,) = screen.cards.values()
+        await pilot.press("s")
+        await settle(pilot, app)
+        assert service_for(app).card(card.card_id).suspended
+        assert str(cards.get_row_at(0)[3]) == "yes"
+        await pilot.press("s")  # and back
+        await settle(pilot, app)
+        assert not service_for(app).card(card.card_id).suspended
+
+        screen.query_one("#search", Input).value = ""
+        screen.query_one("#f-state", Select).value = "new"
+        await settle(pilot, app)
+        assert _ids(cards) == ["demo-q02", "demo-q03", "demo-q04", "demo-q05"]
+
+
+async def test_stats_show_todays_numbers(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("space", "3")
+        await settle(pilot, app)
+        await pilot.press("space", "1")
+        await settle(pilot, app)
+        await pilot.press("escape", "t")
+        await settle(pilot, app)
+        assert isinstance(app.screen, StatsScreen)
+        numbers = str(app.screen.query_one("#stats-numbers").render())
+        assert "Reviews today  2" in numbers
+        assert "new        3" in numbers
+
+
+async def test_settings_are_stored_in_the_database(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("o")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        field = screen.query_one("#set-new_per_day", Input)
+        assert screen.focused is field and field.value == "20"
+        field.value = ""
+        await pilot.press(*"7")
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert service_for(app).get_settings().new_per_day == 7
+
+        screen.query_one("#set-desired_retention", Input).value = "5"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert service_for(app).get_settings().desired_retention == 0.9  # refused, not stored
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "HomeScreen"
