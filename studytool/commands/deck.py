@@ -1,0 +1,71 @@
+"""`studytool validate` and `studytool import-questions`: deck files from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from studytool.errors import CheckFailed, StudytoolError
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Validate deck files (a folder means its *.toml files; none: the installed decks).
+
+    Prints one `file:line: message` per problem and a summary per good file; exits 1 when a
+    file has an error (warnings alone still exit 0).
+    """
+    from studytool.deck.installed import deck_files
+    from studytool.deck.loader import check_file
+
+    paths = _expand(files) if files else deck_files()
+    if not paths:
+        raise StudytoolError("no deck files to validate")
+    bad = 0
+    for path in paths:
+        deck, problems = check_file(path)
+        for problem in problems:
+            click.echo(str(problem))
+        if deck is None:
+            bad += 1
+        else:
+            click.echo(f"{path.name}: {len(deck)} questions ok")
+    if bad:
+        raise CheckFailed(f"{bad} of {len(paths)} deck file{'s' if len(paths) > 1 else ''} "
+                          "failed validation")
+
+
+@click.command("import-questions")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--deck", "deck_id", required=True, metavar="NAME",
+              help="Deck id, also the question id prefix (NAME-q01, NAME-q02...).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Deck file to write (default: NAME.toml in your decks folder).")
+@click.option("--title", default=None, help="Deck title (default: the '# ' heading, or NAME).")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+def import_questions(source: Path, deck_id: str, output: Path | None, title: str | None,
+                     force: bool) -> None:
+    """Turn a Markdown questionnaire ('## question' + answer below) into a deck file."""
+    from studytool.deck.markdown_import import import_markdown
+
+    result = import_markdown(source, deck_id, output, force=force, title=title)
+    for warning in result.warnings:
+        click.echo(warning, err=True)
+    click.echo(f"wrote {len(result.deck)} questions (deck '{result.deck.id}') to {result.path}")
+
+
+def _expand(files: tuple[Path, ...]) -> list[Path]:
+    paths: list[Path] = []
+    for item in files:
+        if item.is_dir():
+            found = sorted(p for p in item.glob("*.toml") if p.is_file())
+            if not found:
+                raise StudytoolError(f"{item}: no .toml deck files in this folder")
+            paths.extend(found)
+        elif not item.exists():
+            raise StudytoolError(f"{item}: no such file")
+        else:
+            paths.append(item)
+    return paths

@@ -1,0 +1,56 @@
+"""The decks the app studies: the shipped ones, then the learner's own (imported) ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studytool import config
+from studytool.deck.loader import check_file
+from studytool.deck.models import Deck
+from studytool.deck.problems import Problem
+
+DECK_SUFFIX = ".toml"
+
+
+def user_decks_dir() -> Path:
+    """Where `import-questions` writes decks by default (created on first use)."""
+    path = config.data_dir() / "decks"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def deck_dirs() -> list[Path]:
+    return [config.questions_dir(), user_decks_dir()]
+
+
+def deck_files() -> list[Path]:
+    """Every deck file, shipped first, each folder in name order."""
+    files: list[Path] = []
+    for folder in deck_dirs():
+        if folder.is_dir():
+            files.extend(sorted(p for p in folder.glob(f"*{DECK_SUFFIX}") if p.is_file()))
+    return files
+
+
+def load_installed() -> tuple[list[Deck], list[str]]:
+    """(decks that loaded, problem lines). A broken file is reported and skipped, never fatal."""
+    decks: list[Deck] = []
+    problems: list[Problem] = []
+    owners: dict[str, Path] = {}
+    for path in deck_files():
+        deck, found = check_file(path)
+        problems.extend(found)
+        if deck is None:
+            continue
+        if deck.id in owners:
+            # Two files claiming one deck id would mix their cards: keep the first one.
+            problems.append(Problem(str(path), None, f"deck id '{deck.id}' is already used by "
+                                    f"{owners[deck.id]}; this file is skipped"))
+            continue
+        owners[deck.id] = path
+        decks.append(deck)
+    return decks, [str(p) for p in problems]
+
+
+def installed_decks() -> list[Deck]:
+    return load_installed()[0]

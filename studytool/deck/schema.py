@@ -1,0 +1,43 @@
+"""The deck file schema (documented in questions/SCHEMA.md), checked by pydantic.
+
+Imported only when a file is loaded, so `studytool --help` never pays for pydantic.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
+Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Kind = Literal["recall", "code", "experiment", "draw", "study"]
+
+
+class _Strict(BaseModel):
+    # strict: a number where text belongs is an error, not silently converted.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class DeckSpec(_Strict):
+    id: Id
+    title: Text
+    source: Text | None = None
+
+
+class QuestionSpec(_Strict):
+    id: Id
+    text: Text
+    answer: Text
+    kind: Kind = "recall"
+    tags: list[Tag] = []
+    answers: list[Id] = []
+    mistake: Text | None = None
+    section: Text | None = None
+
+
+DECK_FIELDS = tuple(DeckSpec.model_fields)
+QUESTION_FIELDS = tuple(QuestionSpec.model_fields)
