@@ -1,9 +1,8 @@
 """`fit_one_cycle` in plain PyTorch: fastai's Learner.fit_one_cycle as chapter 12 uses it.
 
 What it reproduces, and why each piece is here:
-- Adam with fastai's settings: beta2 (sqr_mom) 0.99, eps 1e-5, decoupled weight decay (AdamW)
-  not applied to biases. beta1 is the cycled momentum. fastai's Adam step and PyTorch's AdamW
-  are the same update when beta1 is set per step, so PyTorch's fused AdamW does the maths.
+- fastai's Adam (`answers_code.optim`): beta2 (sqr_mom) 0.99, eps 1e-5, decoupled weight
+  decay not applied to biases; beta1 is the cycled momentum.
 - the one-cycle schedule of `answers_code.schedule`, lr and momentum, set before every step.
 - `reset=True`: fastai's ModelResetter, `model.reset()` before each training epoch, before each
   validation and after the fit.
@@ -30,6 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from answers_code.data import Batches, DataLoaders
+from answers_code.optim import Adam
 from answers_code.schedule import one_cycle
 
 LossFunc = Callable[[Tensor, Tensor], Tensor]
@@ -72,21 +72,13 @@ def is_bias(name: str) -> bool:
     return name.rsplit(".", 1)[-1].startswith("bias")
 
 
-def make_optimizer(model: nn.Module, lr: float, wd: float, mom: float) -> torch.optim.AdamW:
-    """AdamW with fastai's Adam settings; two parameter groups so biases skip weight decay.
-    A tied weight is one parameter and appears once (named_parameters drops duplicates)."""
+def make_optimizer(model: nn.Module, lr: float, wd: float, mom: float) -> Adam:
+    """fastai's Adam with two parameter groups, so biases skip weight decay. A tied weight is
+    one parameter and appears once (named_parameters drops duplicates)."""
     named = list(model.named_parameters())
-    groups = [
-        {"params": [p for n, p in named if not is_bias(n)], "weight_decay": wd},
-        {"params": [p for n, p in named if is_bias(n)], "weight_decay": 0.0},
-    ]
-    groups = [g for g in groups if g["params"]]
-    device = named[0][1].device
-    # The fused kernel does one call per step instead of one per parameter per operation.
-    fused = device.type in ("cpu", "cuda", "mps")
-    return torch.optim.AdamW(
-        groups, lr=lr, betas=(mom, SQR_MOM), eps=EPS, weight_decay=wd, fused=fused
-    )
+    decay = [p for n, p in named if not is_bias(n)]
+    no_decay = [p for n, p in named if is_bias(n)]
+    return Adam([(decay, wd), (no_decay, 0.0)], lr=lr, mom=mom, sqr_mom=SQR_MOM, eps=EPS)
 
 
 def _logits(out: Tensor | tuple[Tensor, ...]) -> Tensor:
@@ -157,7 +149,6 @@ def fit_one_cycle(
         raise ValueError("the training set has no batches")
     lrs, mom_steps = one_cycle(lr, epochs * len(dls.train), moms)
     opt = make_optimizer(model, lrs[0], wd, mom_steps[0])
-    groups = opt.param_groups
     regularize = bool(alpha or beta)
     smooth = [0.0, 0]
     rows: list[dict[str, Any]] = []
@@ -169,9 +160,7 @@ def fit_one_cycle(
             model.reset()  # type: ignore[operator]
         losses: list[Tensor] = []
         for x, y in dls.train:
-            for group in groups:
-                group["lr"] = lrs[step]
-                group["betas"] = (mom_steps[step], SQR_MOM)
+            opt.lr, opt.mom = lrs[step], mom_steps[step]
             out = model(x)
             loss = loss_func(_logits(out), y)
             losses.append(loss.detach())
@@ -180,7 +169,7 @@ def fit_one_cycle(
                 loss = loss + ar_tar(raw, dropped, alpha, beta)
             loss.backward()
             opt.step()
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad()
             step += 1
         train_loss = smooth_losses(torch.stack(losses).tolist(), smooth)
         valid_loss, accuracy = evaluate(model, dls.valid, loss_func, reset)

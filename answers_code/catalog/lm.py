@@ -1,5 +1,146 @@
-"""Catalogue entries (filled in by the part of the chapter this module covers)."""
+"""Catalogue entries of the chapter's language models: the baseline, LMModel1-7, the third word.
 
-from answers_code.registry import Answer
+Torch-free data: the code lives in `answers_code.lm_answers`. Defaults are the book's settings
+(fastbook ch12; `answers_code/book_tables.json`, which a test compares them with). `checks`
+hold for the book's epochs: the floors are what fastai itself reaches on this data (median of
+seeds 0-2, see the book tables' `fastai_reruns_final_accuracy`). `quick` trains one epoch, which
+must still beat always guessing 'thousand'.
+"""
 
-ANSWERS: tuple[Answer, ...] = ()
+from __future__ import annotations
+
+from typing import Any
+
+from answers_code.registry import Answer, Check
+
+_ENTRY = "answers_code.lm_answers:run_lmmodel"
+BASELINE_ACCURACY = 0.15165200855716662  # 'thousand', 638 of 4,207 validation targets
+
+_COMMON: dict[str, Any] = {
+    "wd": 0.01, "moms": [0.95, 0.85, 0.95], "seed": 0, "bs": 64, "n_hidden": 64, "threads": 1,
+}  # fmt: skip
+_SEQ: dict[str, Any] = {"sl": 16}
+_STACKED: dict[str, Any] = {"sl": 16, "n_layers": 2}
+_QUICK: dict[str, Any] = {"epochs": 1}
+_BEATS_BASELINE = (
+    Check("accuracy", ">", BASELINE_ACCURACY, "beats always guessing 'thousand' (0.1517)"),
+)
+
+
+def _lm(
+    name: str,
+    title: str,
+    questions: tuple[str, ...],
+    settings: dict[str, Any],
+    floor: float,
+    summary: str,
+    extra: tuple[Check, ...] = (),
+) -> Answer:
+    return Answer(
+        name=name,
+        title=title,
+        entry=_ENTRY,
+        questions=questions,
+        defaults={"model": name, **_COMMON, **settings},
+        quick=dict(_QUICK),
+        checks=(Check("accuracy", ">=", floor, f"reaches {floor} (fastai's range)"), *extra),
+        quick_checks=_BEATS_BASELINE,
+        trains=True,
+        book_model=name,
+        summary=summary,
+    )
+
+
+ANSWERS: tuple[Answer, ...] = (
+    Answer(
+        name="baseline",
+        title="The baseline: always predict the most common next word",
+        entry="answers_code.lm_answers:run_baseline",
+        questions=("ch12-q01",),
+        checks=(
+            Check("accuracy", "==", BASELINE_ACCURACY, "638/4207 of targets are 'thousand'"),
+            Check("token", "==", "thousand", "the most common target is 'thousand'"),
+        ),
+        summary="Count the validation targets: 'thousand' wins with 15.2%.",
+    ),
+    _lm(
+        "lmmodel1",
+        "LMModel1: three words in, one shared hidden layer",
+        ("ch12-q03", "ch12-q04", "ch12-q08"),
+        {"epochs": 4, "lr": 1e-3},
+        0.44,
+        "A fully connected net whose hidden layer is reused for each of the three words.",
+    ),
+    _lm(
+        "lmmodel2",
+        "LMModel2: the same network as a loop (an RNN)",
+        ("ch12-q06", "ch12-q07", "ch12-q10"),
+        {"epochs": 4, "lr": 1e-3},
+        0.44,
+        "LMModel1 refactored into a for loop: a recurrent neural network.",
+    ),
+    _lm(
+        "lmmodel3",
+        "LMModel3: keep the hidden state across batches (truncated BPTT)",
+        ("ch12-q09", "ch12-q11", "ch12-q12", "ch12-q14"),
+        {"epochs": 10, "lr": 3e-3},
+        0.54,
+        "Stateful RNN over group_chunks batches, detached each batch, reset each epoch.",
+    ),
+    _lm(
+        "lmmodel4",
+        "LMModel4: predict after every word",
+        ("ch12-q15", "ch12-q16", "ch12-q17"),
+        {"epochs": 15, "lr": 3e-3, **_SEQ},
+        0.60,
+        "Sequences of 16 with a target per word and a flattened cross-entropy.",
+    ),
+    _lm(
+        "lmmodel5",
+        "LMModel5: a 2-layer nn.RNN (worse, as the chapter shows)",
+        ("ch12-q18", "ch12-q19", "ch12-q20"),
+        {"epochs": 15, "lr": 3e-3, **_STACKED},
+        0.45,
+        "Stacking RNN layers: deeper, and harder to train than LMModel4.",
+        extra=(Check("accuracy", "<", 0.60, "stays below LMModel4's 0.60: the chapter's lesson"),),
+    ),
+    _lm(
+        "lmmodel6",
+        "LMModel6: a 2-layer LSTM",
+        ("ch12-q30",),
+        {"epochs": 15, "lr": 1e-2, **_STACKED},
+        0.64,
+        "nn.LSTM trains stably enough for a learning rate of 1e-2.",
+    ),
+    _lm(
+        "lmmodel7",
+        "LMModel7: LSTM with dropout, AR/TAR and weight tying (AWD-LSTM)",
+        ("ch12-q31", "ch12-fr4"),
+        {
+            "epochs": 15,
+            "lr": 1e-2,
+            **_STACKED,
+            "wd": 0.1,
+            "moms": [0.8, 0.7, 0.8],
+            "p": 0.4,
+            "alpha": 2.0,
+            "beta": 1.0,
+        },  # fmt: skip
+        0.83,
+        "Regularized LSTM: dropout 0.4, AR alpha 2, TAR beta 1, wd 0.1, tied weights.",
+    ),
+    Answer(
+        name="third-word",
+        title="Predict the third word from the two before it, without peeking",
+        entry="answers_code.lm_answers:run_third_word",
+        questions=("ch12-q05",),
+        defaults={"epochs": 4, "lr": 1e-3, **_COMMON},
+        quick=dict(_QUICK),
+        checks=(
+            Check("beats_baseline", "==", True, "beats always guessing the commonest third word"),
+            Check("accuracy", ">=", 0.40, "reaches 0.40"),
+        ),
+        trains=True,
+        summary="Two-word windows and a two-step RNN; the target is never among the inputs.",
+    ),
+)
