@@ -27,6 +27,8 @@ def _pair(mod: types.ModuleType, ni: int, nh: int, layers: int) -> tuple[nn.GRU,
     ref = nn.GRU(ni, nh, layers, batch_first=True)
     mine = mod.GRU(ni, nh, layers, batch_first=True)
     mine.load_state_dict(ref.state_dict())
+    if any(isinstance(m, nn.GRU | nn.GRUCell) for m in mine.modules()):
+        raise Mistake("your GRU wraps nn.GRU / nn.GRUCell; write the time loop yourself")
     return ref, mine
 
 

@@ -134,13 +134,14 @@ def _timed(seconds: float, call: Callable[[], Any]) -> Any:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _attempt(call: Callable[[], str], path: Path, seconds: float) -> tuple[bool, str]:
+def _attempt(call: Callable[[], str], path: Path, seconds: float) -> tuple[bool, str, bool]:
+    """(passed, message, timed out)."""
     try:
-        return True, _timed(seconds, call)
+        return True, _timed(seconds, call), False
     except Mistake as exc:
-        return False, str(exc)
+        return False, str(exc), False
     except (Exception, CheckTimeout, SystemExit) as exc:
-        return False, describe_exception(exc, path, seconds)
+        return False, describe_exception(exc, path, seconds), isinstance(exc, CheckTimeout)
 
 
 def run_checks(checks: CheckList, path: Path, timeout: float, protocol: Protocol) -> bool:
@@ -160,11 +161,16 @@ def run_checks(checks: CheckList, path: Path, timeout: float, protocol: Protocol
         module = load_learner(path, checks.names, protocol.job)
         return f"{path.name} defines {', '.join(checks.names)}"
 
-    ok, message = _attempt(load, path, timeout)
+    ok, message, _ = _attempt(load, path, timeout)
     protocol.emit("check", label=LOAD_LABEL, status="passed" if ok else "failed", message=message)
     passed = {LOAD_LABEL} if ok else set()
+    hung = False  # after one timeout the others would most likely hang the same way
     for spec in checks.specs:
         blocked = [need for need in (LOAD_LABEL, *spec.needs) if need not in passed]
+        if hung:
+            protocol.emit("check", label=spec.label, status="skipped",
+                          message="not run: an earlier check timed out")
+            continue
         if blocked:
             protocol.emit("check", label=spec.label, status="skipped",
                           message=f"not run: needs '{blocked[0]}' to pass first")
@@ -173,7 +179,7 @@ def run_checks(checks: CheckList, path: Path, timeout: float, protocol: Protocol
         protocol.emit("begin", label=spec.label, seconds=seconds)
         torch.manual_seed(0)
         started = time.perf_counter()
-        ok, message = _attempt(lambda spec=spec: spec.func(module), path, seconds)
+        ok, message, hung = _attempt(lambda spec=spec: spec.func(module), path, seconds)
         protocol.emit("check", label=spec.label, status="passed" if ok else "failed",
                       message=message, seconds=round(time.perf_counter() - started, 3))
         if ok:
