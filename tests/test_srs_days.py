@@ -12,8 +12,9 @@ from studytool.srs.days import day_start, day_starts, learner_date, next_day_sta
 
 
 @pytest.mark.parametrize(("seconds", "label"), [
-    (0, "0s"), (30, "30s"), (60, "1m"), (600, "10m"), (3600, "1h"), (5400, "1.5h"),
-    (86400, "1d"), (4 * 86400, "4d"), (29 * 86400, "29d"), (36 * 86400, "1.2mo"),
+    (0, "0s"), (30, "30s"), (59.4, "59s"), (59.6, "1m"), (60, "1m"), (3599, "1h"),
+    (600, "10m"), (3600, "1h"), (5400, "1.5h"),
+    (86400, "1d"), (4 * 86400, "4d"), (29 * 86400, "29d"), (86399, "1d"), (36 * 86400, "1.2mo"),
     (90 * 86400, "3mo"), (400 * 86400, "1.1y"), (730 * 86400, "2y"),
 ])
 def test_intervals_read_like_ankis_buttons(seconds, label):

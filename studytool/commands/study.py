@@ -12,9 +12,11 @@ the review goes on; the exit status is then 2 once the input ends.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -133,7 +135,7 @@ class ReviewLoop:
         duration_ms = int((time.monotonic() - self.shown_at) * 1000)
         after = self.service.rate(card.card_id, rating, duration_ms)
         self.reviewed += 1
-        wait = format_interval(after.due - self.service.now())
+        wait = format_interval(after.due - (after.last_review or self.service.now()))
         self.advance()
         return f"rated {RATING_NAMES[rating]}: next due in {wait}"
 
@@ -186,6 +188,10 @@ class ReviewLoop:
 
     # -- interactive: single keys --------------------------------------------------------
     def interactive(self) -> None:
+        with _keys_mode():
+            self._interactive_loop()
+
+    def _interactive_loop(self) -> None:
         self.advance()
         while self.card is not None:
             card = self.card
@@ -225,9 +231,40 @@ class ReviewLoop:
             click.secho(f"error: {exc}", fg="red", err=True)
 
 
+@contextmanager
+def _keys_mode() -> Iterator[None]:
+    """Single keys without Enter for the whole session (restored on exit).
+
+    Set once, with TCSANOW: click.getchar switches per key with TCSAFLUSH, which throws away
+    keys typed ahead while the next card was being fetched.
+    """
+    try:
+        import termios
+        import tty
+    except ImportError:  # Windows: click.getchar reads single keys there
+        yield
+        return
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd, termios.TCSANOW)
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _read_key() -> str:
+    try:
+        import termios  # noqa: F401
+    except ImportError:
+        return click.getchar()
+    data = os.read(sys.stdin.fileno(), 1)
+    return data.decode(errors="replace") if data else "q"  # end of input: quit
+
+
 def _key(allowed: set[str]) -> str:
     while True:
-        key = click.getchar().lower()
+        key = _read_key().lower()
         if key in allowed:
             return key
 

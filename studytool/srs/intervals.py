@@ -15,14 +15,15 @@ def _amount(value: float) -> str:
 
 
 def format_interval(delta: timedelta) -> str:
-    seconds = max(0.0, delta.total_seconds())
+    # Each unit is chosen on the rounded value, so 59.6 s reads "1m", never "60s".
+    seconds = float(round(max(0.0, delta.total_seconds())))
     if seconds < _MINUTE:
-        return f"{round(seconds)}s"
-    if seconds < _HOUR:
+        return f"{seconds:.0f}s"
+    if round(seconds / _MINUTE) < 60:
         return f"{round(seconds / _MINUTE)}m"
-    if seconds < _DAY:
+    if round(seconds / _HOUR, 1) < 24:
         return f"{_amount(seconds / _HOUR)}h"
-    if seconds < _MONTH:
+    if round(seconds / _DAY) < 30:
         return f"{round(seconds / _DAY)}d"
     if seconds < _YEAR:
         return f"{_amount(seconds / _MONTH)}mo"
