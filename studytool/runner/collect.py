@@ -12,7 +12,7 @@ from typing import Any
 from answers_code.registry import Answer
 from studytool.runner import checks
 from studytool.runner.events import finite_or_none, strict_json
-from studytool.runner.process import EOF, WorkerProcess
+from studytool.runner.process import EOF, STDERR_CHARS, WorkerProcess
 from studytool.runner.record import EpochRow, RunRecord
 
 OUTPUT_CHARS = 200_000  # captured log text kept per run (the tail)
@@ -161,7 +161,11 @@ def _error(builder: _Builder, worker: WorkerProcess, event: dict[str, Any]) -> O
     message = str(event.get("message", "the answer failed")).strip().splitlines()
     line = message[0] if message else "the answer failed"
     status = "failed" if kind == "nan" else "error"
-    record = builder.finish(status, line, None, worker.stderr_tail())
+    tail = worker.stderr_tail()
+    trace = event.get("traceback")
+    if isinstance(trace, str) and trace.strip() and trace.strip() not in tail:
+        tail = f"{tail}\n{trace.strip()}".strip()[-STDERR_CHARS:]
+    record = builder.finish(status, line, None, tail)
     return Outcome(record, worker_usable=kind != "memory",
                    device_error=line if kind == "device" else None)
 

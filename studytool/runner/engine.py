@@ -66,6 +66,9 @@ class RunHandle:
             self._outcome = collect(self._worker, self.job, self._cancel, on_event)
             if self._outcome.worker_usable:
                 self._worker.finish(grace=3.0)
+                # Read to EOF now: the tail holds everything the worker wrote.
+                self._outcome.record.stderr_tail = (self._worker.stderr_tail()
+                                                    or self._outcome.record.stderr_tail)
         finally:
             self._worker.kill()
             self._done.set()

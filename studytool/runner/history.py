@@ -1,11 +1,13 @@
 """Where finished runs go: the store (`studytool.store.runs`), behind one small interface.
 
-The database is opened on the first save, after the run, so a run's start never waits for
-SQLAlchemy or a migration check.
+The database opens in a background thread while the run goes (`prepare()`): importing
+SQLAlchemy and creating a fresh database take about a second here, which must neither delay a
+run's start nor its end (a cancelled run is stored and the command exits within a second).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from studytool.errors import StudytoolError
@@ -18,13 +20,28 @@ class History:
     def __init__(self, db_url: str) -> None:
         self.db_url = db_url
         self._db: Any = None
+        self._opening: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def prepare(self) -> None:
+        """Starts opening the database in the background; errors surface at `save()`."""
+        if self._opening is None:
+            self._opening = threading.Thread(target=self._open_quietly, daemon=True)
+            self._opening.start()
+
+    def _open_quietly(self) -> None:
+        try:
+            self._open()
+        except Exception:  # noqa: BLE001 - `save()` opens again and reports the error
+            pass
 
     def _open(self) -> Any:
-        if self._db is None:
-            from studytool.store import open_db
+        with self._lock:  # a save waits here for the background open to finish
+            if self._db is None:
+                from studytool.store import open_db
 
-            self._db = open_db(self.db_url)
-        return self._db
+                self._db = open_db(self.db_url)
+            return self._db
 
     def save(self, record: RunRecord) -> int:
         """Stores `record` and returns its id; StudytoolError (exit 1) if it cannot."""

@@ -257,10 +257,13 @@ def run_job(request: dict[str, Any], channel: Channel) -> None:
 def _report_error(channel: Channel, writer: LogWriter, kind: str, message: str,
                   exc: BaseException | None) -> None:
     writer.flush()
+    event = {"event": "error", "kind": kind, "message": message}
     if exc is not None:
-        traceback.print_exception(exc, file=sys.stderr)  # the parent keeps stderr's tail
+        text = "".join(traceback.format_exception(exc))
+        sys.stderr.write(text)  # the parent keeps stderr's tail
         sys.stderr.flush()
-    channel.send({"event": "error", "kind": kind, "message": message})
+        event["traceback"] = text[-4000:]  # stderr may reach the parent after this event
+    channel.send(event)
 
 
 def _quiet_stdin() -> io.TextIOWrapper:

@@ -1,0 +1,164 @@
+"""How `studytool run` shows a run: live progress and epoch table, then the final figures.
+
+On a terminal: a rich progress bar and the epoch table growing beside the book's numbers for
+the same model. Elsewhere (a pipe, a test): one plain line per event, flushed at once, so a
+reader sees each epoch the moment it ends.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from answers_code.registry import Answer
+from studytool.runner.record import RunRecord
+
+METRICS = ("train_loss", "valid_loss", "accuracy")
+
+
+def book_rows(answer: Answer) -> list[dict[str, Any]]:
+    """The book's per-epoch table for this answer's model, or [] (torch-free to read)."""
+    if not answer.book_model:
+        return []
+    try:
+        from answers_code.book import book_table
+
+        return book_table(answer.book_model)
+    except (ImportError, KeyError, OSError, ValueError):
+        return []
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    if isinstance(value, bool) or value is None:
+        return "-" if value is None else str(value)
+    if isinstance(value, float):
+        return f"{value:.{digits}f}" if math.isfinite(value) else str(value).lower()
+    return str(value)
+
+
+class RunView:
+    """Receives events (in the main thread) and draws them; `close()` before the summary."""
+
+    def __init__(self, console: Console, answer: Answer, params: dict[str, Any]) -> None:
+        self.console = console
+        self.answer = answer
+        self.params = params
+        self.book = book_rows(answer)
+        self.rows: list[dict[str, Any]] = []
+        self.device = "?"
+        self.live: Live | None = None
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+        total = params.get("epochs") if answer.trains else None
+        self.task = self.progress.add_task(f"{answer.name} starting", total=total)
+        if console.is_terminal:
+            self.live = Live(self._render(), console=console, refresh_per_second=8,
+                             transient=False)
+            self.live.start()
+        else:
+            shown = " ".join(f"{k}={v}" for k, v in params.items())
+            self._plain(f"running {answer.name} ({shown})")
+
+    def _plain(self, text: str) -> None:
+        self.console.print(text, markup=False, highlight=False, soft_wrap=True)
+        self.console.file.flush()
+
+    def epoch_table(self) -> Table:
+        table = Table(title=f"{self.answer.name} on {self.device}", title_justify="left")
+        table.add_column("epoch", justify="right")
+        for metric in METRICS:
+            table.add_column(metric, justify="right")
+        table.add_column("time", justify="right")
+        if self.book:
+            for metric in METRICS:
+                table.add_column(f"book {metric}", justify="right", style="dim")
+        for i in range(max(len(self.rows), len(self.book))):
+            row = self.rows[i] if i < len(self.rows) else {}
+            cells = [str(row.get("epoch", i))] + [fmt(row.get(m)) for m in METRICS]
+            cells.append(f"{row['seconds']:.2f}s" if isinstance(row.get("seconds"), float) else "")
+            if self.book:
+                book = self.book[i] if i < len(self.book) else {}
+                cells += [fmt(book.get(m)) for m in METRICS]
+            table.add_row(*cells)
+        return table
+
+    def _render(self) -> Group:
+        parts: list[Any] = [self.progress]
+        if self.answer.trains or self.rows:
+            parts.append(self.epoch_table())
+        return Group(*parts)
+
+    def _refresh(self) -> None:
+        if self.live is not None:
+            self.live.update(self._render())
+
+    def handle(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "start":
+            self.device = str(event.get("device", "?"))
+            self.progress.update(self.task, description=f"{self.answer.name} on {self.device}")
+            if self.live is None:
+                self._plain(f"device {self.device}, torch {event.get('torch_version', '?')}")
+        elif kind == "log":
+            self._log(str(event.get("text", "")))
+        elif kind == "epoch":
+            self.rows.append(event)
+            self.progress.advance(self.task)
+            if self.live is None:
+                self._plain(self._epoch_line(event))
+        elif kind == "progress":
+            self.progress.update(self.task, completed=event.get("done"), total=event.get("total"))
+        self._refresh()
+
+    def _log(self, text: str) -> None:
+        if self.live is not None:
+            self.live.console.print(text, markup=False, highlight=False)
+        else:
+            self._plain(text)
+
+    def _epoch_line(self, event: dict[str, Any]) -> str:
+        parts = [f"epoch {event.get('epoch')}"]
+        parts += [f"{m} {fmt(event.get(m))}" for m in METRICS]
+        parts.append(f"{fmt(event.get('seconds'), 2)}s")
+        index = len(self.rows) - 1
+        if index < len(self.book):
+            parts.append(f"(book accuracy {fmt(self.book[index].get('accuracy'))})")
+        return "  ".join(parts)
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.update(self._render())
+            self.live.stop()
+            self.live = None
+
+
+def print_summary(console: Console, record: RunRecord, run_id: int | None) -> None:
+    """Final figures, checks, and the outcome line (with the reason and stderr tail if bad)."""
+    if record.final:
+        table = Table(title="final", title_justify="left", show_header=False)
+        table.add_column("key")
+        table.add_column("value", justify="right")
+        for key, value in record.final.items():
+            table.add_row(str(key), fmt(value) if not isinstance(value, dict | list)
+                          else Text(str(value)))
+        console.print(table)
+    for check in record.checks:
+        mark = "[green]PASS[/green]" if check["passed"] else "[red]FAIL[/red]"
+        note = " [dim](advisory)[/dim]" if check.get("advisory") else ""
+        console.print(f"{mark} {check['message']}{note}", highlight=False)
+    colour = "green" if record.status == "ok" else "red"
+    stored = f" · stored as run {run_id}" if run_id is not None else ""
+    console.print(f"[{colour}]{record.status}[/{colour}] · {record.answer} · {record.device} · "
+                  f"{record.seconds:.1f} s{stored}", highlight=False)
+    if record.message:
+        console.print(Text(record.message))
+    if record.status not in ("ok", "cancelled") and record.stderr_tail:
+        tail = "\n".join(record.stderr_tail.splitlines()[-12:])
+        console.print(Text("stderr (last lines):", style="dim"))
+        console.print(Text(tail, style="dim"))

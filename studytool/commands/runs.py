@@ -1,0 +1,191 @@
+"""`studytool answers`, `studytool run NAME`, `studytool check`: the run engine's commands.
+
+Exit codes: 0 ok; 1 a run failed, errored, timed out, or a check failed; 2 bad input (nothing
+spawned, nothing stored); 130 a run cancelled with Ctrl-C (stored with status cancelled).
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sys
+import time
+from typing import Any
+
+import click
+
+from studytool.runner.devices import DEVICES
+
+EXIT_CANCELLED = 130
+
+
+def _db_url() -> str:
+    return str(click.get_current_context().obj["db_url"])
+
+
+def _print_json(obj: Any) -> None:
+    from studytool.runner.events import strict_json
+
+    click.echo(json.dumps(strict_json(obj), indent=2, allow_nan=False))
+
+
+def _exit_code(status: str) -> int:
+    return {"ok": 0, "cancelled": EXIT_CANCELLED}.get(status, 1)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def answers(as_json: bool) -> None:
+    """List the runnable answers and the questions they answer."""
+    from studytool.runner import catalog
+
+    rows = [{"name": a.name, "title": a.title, "questions": list(a.questions),
+             "trains": a.trains, "defaults": a.defaults, "book_model": a.book_model,
+             "summary": a.summary} for a in catalog.all_answers().values()]
+    if as_json:
+        _print_json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} runnable answers", title_justify="left")
+    for column in ("name", "title", "questions", "trains"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["name"], row["title"], " ".join(row["questions"]),
+                      "yes" if row["trains"] else "")
+    Console().print(table)
+
+
+@click.command()
+@click.argument("name")
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True,
+              help="auto picks cuda, then mps, then cpu.")
+@click.option("--epochs", type=int, help="Epochs to train (1-1000).")
+@click.option("--lr", type=float, help="Learning rate (above 0).")
+@click.option("--seed", type=int, help="Random seed.")
+@click.option("--timeout", type=float, metavar="SECONDS", help="Kill the run after this long.")
+@click.option("--quick", is_flag=True, help="Use the answer's short settings.")
+@click.option("--memory-limit", "memory_limit", type=int, metavar="MB",
+              help="Cap the memory the answer may allocate (an error, not a hang).")
+@click.option("--json", "as_json", is_flag=True, help="Print only the final JSON object.")
+def run(name: str, device: str, epochs: int | None, lr: float | None, seed: int | None,
+        timeout: float | None, quick: bool, memory_limit: int | None, as_json: bool) -> None:
+    """Run one answer in a child process and show its results."""
+    from studytool.runner.engine import RunHandle, prepare_job
+    from studytool.runner.history import History
+
+    job = prepare_job(name, {"epochs": epochs, "lr": lr, "seed": seed}, device, timeout, quick,
+                      memory_limit)
+    events: queue.Queue[dict[str, Any]] = queue.Queue()
+    handle = RunHandle(job, on_event=None if as_json else events.put)  # spawned: torch loads
+    history = History(_db_url())
+    history.prepare()  # the database opens while the run goes
+    view = None
+    try:
+        if not as_json:
+            from rich.console import Console
+
+            from studytool.commands.run_view import RunView
+
+            view = RunView(Console(), job.answer, job.params)
+            _stream(handle, events, view)
+        record = handle.wait()
+    except KeyboardInterrupt:
+        handle.cancel()
+        record = handle.wait()
+    finally:
+        if view is not None:
+            _drain(events, view)
+            view.close()
+    try:
+        run_id = history.save(record)
+    finally:
+        history.close()
+    _report(record, run_id, as_json)
+    sys.exit(_exit_code(record.status))
+
+
+def _stream(handle: Any, events: queue.Queue[dict[str, Any]], view: Any) -> None:
+    """Shows events in the main thread as they come, until the run ends."""
+    while not handle.done:
+        try:
+            view.handle(events.get(timeout=0.1))
+        except queue.Empty:
+            continue
+
+
+def _drain(events: queue.Queue[dict[str, Any]], view: Any) -> None:
+    while True:
+        try:
+            view.handle(events.get_nowait())
+        except queue.Empty:
+            return
+
+
+def _report(record: Any, run_id: int | None, as_json: bool) -> None:
+    if as_json:
+        _print_json({**record.to_json(), "id": run_id, "stderr_tail": record.stderr_tail})
+        return
+    from rich.console import Console
+
+    from studytool.commands.run_view import print_summary
+
+    print_summary(Console(), record, run_id)
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--quick", "mode", flag_value="quick", default=True,
+              help="Short settings and quick checks (default; under 60 s).")
+@click.option("--full", "mode", flag_value="full",
+              help="The book's epochs for every model and the accuracy bands.")
+@click.option("--workers", type=click.IntRange(1, 16), help="Parallel worker processes.")
+@click.option("--timeout", type=float, metavar="SECONDS", help="Per-answer time limit.")
+@click.option("--isolate", is_flag=True, help="A fresh process per answer (slower).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object at the end.")
+def check(names: tuple[str, ...], mode: str, workers: int | None, timeout: float | None,
+          isolate: bool, as_json: bool) -> None:
+    """Self-check: run every answer (or NAMES) and its checks; exit 1 if any fails."""
+    from studytool.runner import selfcheck
+    from studytool.runner.checks import key_figure
+    from studytool.runner.history import History
+
+    quick = mode == "quick"
+    jobs = selfcheck.plan(list(names), quick, timeout=timeout)
+    answers = {job.answer.name: job.answer for job in jobs}
+    started = time.perf_counter()
+    if not as_json:
+        click.echo(f"checking {len(jobs)} answers ({mode})")
+
+    def row(record: Any) -> None:
+        if not as_json:
+            figure = key_figure(answers[record.answer], record.final)
+            line = f"{record.answer:<24} {record.status:<9} {figure:<24} {record.seconds:6.1f}s"
+            if record.status != "ok":
+                line += f"  {record.message}"
+            click.echo(line)
+            sys.stdout.flush()
+
+    try:
+        records = selfcheck.run_selfcheck(jobs, workers, row, isolate)
+    except KeyboardInterrupt:
+        click.echo("error: self-check cancelled", err=True)
+        sys.exit(EXIT_CANCELLED)
+    history = History(_db_url())
+    try:
+        ids = [history.save(record) for record in records]
+    finally:
+        history.close()
+    total = time.perf_counter() - started
+    bad = [r for r in records if r.status != "ok"]
+    if as_json:
+        _print_json({"mode": mode, "ok": not bad, "seconds": round(total, 2), "answers": [
+            {"name": r.answer, "status": r.status, "figure": key_figure(answers[r.answer],
+                                                                        r.final),
+             "seconds": r.seconds, "message": r.message, "checks": r.checks, "final": r.final,
+             "id": run_id} for r, run_id in zip(records, ids, strict=True)]})
+    else:
+        click.echo(f"{len(records) - len(bad)}/{len(records)} ok in {total:.1f} s"
+                   + (f"; failing: {', '.join(r.answer for r in bad)}" if bad else ""))
+    sys.exit(1 if bad else 0)

@@ -1,0 +1,193 @@
+"""`studytool run` and `studytool answers` as a user runs them: real processes, real SQLite."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RUN_KEYS = ["answer", "status", "device", "params", "epochs", "final", "seconds", "message"]
+EPOCH_KEYS = ["epoch", "train_loss", "valid_loss", "accuracy", "seconds"]
+
+
+@pytest.fixture
+def env(child_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    child_env["STUDYTOOL_EXTRA_ANSWERS"] = "studytool_fixture_answers"
+    path = child_env.get("PYTHONPATH")
+    child_env["PYTHONPATH"] = f"{FIXTURES}{os.pathsep}{path}" if path else str(FIXTURES)
+    child_env["STUDYTOOL_DB"] = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+    return child_env
+
+
+def studytool(args: list[str], env: dict[str, str], timeout: float = 120,
+              flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *flags, "-m", "studytool", *args],
+                          capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def stored_runs(env: dict[str, str]) -> list:
+    from studytool.store import open_db
+    from studytool.store.runs import recent_runs
+
+    url = env["STUDYTOOL_DB"]
+    if not Path(url.removeprefix("sqlite:///")).exists():
+        return []
+    db = open_db(url)
+    try:
+        return recent_runs(db)
+    finally:
+        db.close()
+
+
+def gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def test_run_json_prints_the_design_object_and_stores_the_run(env):
+    result = studytool(["run", "fx-epochs", "--device", "cpu", "--epochs", "2", "--seed", "7",
+                        "--json"], env)
+    assert result.returncode == 0, result.stderr
+    obj = json.loads(result.stdout)  # the whole stdout is one JSON object
+    assert list(obj)[:8] == RUN_KEYS
+    assert obj["answer"] == "fx-epochs" and obj["status"] == "ok" and obj["device"] == "cpu"
+    assert obj["params"] == {"epochs": 2, "lr": 0.1, "seed": 7, "pause": 0.0}
+    assert [list(row) for row in obj["epochs"]] == [EPOCH_KEYS, EPOCH_KEYS]
+    assert obj["final"]["accuracy"] == obj["epochs"][-1]["accuracy"]
+    assert isinstance(obj["seconds"], float) and isinstance(obj["message"], str)
+    [run] = stored_runs(env)
+    assert run.id == obj["id"] and run.answer == "fx-epochs" and run.status == "ok"
+    assert [e.accuracy for e in run.epochs] == [e["accuracy"] for e in obj["epochs"]]
+    assert run.params == obj["params"] and run.torch_version == obj["torch_version"]
+
+
+def test_run_shows_epochs_beside_the_book_then_final_figures_and_checks(env):
+    result = studytool(["run", "fx-epochs", "--device", "cpu"], env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    epoch_lines = [line for line in lines if line.startswith("epoch ")]
+    assert len(epoch_lines) == 3
+    assert "(book accuracy 0.4676)" in epoch_lines[0]  # lmmodel1's first row in the book
+    assert "PASS reaches 0.5" in result.stdout
+    assert any(line.startswith("ok · fx-epochs · cpu") for line in lines)
+
+
+def test_a_failing_run_exits_1_and_is_stored_with_its_reason(env):
+    result = studytool(["run", "fx-raise", "--device", "cpu"], env)
+    assert result.returncode == 1
+    assert "ValueError: shapes 3 and 4 do not match" in result.stdout
+    assert "Traceback" in result.stdout  # the stderr tail is shown
+    result = studytool(["run", "fx-low", "--device", "cpu", "--json"], env)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["message"] == "check failed: beats 0.5: got 0.1"
+    assert [(r.answer, r.status) for r in stored_runs(env)] == [("fx-low", "failed"),
+                                                                  ("fx-raise", "error")]
+
+
+def test_timeout_is_reported_and_stored(env):
+    result = studytool(["run", "fx-hang", "--device", "cpu", "--timeout", "1", "--json"], env)
+    assert result.returncode == 1
+    obj = json.loads(result.stdout)
+    assert obj["status"] == "timeout" and obj["message"] == "timed out after 1 s"
+    assert stored_runs(env)[0].status == "timeout"
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "fx-epoch"],
+    ["run", "fx-epochs", "--epochs", "-3"],
+    ["run", "fx-epochs", "--epochs", "5000"],
+    ["run", "fx-epochs", "--epochs", "two"],
+    ["run", "fx-epochs", "--lr", "fast"],
+    ["run", "fx-epochs", "--lr", "0"],
+    ["run", "fx-epochs", "--lr", "inf"],
+    ["run", "fx-epochs", "--seed", "1.5"],
+    ["run", "fx-epochs", "--device", "tpu"],
+    ["run", "fx-epochs", "--timeout", "-1"],
+    ["run", "fx-ok", "--epochs", "2"],
+    ["run"],
+])
+def test_bad_input_is_one_error_line_exit_2_and_stores_nothing(env, args):
+    result = studytool(args, env, timeout=60)
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert stored_runs(env) == []
+
+
+def test_unknown_names_suggest_close_ones(env):
+    result = studytool(["run", "fx-epoch"], env)
+    assert result.stderr.strip() == ("error: unknown answer 'fx-epoch' "
+                                     "(did you mean fx-epochs, fx-crash, fx-ok?)")
+
+
+def test_an_absent_device_is_bad_input_and_stores_nothing(env):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = studytool(["run", "fx-ok", "--device", "cuda", "--json"], env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: device 'cuda' is not available on this machine"
+    assert result.stdout == "" and stored_runs(env) == []
+
+
+def test_ctrl_c_cancels_within_a_second_and_leaves_no_process(env):
+    # A learner's database exists after the first run; creating a fresh one (about a second of
+    # SQLAlchemy import and migrations) is a one-time cost this test is not about.
+    assert studytool(["run", "fx-ok", "--device", "cpu"], env).returncode == 0
+    proc = subprocess.Popen([sys.executable, "-m", "studytool", "run", "fx-hang", "--device",
+                             "cpu"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    assert proc.stdout is not None
+    grandchild = None
+    deadline = time.monotonic() + 30
+    while grandchild is None and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("grandchild pid "):
+            grandchild = int(line.split()[-1])
+    assert grandchild is not None
+    with open(f"/proc/{grandchild}/stat", encoding="ascii") as stat:
+        worker = int(stat.read().rsplit(")", 1)[1].split()[1])  # the grandchild's parent
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    while not (gone(worker) and gone(grandchild)) and time.monotonic() - started < 5:
+        time.sleep(0.01)
+    killed = time.monotonic() - started
+    out, err = proc.communicate(timeout=10)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 130, err
+    assert killed < 0.5, f"the child group lived {killed:.2f} s after Ctrl-C"
+    assert elapsed < 1.0, f"the command took {elapsed:.2f} s to exit"
+    assert "cancelled" in out
+    run = stored_runs(env)[0]
+    assert run.status == "cancelled" and run.answer == "fx-hang"
+
+
+def test_the_parent_never_imports_torch(env):
+    result = studytool(["run", "fx-train", "--epochs", "1", "--json"], env,
+                       flags=("-X", "importtime"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    obj = json.loads(result.stdout)
+    assert obj["torch_version"].startswith("2.")  # the child did import torch
+    modules = {line.split("|")[-1].strip().split(".")[0]
+               for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "click" in modules and "torch" not in modules
+
+
+def test_answers_lists_names_and_questions(env):
+    result = studytool(["answers", "--json"], env)
+    assert result.returncode == 0
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert rows["fx-epochs"]["questions"] == ["ch12-q01"] and rows["fx-epochs"]["trains"]
+    text = studytool(["answers"], env)
+    assert text.returncode == 0 and "fx-epochs" in text.stdout
