@@ -38,7 +38,7 @@ def load_installed() -> tuple[list[Deck], list[str]]:
     problems: list[Problem] = []
     owners: dict[str, Path] = {}
     for path in deck_files():
-        deck, found = check_file(path)
+        deck, found = check_file(path, use_cache=True)
         problems.extend(found)
         if deck is None:
             continue

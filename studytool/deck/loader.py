@@ -1,30 +1,36 @@
-"""Deck files -> validated `Deck` objects, with every problem as a `file:line: message` line."""
+"""Deck files -> validated `Deck` objects, with every problem as a `file:line: message` line.
+
+Two paths give the same result: full validation (`validation.Checker`, pydantic), and for
+content that already passed it under the same code and answer names, a direct build from the
+parsed tables (see `trust`). Loading for the app may take the second; `validate` never does.
+"""
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
+from studytool.deck import trust
 from studytool.deck.answer_names import known_answer_names
-from studytool.deck.layout import Layout, scan
-from studytool.deck.models import PLACEHOLDER_ANSWER, Deck, Question
+from studytool.deck.layout import scan
+from studytool.deck.models import (
+    PLACEHOLDER_ANSWER,
+    Deck,
+    deck_from_tables,
+    question_from_table,
+)
 from studytool.deck.problems import DeckError, FileProblem, Problem
 from studytool.deck.reading import read_text
-from studytool.deck.schema import DECK_FIELDS, QUESTION_FIELDS, DeckSpec, QuestionSpec
 
-TOP_LEVEL = ("deck", "question")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$")
 
 
-def load_deck(path: Path | str) -> Deck:
+def load_deck(path: Path | str, *, use_cache: bool = True) -> Deck:
     """The deck in `path`; DeckError (one line per problem) if anything is wrong with it."""
-    deck, problems = check_file(Path(path))
+    deck, problems = check_file(Path(path), use_cache=use_cache)
     if deck is None:
         raise DeckError(problems)
     return deck
@@ -39,19 +45,18 @@ def validate_files(paths: Iterable[Path | str]) -> list[str]:
 
 
 def check_file(
-    path: Path, known: Collection[str] | None = None
+    path: Path, known: Collection[str] | None = None, *, use_cache: bool = False
 ) -> tuple[Deck | None, list[Problem]]:
     """(deck or None, problems): the deck is None when there is at least one error."""
-    name = str(path)
     try:
         text = read_text(path)
     except FileProblem as exc:
-        return None, [Problem(name, exc.line, exc.message)]
-    return check_text(text, path, known)
+        return None, [Problem(str(path), exc.line, exc.message)]
+    return check_text(text, path, known, use_cache=use_cache)
 
 
 def check_text(
-    text: str, path: Path, known: Collection[str] | None = None
+    text: str, path: Path, known: Collection[str] | None = None, *, use_cache: bool = False
 ) -> tuple[Deck | None, list[Problem]]:
     """Validate deck text as if read from `path`."""
     name = str(path)
@@ -59,153 +64,32 @@ def check_text(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return None, [_toml_problem(name, exc)]
-    checker = _Checker(name, scan(text), known_answer_names() if known is None else known)
+    names = known_answer_names() if known is None else known
+    key = trust.content_key(text, names)
+    if use_cache and trust.is_trusted(key):
+        return _trusted(data, text, path)
+    from studytool.deck.validation import Checker  # pydantic: only when really validating
+
+    checker = Checker(name, scan(text), names)
     deck = checker.run(data, path)
+    if deck is not None:
+        trust.remember(key)
     return deck, sorted(checker.problems, key=lambda p: p.line or 0)
 
 
-class _Checker:
-    """Collects every problem of one file rather than stopping at the first."""
+def _trusted(data: dict[str, Any], text: str, path: Path) -> tuple[Deck, list[Problem]]:
+    tables = data.get("question", [])
+    questions = tuple(question_from_table(table) for table in tables)
+    deck = deck_from_tables(data["deck"], questions, path)
+    problems: list[Problem] = []
+    if any(q.answer == PLACEHOLDER_ANSWER for q in questions):
+        # Same warning as the full check, which is the only other place that words it.
+        from studytool.deck.validation import placeholder_warning
 
-    def __init__(self, name: str, layout: Layout, known: Collection[str]) -> None:
-        self.name = name
-        self.layout = layout
-        self.known = known
-        self.problems: list[Problem] = []
-        self.by_index = True  # set by run(): do the [[question]] headers match the parsed list?
-
-    def error(self, line: int | None, message: str, warning: bool = False) -> None:
-        self.problems.append(Problem(self.name, line, message, warning))
-
-    def run(self, data: dict[str, Any], path: Path) -> Deck | None:
-        for key in data:
-            if key not in TOP_LEVEL:
-                self.error(self.layout.top_keys.get(key), f"unknown top-level key '{key}'"
-                           f"{_suggest(key, TOP_LEVEL)} (expected [deck] and [[question]])")
-        deck_spec = self._deck(data.get("deck"))
-        raw_questions = data.get("question", [])
-        if not isinstance(raw_questions, list):
-            self.error(self.layout.top_keys.get("question"),
-                       "'question' must be an array of tables: write [[question]]")
-            raw_questions = []
-        if not raw_questions:
-            self.error(self.layout.deck_line() or 1, "the deck has no questions "
-                       "(add [[question]] tables with id, text and answer)")
-        # An inline `question = [...]` array has no headers: then no per-question lines.
-        self.by_index = len(self.layout.questions) == len(raw_questions)
-        prefix = f"{deck_spec.id}-" if deck_spec else None
-        questions = self._questions(raw_questions, prefix)
-        if deck_spec is None or any(not p.warning for p in self.problems):
-            return None
-        return Deck(deck_spec.id, deck_spec.title, path, tuple(questions), deck_spec.source)
-
-    def _deck(self, raw: Any) -> DeckSpec | None:
-        if raw is None:
-            self.error(1, "missing [deck] table (with id and title)")
-            return None
-        if not isinstance(raw, dict):
-            self.error(self.layout.top_keys.get("deck"), "'deck' must be a table: write [deck]")
-            return None
-        try:
-            return DeckSpec.model_validate(raw)
-        except ValidationError as exc:
-            for err in exc.errors():
-                key, message = _describe(err, DECK_FIELDS)
-                self.error(self.layout.deck_line(key), f"[deck]: {message}")
-            return None
-
-    def _questions(self, raw_questions: list[Any], prefix: str | None) -> list[Question]:
-        questions: list[Question] = []
-        seen: dict[str, int | None] = {}
-        for index, raw in enumerate(raw_questions):
-            if not isinstance(raw, dict):
-                self.error(self._line(index), f"question {index + 1} is not a table")
-                continue
-            qid = raw.get("id") if isinstance(raw.get("id"), str) else None
-            who = qid or f"question {index + 1}"
-            duplicate = qid is not None and qid in seen
-            if qid is not None and duplicate:
-                first = seen[qid]
-                where = f" (first at line {first})" if first else ""
-                self.error(self._line(index), f"{qid}: duplicate id{where}")
-            elif qid is not None:
-                seen[qid] = self._line(index)
-            spec = self._question(index, raw, who)
-            # The checks below read the raw table, so one bad field hides no other problem.
-            self._check_question(index, raw, who, prefix)
-            if spec is not None and not duplicate:
-                questions.append(Question(
-                    id=spec.id, text=spec.text, answer=spec.answer, tags=tuple(spec.tags),
-                    answers=tuple(spec.answers), mistake=spec.mistake, section=spec.section,
-                    kind=spec.kind,
-                ))
-        return questions
-
-    def _question(self, index: int, raw: dict[str, Any], who: str) -> QuestionSpec | None:
-        try:
-            return QuestionSpec.model_validate(raw)
-        except ValidationError as exc:
-            for err in exc.errors():
-                key, message = _describe(err, QUESTION_FIELDS)
-                self.error(self._line(index, key), f"{who}: {message}")
-            return None
-
-    def _line(self, index: int, key: str | None = None) -> int | None:
-        return self.layout.question_line(index, key) if self.by_index else None
-
-    def _check_question(
-        self, index: int, raw: dict[str, Any], who: str, prefix: str | None
-    ) -> None:
-        def at(key: str | None = None) -> int | None:
-            return self._line(index, key)
-
-        qid = raw.get("id")
-        if prefix and isinstance(qid, str) and qid and not qid.startswith(prefix):
-            self.error(at("id"), f"{who}: id must start with the deck id ('{prefix}')")
-        links = _strings(raw.get("answers"))
-        for name in _duplicates(links):
-            self.error(at("answers"), f"{who}: answer '{name}' is linked twice")
-        for name in dict.fromkeys(links):
-            if name not in self.known:
-                self.error(at("answers"), f"{who}: unknown answer '{name}'"
-                           f"{_suggest(name, sorted(self.known))}")
-        for tag in _duplicates(_strings(raw.get("tags"))):
-            self.error(at("tags"), f"{who}: tag '{tag}' is listed twice")
-        answer = raw.get("answer")
-        if isinstance(answer, str) and answer.strip() == PLACEHOLDER_ANSWER:
-            self.error(at("answer"), f"{who}: no answer yet (write one in 'answer')",
-                       warning=True)
-
-
-def _strings(value: Any) -> list[str]:
-    """The strings of a list value (other types are the schema's problem, reported there)."""
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def _describe(err: Any, fields: tuple[str, ...]) -> tuple[str | None, str]:
-    """(field whose line to show, a short message) for one pydantic error."""
-    loc = err.get("loc", ())
-    key = str(loc[0]) if loc else None
-    kind = err.get("type", "")
-    if kind == "extra_forbidden":
-        return key, f"unknown field '{key}'{_suggest(key or '', fields)}"
-    if kind == "missing":
-        return None, f"missing field '{key}'"
-    if kind == "string_too_short":
-        return key, f"'{key}' is empty"
-    value = err.get("input")
-    if kind == "string_pattern_mismatch":
-        allowed = "lowercase letters, digits and '-'" if key == "tags" else (
-            "lowercase letters, digits, '-' and '_'")
-        return key, f"'{key}' value {value!r} may only use {allowed} (first: letter or digit)"
-    if kind == "literal_error":
-        expected = err.get("msg", "").replace("Input should be ", "")
-        return key, f"'{key}' is {value!r}; expected {expected}"
-    if kind in ("string_type", "list_type"):
-        what = "a string" if kind == "string_type" else "a list"
-        where = key if len(loc) < 2 else f"{key}[{loc[1]}]"
-        return key, f"'{where}' must be {what} (got {type(value).__name__} {value!r:.40})"
-    return key, f"'{key}': {err.get('msg', 'invalid')}"
+        layout = scan(text)
+        problems = [placeholder_warning(str(path), layout.question_line(i, "answer"), q.id)
+                    for i, q in enumerate(questions) if q.answer == PLACEHOLDER_ANSWER]
+    return deck, problems
 
 
 def _toml_problem(name: str, exc: tomllib.TOMLDecodeError) -> Problem:
@@ -214,18 +98,3 @@ def _toml_problem(name: str, exc: tomllib.TOMLDecodeError) -> Problem:
     line = int(match[1]) if match and match[1] else None
     text = _TOML_POSITION.sub("", message)
     return Problem(name, line, f"not valid TOML: {text[:1].lower()}{text[1:]}")
-
-
-def _suggest(name: str, choices: Collection[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _duplicates(items: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    twice: list[str] = []
-    for item in items:
-        if item in seen and item not in twice:
-            twice.append(item)
-        seen.add(item)
-    return twice

@@ -250,7 +250,7 @@ def _check_target(target: Path, deck_id: str, force: bool) -> None:
     for path in deck_files():
         if path.resolve() == target.resolve():
             continue
-        deck, _ = check_file(path)
+        deck, _ = check_file(path, use_cache=True)
         if deck is not None and deck.id == deck_id:
             raise StudytoolError(f"deck '{deck_id}' already exists ({path}); choose another "
                                  "--deck name")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # What a question asks the learner to do. Code, experiment and draw questions are the ones a
 # runnable answer can demonstrate; the ch12 deck links each of them to one.
@@ -61,3 +63,28 @@ class Deck:
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(q.id for q in self.questions)
+
+
+def question_from_table(table: Mapping[str, Any]) -> Question:
+    """A Question from a `[[question]]` table that passed the schema (see deck/schema.py)."""
+    return Question(
+        id=table["id"],
+        text=table["text"].strip(),
+        answer=table["answer"].strip(),
+        tags=tuple(table.get("tags", ())),
+        answers=tuple(table.get("answers", ())),
+        mistake=_optional(table.get("mistake")),
+        section=_optional(table.get("section")),
+        kind=table.get("kind", "recall"),
+    )
+
+
+def deck_from_tables(
+    deck: Mapping[str, Any], questions: tuple[Question, ...], path: Path
+) -> Deck:
+    """A Deck from a `[deck]` table that passed the schema, and its questions."""
+    return Deck(deck["id"], deck["title"].strip(), path, questions, _optional(deck.get("source")))
+
+
+def _optional(value: str | None) -> str | None:
+    return value.strip() if value is not None else None

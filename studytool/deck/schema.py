@@ -7,13 +7,24 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic_core import PydanticCustomError
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _not_blank(value: str) -> str:
+    # Checked here, stripped in `models.question_from_table`: the schema only validates, so
+    # a trusted (already validated) file builds the exact same objects without pydantic.
+    if not value.strip():
+        raise PydanticCustomError("blank", "is empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_not_blank)]
 Kind = Literal["recall", "code", "experiment", "draw", "study"]
 
 
