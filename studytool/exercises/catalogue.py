@@ -33,13 +33,14 @@ EXERCISES: tuple[Exercise, ...] = (
         filename="third_word.py",
         scaffold=scaffolds.THIRD_WORD,
         hints=(
-            "Keep a hidden state h and walk along the sequence: for each position i add the "
-            "embedding of x[:, i] to h, pass it through a layer with a ReLU, and predict from "
-            "that h. Then out[:, i] has only seen words 0..i.",
-            "Collect one prediction per position in a list and torch.stack(outs, dim=1): that "
-            "gives (bs, sl, vocab_sz).",
-            "Peeking usually comes from using the whole sequence at once, e.g. summing all the "
-            "embeddings before the loop or reading x[:, i + 1] at position i.",
+            "Samples: take windows of the stream, inputs nums[i], nums[i+1] and target "
+            "nums[i+2]; step i by 2 (or by 1) and stop before the target runs off the end.",
+            "Model: embed word 1, pass it through a Linear + ReLU, add the embedding of word 2, "
+            "pass it through the same layer again, then a Linear to vocab_sz (LMModel2 with two "
+            "steps).",
+            "Peeking happens when a target is among its inputs (a window of 2 with target "
+            "nums[i+1]) or when a prediction reads a later word (e.g. the mean of all the "
+            "embeddings).",
         ),
         checks_module="answers_code.exercise_checks.third_word",
     ),

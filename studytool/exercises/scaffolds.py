@@ -7,25 +7,31 @@ verifies as "not implemented yet" rather than as a broken file.
 THIRD_WORD = '''"""Exercise third-word (fastbook chapter 12, question 5).
 
 Write a module that predicts the third word given the previous two words of a sentence,
-without peeking.
+without peeking. Two parts:
 
-ThirdWordModel(vocab_sz, n_hidden) reads word ids x of shape (bs, sl) and returns logits of
-shape (bs, sl, vocab_sz): out[:, i] predicts the word that follows x[:, i] and is computed from
-x[:, 0], ..., x[:, i] only. With the previous two words (sl = 2), out[:, 1] is the prediction of
-the third word.
+third_word_samples(nums): from a stream of word ids nums (n,), the training samples
+x (n_samples, 2), two consecutive words, and y (n_samples,), the word right after them.
+No peeking: a sample's target is never one of its own inputs.
 
-Without peeking: a prediction never depends on a later word. The checks change later words and
-expect the earlier predictions not to move.
+ThirdWordModel(vocab_sz, n_hidden): forward(x) reads x (bs, 2) and returns the scores for the
+third word, (bs, vocab_sz). (A model that predicts after every word may return
+(bs, 2, vocab_sz) instead, the last position being the third word; then the prediction after
+word 1 must not depend on word 2.)
 
 Checks (studytool exercise verify third-word):
-- output shape (bs, sl, vocab_sz) for sl = 2 and sl = 3;
-- no peeking: changing word j leaves the predictions at positions 0..j-1 unchanged;
-- the third word's prediction uses both previous words;
+- the samples: consecutive pairs, each with the word that follows, never its own input;
+- the output shape, and no peeking in a model that predicts after every word;
+- the prediction of the third word uses both previous words;
 - a short training run on Human Numbers beats the baseline (always "thousand": 0.1517).
 """
 
 import torch
 from torch import nn
+
+
+def third_word_samples(nums: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    # nums: (n,) word ids -> x (n_samples, 2), y (n_samples,)
+    raise NotImplementedError
 
 
 class ThirdWordModel(nn.Module):
@@ -34,7 +40,7 @@ class ThirdWordModel(nn.Module):
         raise NotImplementedError
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # x: (bs, sl) word ids -> (bs, sl, vocab_sz) logits
+        # x: (bs, 2) word ids -> (bs, vocab_sz) scores for the third word
         raise NotImplementedError
 '''
 

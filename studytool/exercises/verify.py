@@ -90,6 +90,11 @@ class _Collector:
                 label = self.running[job]
                 assert label is not None
                 checks[label] = CheckResult(label, "failed", why)
+            if why:
+                for label, check in checks.items():
+                    if check.message == "not run":
+                        checks[label] = CheckResult(label, "skipped",
+                                                    "not run: the check process stopped")
             result.checks = list(checks.values())
             result.stderr_tail = stderr_tail
         return self.results

@@ -1,0 +1,133 @@
+"""`studytool exercise ...` as a learner runs it: real child processes, exit codes, one-line
+errors, progress kept between runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from studytool.exercises import EXERCISES, exercises_for_question, get_exercise
+from studytool.exercises import progress as prog
+
+SOLUTIONS = Path(__file__).parent / "exercise_solutions"
+
+
+def run(args: list[str], env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "studytool", "exercise", *args],
+                          capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def test_list_shows_the_fixed_order_all_pending(child_env):
+    result = run(["list"], child_env)
+    assert result.returncode == 0, result.stderr
+    names = [line.split()[1] for line in result.stdout.splitlines() if line[:3].strip()[:-1]
+             .isdigit()]
+    assert names == [ex.name for ex in EXERCISES]
+    assert names[:1] == ["third-word"] and names[-1] == "gru"
+    assert "0 of 7 done" in result.stdout
+    rows = json.loads(run(["list", "--json"], child_env).stdout)
+    assert [r["status"] for r in rows] == ["pending"] * len(EXERCISES)
+
+
+def test_start_writes_the_scaffold_and_never_overwrites(child_env, tmp_path):
+    ws = tmp_path / "ws"
+    first = run(["start", "gru", "--dir", str(ws)], child_env)
+    assert first.returncode == 0, first.stderr
+    path = ws / "gru.py"
+    assert path.read_text() == get_exercise("gru").scaffold
+    assert "raise NotImplementedError" in path.read_text()
+    path.write_text("# my work\n")
+    again = run(["start", "gru", "--dir", str(ws)], child_env)
+    assert again.returncode == 0
+    assert "already exists" in again.stdout
+    assert path.read_text() == "# my work\n"
+
+
+def test_start_defaults_to_the_data_directory(child_env, tmp_path):
+    result = run(["start", "dropout"], child_env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "home" / "exercises" / "dropout.py").is_file()
+
+
+def test_verify_scaffold_then_solution_updates_progress(child_env, tmp_path):
+    ws = tmp_path / "ws"
+    run(["start", "ar-tar", "--dir", str(ws)], child_env)
+    failed = run(["verify", "ar-tar", "--dir", str(ws), "--timeout", "20"], child_env)
+    assert failed.returncode == 1
+    assert "not implemented yet" in failed.stdout
+    assert "FAIL" in failed.stdout
+    assert failed.stderr.startswith("error: ar-tar: ")
+    assert "Traceback" not in failed.stdout + failed.stderr
+
+    shutil.copy(SOLUTIONS / "ar_tar" / "reference.py", ws / "ar_tar.py")
+    passed = run(["verify", "ar-tar", "--dir", str(ws), "--json", "--timeout", "20"], child_env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    report = json.loads(passed.stdout)
+    assert report["passed"] and all(c["status"] == "passed" for c in report["checks"])
+
+    rows = {r["name"]: r for r in json.loads(run(["list", "--json"], child_env).stdout)}
+    assert rows["ar-tar"]["status"] == "done"
+    assert rows["ar-tar"]["attempts"] == 2
+    assert rows["gru"]["status"] == "pending"
+
+
+def test_hints_come_one_at_a_time_and_are_counted(child_env):
+    hints = get_exercise("dropout").hints
+    outputs = [run(["hint", "dropout"], child_env).stdout for _ in range(len(hints) + 1)]
+    for number, (text, out) in enumerate(zip(hints, outputs, strict=False), start=1):
+        assert out.startswith(f"hint {number} of {len(hints)}")
+        assert text in out
+    assert "no more hints" in outputs[-1]
+    rows = {r["name"]: r for r in json.loads(run(["list", "--json"], child_env).stdout)}
+    assert rows["dropout"]["hints_shown"] == len(hints)
+
+
+def test_bad_input_is_one_error_line_exit_2(child_env, tmp_path):
+    for args in (["start", "gruu"], ["verify", "lstm", "--dir", str(tmp_path)], ["hint", "x"]):
+        result = run(args, child_env)
+        assert result.returncode == 2, args
+        assert result.stderr.startswith("error: ")
+        assert len(result.stderr.strip().splitlines()) == 1
+    unknown = run(["start", "gruu"], child_env)
+    assert "did you mean gru" in unknown.stderr
+    missing = run(["verify", "lstm", "--dir", str(tmp_path)], child_env)
+    assert "exercise start lstm" in missing.stderr
+
+
+def test_listing_never_imports_torch(child_env):
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "studytool", "exercise",
+                             "list"], capture_output=True, text=True, env=child_env, timeout=60)
+    assert result.returncode == 0
+    modules = {line.split("|")[-1].strip().split(".")[0]
+               for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "studytool" in modules and "torch" not in modules
+
+
+def test_catalogue_is_one_ordered_source_of_truth():
+    names = [ex.name for ex in EXERCISES]
+    assert len(set(names)) == len(names)
+    assert len({ex.filename for ex in EXERCISES}) == len(EXERCISES)
+    for ex in EXERCISES:
+        compile(ex.scaffold, ex.filename, "exec")  # every scaffold is valid Python
+        assert ex.hints and ex.questions
+        module_file = Path(*ex.checks_module.split(".")).with_suffix(".py")
+        assert (Path(__file__).parents[1] / module_file).is_file()
+    assert [ex.name for ex in exercises_for_question("ch12-q05")] == ["third-word"]
+    assert [ex.name for ex in exercises_for_question("ch12-fr3")] == ["gru"]
+
+
+def test_progress_is_kept_per_database(tmp_path):
+    a, b = "sqlite:///a.db", "sqlite:///b.db"
+    assert prog.record_verify(a, "gru", passed=False).attempts == 1
+    done = prog.record_verify(a, "gru", passed=True)
+    assert done.done and done.attempts == 2 and done.done_at
+    still = prog.record_verify(a, "gru", passed=False)
+    assert still.done and still.last_passed is False  # done stays done
+    assert prog.record_hint(a, "gru", total=2).hints_shown == 1
+    assert prog.record_hint(a, "gru", total=2).hints_shown == 2
+    assert prog.record_hint(a, "gru", total=2).hints_shown == 2
+    assert prog.get(b, "gru") == prog.Progress("gru")
+    assert set(prog.load_all(a)) == {"gru"}

@@ -1,0 +1,161 @@
+"""Verify every exercise against real files in real child processes: the references pass, the
+scaffolds fail with "not implemented yet", each plausible wrong solution fails with a message
+that names its mistake, and broken files become failed checks, never a crash."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from studytool.exercises import EXERCISES, get_exercise
+from studytool.exercises.verify import VerifyResult, verify_file, verify_files
+from studytool.exercises.workspace import start
+
+SOLUTIONS = Path(__file__).parent / "exercise_solutions"
+
+REFERENCES = [
+    ("third-word", "third_word/reference.py"),
+    ("third-word", "third_word/per_word.py"),
+    ("lstm-cell", "lstm_cell/reference.py"),
+    ("dropout", "dropout/reference.py"),
+    ("ar-tar", "ar_tar/reference.py"),
+    ("weight-tying", "weight_tying/reference.py"),
+    ("lstm", "lstm/reference.py"),
+    ("lstm", "lstm/from_scratch.py"),
+    ("gru", "gru/reference.py"),
+    ("gru", "gru/answers_code_ref.py"),
+]
+
+# (exercise, file, the check that fails, words its message must contain)
+WRONG = [
+    ("third-word", "third_word/peeking_samples.py", "no peeking in the samples", "peeking"),
+    ("third-word", "third_word/peeking_model.py", "no peeking in the model", "peeking"),
+    ("lstm-cell", "lstm_cell/cat_swapped.py", "matches nn.LSTMCell step after step",
+     "concatenate [input, h]"),
+    ("lstm-cell", "lstm_cell/gates_mixed.py", "matches nn.LSTMCell step after step",
+     "input_gate is used as the forget gate"),
+    ("dropout", "dropout/no_rescale.py", "survivors are scaled by 1/(1-p)",
+     "dropout without rescaling"),
+    ("dropout", "dropout/uses_torch.py", "written from scratch", "PyTorch's dropout"),
+    ("ar-tar", "ar_tar/wrong_axis.py", "TAR: beta * mean((acts[:, 1:] - acts[:, :-1]) ** 2)",
+     "TAR on the wrong axis"),
+    ("ar-tar", "ar_tar/ar_sum.py", "AR: alpha * mean(acts ** 2)", "sum instead of mean"),
+    ("weight-tying", "weight_tying/untied.py",
+     "the output layer shares the embedding's weight tensor", "untied weights"),
+    ("weight-tying", "weight_tying/no_detach.py",
+     "trains batch after batch (the state is detached)", "detach the hidden state"),
+    ("lstm", "lstm/book_order.py", "matches nn.LSTM, one layer",
+     "gates are in the order i, f, o, g"),
+    ("gru", "gru/gate_order.py", "matches nn.GRU, one layer", "gates are in the order z, r, n"),
+    ("gru", "gru/update_swapped.py", "matches nn.GRU, one layer", "z and 1 - z are swapped"),
+]
+
+BROKEN = [  # checked as dropout files: (file, the failing check, words of its message)
+    ("harness/infinite_loop.py", "identity in eval mode", "timed out after"),
+    ("harness/syntax_error.py", "loads", "syntax error in syntax_error.py line 7"),
+    ("harness/missing_import.py", "loads", "imports 'torchtext_missing_module', which is not"),
+    ("harness/prints_and_raises.py", "identity in eval mode",
+     "RuntimeError: shape '[3, -1, 7]' is invalid"),
+]
+
+TIMEOUT = 6.0  # per check; the training check gets four times this
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], VerifyResult]:
+    """Everything verified in one child process (torch is imported once)."""
+    scaffolds = tmp_path_factory.mktemp("scaffolds")
+    jobs = [(get_exercise(name), SOLUTIONS / rel) for name, rel in REFERENCES]
+    jobs += [(get_exercise(name), SOLUTIONS / rel) for name, rel, _, _ in WRONG]
+    jobs += [(get_exercise("dropout"), SOLUTIONS / rel) for rel, _, _ in BROKEN]
+    jobs += [(ex, start(ex, scaffolds).path) for ex in EXERCISES]
+    done = verify_files(jobs, check_timeout=TIMEOUT)
+    return {(r.exercise, str(r.path)): r for r in done}
+
+
+def _result(results: dict[tuple[str, str], VerifyResult], name: str, path: Path) -> VerifyResult:
+    return results[(name, str(path))]
+
+
+def _failures(result: VerifyResult) -> str:
+    return "\n".join(f"{c.label}: {c.status}: {c.message}" for c in result.checks
+                     if c.status != "passed")
+
+
+@pytest.mark.parametrize(("name", "rel"), REFERENCES)
+def test_reference_solutions_pass(results, name, rel):
+    result = _result(results, name, SOLUTIONS / rel)
+    assert result.passed, _failures(result)
+    assert len(result.checks) >= 3
+
+
+@pytest.mark.parametrize(("name", "rel", "label", "words"), WRONG)
+def test_wrong_solutions_fail_naming_the_mistake(results, name, rel, label, words):
+    result = _result(results, name, SOLUTIONS / rel)
+    assert not result.passed
+    check = next(c for c in result.checks if c.label == label)
+    assert check.status == "failed", _failures(result)
+    assert words in check.message
+
+
+def test_every_exercise_has_a_reference_and_a_wrong_solution():
+    names = [ex.name for ex in EXERCISES]
+    assert {name for name, _ in REFERENCES} == set(names)
+    assert {name for name, *_ in WRONG} == set(names)
+
+
+def test_untouched_scaffolds_fail_with_not_implemented_yet(results, tmp_path_factory):
+    for ex in EXERCISES:
+        result = next(r for (name, _), r in results.items()
+                      if name == ex.name and r.path.name == ex.filename
+                      and r.path.parent.name.startswith("scaffolds"))
+        assert not result.passed
+        assert result.checks[0].status == "passed"  # the scaffold defines the names checked
+        assert any("not implemented yet" in c.message for c in result.checks), _failures(result)
+
+
+def test_third_word_training_beats_the_baseline(results):
+    result = _result(results, "third-word", SOLUTIONS / "third_word/reference.py")
+    training = next(c for c in result.checks if c.label.startswith("a short training run"))
+    accuracy = float(re.search(r"validation accuracy ([0-9.]+)", training.message).group(1))
+    assert accuracy > 0.1517
+
+
+@pytest.mark.parametrize(("rel", "label", "words"), BROKEN)
+def test_broken_files_are_failed_checks(results, rel, label, words):
+    result = _result(results, "dropout", SOLUTIONS / rel)
+    check = next(c for c in result.checks if c.label == label)
+    assert check.status == "failed"
+    assert words in check.message
+    assert "Traceback" not in check.message
+
+
+def test_an_infinite_loop_stops_the_later_checks(results):
+    result = _result(results, "dropout", SOLUTIONS / "harness/infinite_loop.py")
+    after = result.checks[[c.label for c in result.checks].index("identity in eval mode") + 1:]
+    assert after and all(c.status == "skipped" for c in after)
+
+
+def test_a_hang_the_alarm_cannot_stop_kills_the_process_group():
+    started = time.monotonic()
+    result = verify_file(get_exercise("dropout"), SOLUTIONS / "harness/hard_hang.py",
+                         check_timeout=1.0)
+    assert time.monotonic() - started < 60
+    assert not result.passed
+    hung = next(c for c in result.checks if c.status == "failed")
+    assert hung.label == "p outside [0, 1) is a ValueError"  # the first check that builds one
+    assert hung.message.startswith("timed out: no answer for 6 s, the check process was stopped")
+    after = result.checks[result.checks.index(hung) + 1:]
+    assert after and all(c.status == "skipped" for c in after)
+    pid = int(re.search(r"grandchild (\d+)", result.stderr_tail).group(1))
+    for _ in range(50):  # the grandchild shared the process group, so it was killed too
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"grandchild {pid} outlived the check process")
