@@ -55,7 +55,7 @@ class LMModel6GRU(nn.Module):
 def _max_diff(a: Any, b: Any) -> float:
     if isinstance(a, tuple):
         return max(_max_diff(x, y) for x, y in zip(a, b, strict=True))
-    return float((a - b).abs().max())
+    return float((a - b).detach().abs().max())
 
 
 def compare_recurrent(ours_cls: Callable[..., nn.Module], ref_cls: Callable[..., nn.Module],

@@ -1,5 +1,116 @@
-"""Catalogue entries (filled in by the part of the chapter this module covers)."""
+"""Catalogue entries of the from-scratch modules: LSTM, the refactored LSTM cell, GRU, Dropout.
 
-from answers_code.registry import Answer
+Torch-free data: the code lives in `answers_code.module_answers`. The checks make a broken
+module fail loudly: equivalence with PyTorch to 1e-5 after loading its state_dict, then a
+trained accuracy the chapter's LMModel6 setup reaches.
+"""
 
-ANSWERS: tuple[Answer, ...] = ()
+from answers_code.registry import Answer, Check
+
+_M = "answers_code.module_answers"
+# LMModel6's book settings (reference json): 2 layers, n_hidden 64, 15 epochs, lr 1e-2.
+# `seeds` (a list, e.g. [0, 1, 2]) trains once per seed; None: just `seed`.
+_LM6 = {"epochs": 15, "lr": 1e-2, "n_hidden": 64, "n_layers": 2, "seed": 0, "seeds": None}
+_QUICK = {"epochs": 3}
+
+
+def _equivalence(name: str) -> tuple[Check, ...]:
+    return (
+        Check("max_abs_diff", "<", 1e-5, f"outputs and states match nn.{name} to 1e-5"),
+        Check("grad_max_rel_diff", "<", 1e-4, f"gradients match nn.{name}'s"),
+        Check("state_dict_keys_match", "==", True, f"state_dict keys are nn.{name}'s"),
+    )
+
+
+def _trained(key: str, floor: float, what: str) -> Check:
+    return Check(key, ">=", floor, f"{what} reaches {floor}")
+
+
+ANSWERS: tuple[Answer, ...] = (
+    Answer(
+        name="lstm-scratch",
+        title="An LSTM from scratch, checked against nn.LSTM and trained as LMModel6",
+        entry=f"{_M}:lstm_scratch",
+        questions=("ch12-q24", "ch12-q25", "ch12-q27", "ch12-fr2"),
+        defaults=dict(_LM6),
+        quick=dict(_QUICK),
+        checks=(*_equivalence("LSTM"),
+                Check("first_epoch_loss_gap", "<", 1e-3,
+                      "same start, same batches: epoch 0 matches nn.LSTM's"),
+                _trained("accuracy", 0.55, "LMModel6 on our LSTM")),
+        quick_checks=(*_equivalence("LSTM"),
+                      Check("first_epoch_loss_gap", "<", 1e-3,
+                            "same start, same batches: epoch 0 matches nn.LSTM's"),
+                      _trained("accuracy", 0.25, "3 epochs on our LSTM")),
+        trains=True,
+        book_model="lmmodel6",
+        summary="Multi-layer batch-first LSTM with nn.LSTM's state_dict; prints the max "
+                "difference to nn.LSTM, then trains LMModel6 on it beside nn.LSTM.",
+    ),
+    Answer(
+        name="lstmcell-refactor",
+        title="The book's LSTMCell and its refactored version compute the same thing",
+        entry=f"{_M}:lstmcell_refactor",
+        questions=("ch12-q29",),
+        defaults={"ni": 10, "nh": 20, "bs": 8, "steps": 16, "seed": 0},
+        checks=(
+            Check("max_abs_diff", "<", 1e-5, "refactored cell equals the four-gate cell"),
+            Check("torch_cell_max_abs_diff", "<", 1e-5, "refactored cell equals nn.LSTMCell"),
+        ),
+        summary="Copies the four gate layers' weights into one ih and one hh layer and runs "
+                "both cells over 16 steps.",
+    ),
+    Answer(
+        name="gru-scratch",
+        title="A GRU from scratch, checked against nn.GRU and trained in the LMModel6 setup",
+        entry=f"{_M}:gru_scratch",
+        questions=("ch12-fr3",),
+        defaults=dict(_LM6),
+        quick=dict(_QUICK),
+        checks=(*_equivalence("GRU"), _trained("accuracy", 0.6, "LMModel6 setup on our GRU")),
+        quick_checks=(*_equivalence("GRU"), _trained("accuracy", 0.25, "3 epochs on our GRU")),
+        trains=True,
+        book_model="lmmodel6",
+        summary="GRU with nn.GRU's contract (gates r, z, n; r * (W_hn h + b_hn)); prints the max "
+                "difference to nn.GRU and trains the LMModel6 setup on it. seeds=0,1,2 for "
+                "several runs.",
+    ),
+    Answer(
+        name="gru-torch",
+        title="nn.GRU and the GRU from scratch trained side by side, beside the book's LSTM",
+        entry=f"{_M}:gru_torch",
+        questions=("ch12-fr3",),
+        defaults=dict(_LM6),
+        quick=dict(_QUICK),
+        checks=(*_equivalence("GRU"),
+                Check("first_epoch_loss_gap", "<", 1e-3,
+                      "same start, same batches: epoch 0 of ours matches nn.GRU's"),
+                _trained("accuracy", 0.6, "LMModel6 setup on nn.GRU"),
+                _trained("scratch_accuracy", 0.6, "LMModel6 setup on our GRU")),
+        quick_checks=(*_equivalence("GRU"),
+                      Check("first_epoch_loss_gap", "<", 1e-3,
+                            "same start, same batches: epoch 0 of ours matches nn.GRU's"),
+                      _trained("accuracy", 0.25, "3 epochs on nn.GRU"),
+                      _trained("scratch_accuracy", 0.25, "3 epochs on our GRU")),
+        trains=True,
+        book_model="lmmodel6",
+        summary="Further Research 3: accuracy tables and seconds per epoch of nn.GRU and our "
+                "GRU from the same weights, beside LMModel6's LSTM (seeds=0,1,2 to compare).",
+    ),
+    Answer(
+        name="dropout",
+        title="Dropout from scratch: the mask, the fraction zeroed, the mean kept, eval identity",
+        entry=f"{_M}:dropout",
+        questions=("ch12-q32", "ch12-q33"),
+        defaults={"p": 0.5, "size": 1_000_000, "seed": 0},
+        checks=(
+            Check("fraction_error", "<", 0.005, "fraction zeroed within 0.005 of p"),
+            Check("scale_error", "<", 1e-4, "survivors divided by 1-p"),
+            Check("mean_rel_error", "<", 0.01, "mean preserved in training"),
+            Check("eval_identity", "==", True, "identity in eval mode"),
+            Check("invalid_p_rejected", "==", True, "p outside [0, 1) is a ValueError"),
+            Check("p0_identity", "==", True, "p=0 changes nothing"),
+        ),
+        summary="Dropout(p) on a million activations in training and eval mode.",
+    ),
+)
