@@ -120,7 +120,7 @@ def test_catalogue_is_one_ordered_source_of_truth():
 
 
 def test_progress_is_kept_per_database(tmp_path):
-    a, b = "sqlite:///a.db", "sqlite:///b.db"
+    a, b = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
     assert prog.record_verify(a, "gru", passed=False).attempts == 1
     done = prog.record_verify(a, "gru", passed=True)
     assert done.done and done.attempts == 2 and done.done_at
@@ -131,3 +131,14 @@ def test_progress_is_kept_per_database(tmp_path):
     assert prog.record_hint(a, "gru", total=2).hints_shown == 2
     assert prog.get(b, "gru") == prog.Progress("gru")
     assert set(prog.load_all(a)) == {"gru"}
+    assert done.done_at.tzinfo is not None and prog.get(a, "gru").done_at == done.done_at
+
+
+def test_progress_lives_in_the_database_table(tmp_path):
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    prog.record_verify(url, "lstm", passed=True)
+    with sqlite3.connect(tmp_path / "p.db") as conn:
+        rows = conn.execute("select name, done, attempts from exercise_progress").fetchall()
+    assert rows == [("lstm", 1, 1)]

@@ -1,21 +1,19 @@
 """Exercise progress (done, attempts, hints shown): the one interface the CLI and TUI call.
 
-Kept per database URL in a JSON file in the user data directory until the store has an
-exercise table; only this module knows where progress lives.
+Stored in the database's `exercise_progress` table (migration 0003), one row per exercise the
+learner has touched; each call is one transaction.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from studytool import config
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
-FILE_NAME = "exercise_progress.json"
+    from studytool.store import Database
 
 
 @dataclass
@@ -25,72 +23,105 @@ class Progress:
     attempts: int = 0
     hints_shown: int = 0
     last_passed: bool | None = None
-    last_verified_at: str | None = None  # ISO 8601, UTC
-    done_at: str | None = None
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Progress:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+    last_verified_at: datetime | None = None  # UTC-aware
+    done_at: datetime | None = None
 
 
-def _path() -> Path:
-    return config.data_dir() / FILE_NAME
+_TABLE: Table | None = None
 
 
-def _read_all() -> dict[str, dict[str, dict[str, Any]]]:
-    try:
-        data = json.loads(_path().read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except ValueError:
-        return {}  # a damaged file starts over rather than blocking the learner
-    return data if isinstance(data, dict) else {}
+def _table() -> Table:
+    # Defined here, not in the store's models: the exercises own their table (migration 0003).
+    global _TABLE
+    if _TABLE is None:
+        import sqlalchemy as sa
+
+        _TABLE = sa.Table(
+            "exercise_progress", sa.MetaData(),
+            sa.Column("name", sa.String(100), primary_key=True),
+            sa.Column("done", sa.Boolean(), nullable=False),
+            sa.Column("attempts", sa.Integer(), nullable=False),
+            sa.Column("hints_shown", sa.Integer(), nullable=False),
+            sa.Column("last_passed", sa.Boolean(), nullable=True),
+            sa.Column("last_verified_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        )
+    return _TABLE
 
 
-def _write_all(data: dict[str, dict[str, dict[str, Any]]]) -> None:
-    path = _path()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)  # atomic: a crash never leaves half a file
+def _open(db_url: str) -> Database:
+    from studytool.store import open_db
+
+    return open_db(db_url)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; every datetime here is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _from_row(row: Any) -> Progress:
+    return Progress(row.name, bool(row.done), row.attempts, row.hints_shown,
+                    row.last_passed, _utc(row.last_verified_at), _utc(row.done_at))
 
 
 def load_all(db_url: str) -> dict[str, Progress]:
-    """Every exercise's progress recorded for this database, by exercise name."""
-    stored = _read_all().get(db_url, {})
-    return {name: Progress.from_dict({**row, "name": name}) for name, row in stored.items()}
+    """Every exercise's progress recorded in this database, by exercise name."""
+    import sqlalchemy as sa
+
+    db = _open(db_url)
+    try:
+        with db.session(write=False) as session:
+            rows = session.execute(sa.select(_table())).all()
+    finally:
+        db.close()
+    return {row.name: _from_row(row) for row in rows}
 
 
 def get(db_url: str, name: str) -> Progress:
     return load_all(db_url).get(name, Progress(name))
 
 
-def _save(db_url: str, progress: Progress) -> Progress:
-    data = _read_all()
-    row = asdict(progress)
-    row.pop("name")
-    data.setdefault(db_url, {})[progress.name] = row
-    _write_all(data)
+def _update(db_url: str, name: str, change: Any) -> Progress:
+    """Read, change and write one exercise's row in one transaction."""
+    import sqlalchemy as sa
+
+    table = _table()
+    db = _open(db_url)
+    try:
+        with db.session() as session:
+            row = session.execute(sa.select(table).where(table.c.name == name)).first()
+            progress = _from_row(row) if row is not None else Progress(name)
+            change(progress)
+            values = {k: getattr(progress, k) for k in table.c.keys() if k != "name"}
+            if row is None:
+                session.execute(sa.insert(table).values(name=name, **values))
+            else:
+                session.execute(sa.update(table).where(table.c.name == name).values(**values))
+    finally:
+        db.close()
     return progress
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def record_verify(db_url: str, name: str, passed: bool) -> Progress:
     """One more attempt; a pass marks the exercise done (and it stays done)."""
-    progress = get(db_url, name)
-    progress.attempts += 1
-    progress.last_passed = passed
-    progress.last_verified_at = _now()
-    if passed and not progress.done:
-        progress.done, progress.done_at = True, progress.last_verified_at
-    return _save(db_url, progress)
+
+    def change(progress: Progress) -> None:
+        progress.attempts += 1
+        progress.last_passed = passed
+        progress.last_verified_at = datetime.now(UTC)
+        if passed and not progress.done:
+            progress.done, progress.done_at = True, progress.last_verified_at
+
+    return _update(db_url, name, change)
 
 
 def record_hint(db_url: str, name: str, total: int) -> Progress:
     """One more hint shown (never more than the exercise has)."""
-    progress = get(db_url, name)
-    progress.hints_shown = min(progress.hints_shown + 1, total)
-    return _save(db_url, progress)
+
+    def change(progress: Progress) -> None:
+        progress.hints_shown = min(progress.hints_shown + 1, total)
+
+    return _update(db_url, name, change)

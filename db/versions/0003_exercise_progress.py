@@ -1,0 +1,37 @@
+"""Learner exercise progress: done, attempts, hints shown (studytool.exercises.progress).
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+UTC = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "exercise_progress",
+        sa.Column("name", sa.String(100), primary_key=True),
+        sa.Column("done", sa.Boolean(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("hints_shown", sa.Integer(), nullable=False),
+        sa.Column("last_passed", sa.Boolean(), nullable=True),
+        sa.Column("last_verified_at", UTC, nullable=True),
+        sa.Column("done_at", UTC, nullable=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("exercise_progress")
