@@ -31,7 +31,7 @@ def validate(files: tuple[Path, ...]) -> None:
         if deck is None:
             bad += 1
         else:
-            click.echo(f"{path.name}: {len(deck)} questions ok")
+            click.echo(f"{path.name}: {_count(len(deck))} ok")
     if bad:
         raise CheckFailed(f"{bad} of {len(paths)} deck file{'s' if len(paths) > 1 else ''} "
                           "failed validation")
@@ -53,7 +53,7 @@ def import_questions(source: Path, deck_id: str, output: Path | None, title: str
     result = import_markdown(source, deck_id, output, force=force, title=title)
     for warning in result.warnings:
         click.echo(warning, err=True)
-    click.echo(f"wrote {len(result.deck)} questions (deck '{result.deck.id}') to {result.path}")
+    click.echo(f"wrote {_count(len(result.deck))} (deck '{result.deck.id}') to {result.path}")
 
 
 def _expand(files: tuple[Path, ...]) -> list[Path]:
@@ -69,3 +69,7 @@ def _expand(files: tuple[Path, ...]) -> list[Path]:
         else:
             paths.append(item)
     return paths
+
+
+def _count(n: int) -> str:
+    return f"{n} question{'' if n == 1 else 's'}"

@@ -184,11 +184,12 @@ def _answer(section: _Section, warnings: list[tuple[int, str]]) -> str:
         if looks_like_question(cleaned):
             warnings.append((start, f"'{_short(cleaned)}' inside an answer looks like a "
                                     "question: add '## ' before it to make it a card"))
-        if is_image_only(cleaned):
-            warnings.append((start, f"answer part is only an image ({cleaned}); the terminal "
-                                    "shows the reference, not the picture"))
         paragraphs.append(cleaned)
-    return "\n\n".join(fence_code(paragraphs)).strip()
+    answer = "\n\n".join(fence_code(paragraphs)).strip()
+    if answer and is_image_only(answer):
+        warnings.append((section.line, f"the answer is only an image ({_short(answer)}); the "
+                                       "terminal shows its path, not the picture"))
+    return answer
 
 
 def _paragraphs(section: _Section) -> list[tuple[int, list[str]]]:
