@@ -15,7 +15,10 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from answers_code.book import book_final_accuracy, book_table, fastai_reruns
 from answers_code.context import RunContext
+from answers_code.data import human_numbers, seq_dls
+from answers_code.demos.params import seed_list
 from answers_code.demos.table import epoch_table, format_table
 from answers_code.dropout import Dropout
 from answers_code.gru import GRU
@@ -23,7 +26,7 @@ from answers_code.lstm import LSTM, LSTMCell, refactored_from_cell
 from answers_code.models import LMModel6
 from answers_code.models.state import carried
 
-BOOK_LSTM_ACCURACY = 0.758464  # LMModel6's last epoch in the book (reference json)
+BOOK_LSTM_ACCURACY = book_final_accuracy("lmmodel6")  # 0.758464, the book's last epoch
 # Shapes the equivalence checks run on: (input_size, hidden_size, num_layers, bs, seq_len).
 EQUIV_SHAPES = ((64, 64, 2, 64, 16), (5, 7, 1, 3, 4), (3, 8, 3, 2, 9))
 
@@ -111,21 +114,15 @@ def equivalence(ctx: RunContext, ours_cls: Callable[..., nn.Module],
 
 def _training_params(ctx: RunContext) -> dict[str, Any]:
     p = ctx.params
-    seeds = p.get("seeds")
-    if seeds is None:
-        seeds = [p.get("seed", 0)]
-    elif isinstance(seeds, int | str):
-        seeds = [int(s) for s in str(seeds).split(",")]
     return {"epochs": int(p.get("epochs", 15)), "lr": float(p.get("lr", 1e-2)),
             "n_hidden": int(p.get("n_hidden", 64)), "n_layers": int(p.get("n_layers", 2)),
             "sl": int(p.get("sl", 16)), "bs": int(p.get("bs", 64)),
-            "seeds": [int(s) for s in seeds]}
+            "seeds": seed_list(p), "vocab_sz": len(human_numbers().vocab)}
 
 
 def train_lm(ctx: RunContext, model: nn.Module, hp: dict[str, Any], seed: int,
              emit: bool) -> list[dict[str, Any]]:
     """fit_one_cycle with the book's LMModel6 settings; epoch events only when `emit`."""
-    from answers_code.data import seq_dls
     from answers_code.train import fit_one_cycle, set_seed
 
     set_seed(seed)
@@ -143,7 +140,7 @@ def seconds_per_epoch(epochs: list[dict[str, Any]]) -> float:
 def lstm_models(hp: dict[str, Any], seed: int) -> tuple[nn.Module, nn.Module]:
     """(torch's LMModel6, the same model on our LSTM), starting from identical weights."""
     torch.manual_seed(seed)
-    ref = LMModel6(30, hp["n_hidden"], hp["n_layers"])
+    ref = LMModel6(hp["vocab_sz"], hp["n_hidden"], hp["n_layers"])
     ours = copy.deepcopy(ref)
     ours.rnn = LSTM(hp["n_hidden"], hp["n_hidden"], hp["n_layers"], batch_first=True)
     ours.rnn.load_state_dict(ref.rnn.state_dict())
@@ -154,7 +151,7 @@ def gru_models(hp: dict[str, Any], seed: int) -> tuple[nn.Module, nn.Module]:
     """(LMModel6 setup on nn.GRU, the same on our GRU), starting from identical weights."""
     torch.manual_seed(seed)
     nh, nl = hp["n_hidden"], hp["n_layers"]
-    ref = LMModel6GRU(30, nh, nl, nn.GRU(nh, nh, nl, batch_first=True))
+    ref = LMModel6GRU(hp["vocab_sz"], nh, nl, nn.GRU(nh, nh, nl, batch_first=True))
     ours = copy.deepcopy(ref)
     ours.rnn = GRU(nh, nh, nl, batch_first=True)
     ours.rnn.load_state_dict(ref.rnn.state_dict())
@@ -189,6 +186,16 @@ def _compare_training(ctx: RunContext, hp: dict[str, Any], build: Callable[..., 
     return {"results": results}
 
 
+def log_book_lstm(ctx: RunContext) -> None:
+    """The book's LMModel6 (2-layer LSTM) table, and what fastai gives on this data per seed."""
+    rows = [(r["epoch"], f"{r['train_loss']:.6f}", f"{r['valid_loss']:.6f}",
+             f"{r['accuracy']:.6f}", r["time"]) for r in book_table("lmmodel6")]
+    ctx.log("the book's LMModel6 (LSTM), same data and settings:")
+    ctx.log(format_table(("epoch", "train_loss", "valid_loss", "accuracy", "time"), rows[-3:]))
+    reruns = ", ".join(f"{a:.4f}" for a in fastai_reruns("lmmodel6"))
+    ctx.log(f"book final accuracy {BOOK_LSTM_ACCURACY}; fastai reruns, seeds 0-2: {reruns}")
+
+
 def _summary(results: dict[str, list[dict[str, Any]]], key: str) -> dict[str, Any]:
     runs = results[key]
     accs = [r["epochs"][-1]["accuracy"] for r in runs]
@@ -219,7 +226,7 @@ def lstm_scratch(ctx: RunContext) -> dict[str, Any]:
             "same initial weights and seed:")
     res = _compare_training(ctx, hp, lstm_models, ("nn.LSTM", "ours"), primary=1)["results"]
     ours, ref = _summary(res, "ours"), _summary(res, "nn.LSTM")
-    ctx.log(f"book LMModel6: {BOOK_LSTM_ACCURACY}")
+    log_book_lstm(ctx)
     final.update({k: v for k, v in ours.items()})
     final.update({"torch_accuracy": ref["accuracy"], "torch_median_accuracy":
                   ref["median_accuracy"], "torch_seconds_per_epoch": ref["seconds_per_epoch"],
@@ -285,7 +292,7 @@ def gru_scratch(ctx: RunContext) -> dict[str, Any]:
         epochs = train_lm(ctx, ours, hp, seed, emit=(i == 0))
         runs.append({"seed": seed, "epochs": epochs})
         _log_run(ctx, f"LMModel6 setup on our GRU, seed {seed}", epochs)
-    ctx.log(f"book LMModel6 (LSTM): {BOOK_LSTM_ACCURACY}")
+    log_book_lstm(ctx)
     final.update(_summary({"ours": runs}, "ours"))
     final["book_lstm_accuracy"] = BOOK_LSTM_ACCURACY
     return final
@@ -302,6 +309,7 @@ def gru_torch(ctx: RunContext) -> dict[str, Any]:
             "initial weights and seed:")
     res = _compare_training(ctx, hp, gru_models, ("nn.GRU", "ours"), primary=0)["results"]
     ref, ours = _summary(res, "nn.GRU"), _summary(res, "ours")
+    log_book_lstm(ctx)
     ctx.log(f"book LMModel6 (LSTM), one run: {BOOK_LSTM_ACCURACY}; GRU here: median "
             f"{ref['median_accuracy']:.4f} (nn.GRU), {ours['median_accuracy']:.4f} (ours)")
     final.update(ref)

@@ -120,3 +120,14 @@ def test_ar_tar_on_real_lmmodel7_activations():
     assert final["epochs_trained"] == 1
     assert len([e for e in events if e["event"] == "epoch"]) == 1
     assert "raw (64, 16, 64)" in log_text(events)
+
+
+def test_seed_list_reads_seed_or_seeds():
+    from answers_code.demos.params import seed_list
+
+    assert seed_list({}) == [0]
+    assert seed_list({"seed": 3, "seeds": None}) == [3]
+    assert seed_list({"seed": 3, "seeds": [0, 1, 2]}) == [0, 1, 2]
+    assert seed_list({"seeds": "0, 1,2"}) == [0, 1, 2]
+    with pytest.raises(ValueError, match="whole numbers"):
+        seed_list({"seeds": ["a"]})

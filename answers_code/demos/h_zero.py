@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from answers_code.context import RunContext
+from answers_code.demos.params import seed_list
 from answers_code.demos.table import epoch_table, format_table
 from answers_code.models import LMModel2
 
@@ -63,7 +64,7 @@ def run(ctx: RunContext) -> dict[str, Any]:
     torch.set_num_threads(1)
     p = ctx.params
     epochs, lr, nh = int(p.get("epochs", 4)), float(p.get("lr", 1e-3)), int(p.get("n_hidden", 64))
-    seeds = [int(s) for s in (p.get("seeds") or [p.get("seed", 0)])]
+    seeds = seed_list(p)
     same_bc = broadcast_example(ctx)
     out_diff, grad_diff = same_outputs(30, nh, seeds[0])
     ctx.log(f"same weights: max |output difference| {out_diff}, max |gradient difference| "
