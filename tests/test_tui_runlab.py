@@ -70,8 +70,13 @@ async def test_a_run_streams_rows_and_is_stored(tmp_path: Path) -> None:
         assert [str(c) for c in epochs.get_row_at(0)][0] == "0"
         assert "ok" in str(panel.query_one(".run-title").render())
         assert "✓ reaches 0.5" in str(panel.query_one(".run-message").render())
-        book = panel.query_one(".run-book", DataTable)
-        assert book.display == (book.row_count > 0)
+        # fx-epochs names the book's lmmodel1 table: its numbers sit beside ours, epoch by epoch
+        from answers_code.book import book_table
+
+        book = book_table("lmmodel1")
+        assert [str(c) for c in epochs.get_row_at(1)][5:] == [
+            f"{book[1]['valid_loss']:.3f}", f"{book[1]['accuracy']:.3f}"]
+        assert "final accuracy 0.4944" in str(panel.query_one(".run-book").render())
         past = screen.query_one("#past-runs", DataTable)
         await wait_until(pilot, lambda: past.row_count == 1)
         assert [str(c) for c in past.get_row_at(0)][1:3] == ["fx-epochs", "ok"]

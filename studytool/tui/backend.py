@@ -90,40 +90,13 @@ def error_text(exc: BaseException) -> str:
 
 
 def book_rows(answer: Any) -> list[dict[str, Any]]:
-    """The book's epoch table for the model this answer trains ([] when it has none).
-
-    Read from the torch-free book tables in `answers_code` (JSON data, no model code).
-    """
+    """The book's epoch table for the model this answer trains ([] when it has none)."""
     key = getattr(answer, "book_model", None)
     if not key:
         return []
+    from answers_code.book import book_table  # JSON data, no torch
+
     try:
-        from answers_code import book
-    except ImportError:
-        return _book_rows_from_json(key)
-    for attr in ("book_table", "table_for", "get_table"):
-        getter = getattr(book, attr, None)
-        if callable(getter):
-            try:
-                rows = getter(key)
-            except (KeyError, ValueError):
-                return []
-            return [dict(r) if isinstance(r, dict) else vars(r) for r in rows or []]
-    return _book_rows_from_json(key)
-
-
-def _book_rows_from_json(key: str) -> list[dict[str, Any]]:
-    import json
-
-    import answers_code
-
-    path = Path(answers_code.__file__).resolve().parent / "book_tables.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return book_table(key)
+    except KeyError:
         return []
-    models = data.get("models", data)
-    entry = models.get(key) if isinstance(models, dict) else None
-    if isinstance(entry, dict):
-        return list(entry.get("book_table", []))
-    return list(entry or [])

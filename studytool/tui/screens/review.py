@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, Static
 
-from studytool.tui.backend import error_text, question_line, reload_decks
+from studytool.tui.backend import book_rows, error_text, question_line, reload_decks
 from studytool.tui.widgets.run_panel import RunPanel
 
 RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
@@ -76,8 +76,8 @@ class ReviewScreen(Screen[None]):
                 with Horizontal(id="compare"):
                     yield Static("", id="your-answer")
                     yield Markdown("", id="answer")
-                yield Static("", id="mistake")
-            yield RunPanel(show_book=False, id="side-run")
+                yield Markdown("", id="mistake")
+            yield RunPanel(id="side-run")
         yield Static("", id="ratings")
         yield Footer()
 
@@ -163,8 +163,8 @@ class ReviewScreen(Screen[None]):
         self.query_one("#question", Markdown).update(str(card.text))
         self.query_one("#answer", Markdown).update(str(card.answer))
         mistake = getattr(card, "mistake", None)
-        self.query_one("#mistake", Static).update(
-            f"[b]Common mistake:[/b] {_escape(mistake)}" if mistake else "")
+        self.query_one("#mistake", Markdown).update(
+            f"**Common mistake:** {mistake.strip()}" if mistake else "")
         typed = self.query_one("#typed", Input)
         typed.value = ""
         typed.display = self.typed_mode
@@ -270,7 +270,8 @@ class ReviewScreen(Screen[None]):
             return
         panel = self.query_one("#side-run", RunPanel)
         panel.display = True
-        panel.start(answer, quick=True, device=self.app.device or "auto")
+        panel.start(answer, quick=True, device=self.app.device or "auto",
+                    book_rows=book_rows(answer))
 
     # -- editing the question file ----------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -81,6 +82,7 @@ class RunLabScreen(Screen[None]):
     def _fill_tree(self) -> None:
         tree: Tree[str] = self.query_one("#answers", Tree)
         tree.show_root = False
+        tree.auto_expand = False  # Enter on a question runs its answer instead of folding it
         try:
             from studytool.runner.catalog import all_answers
 
@@ -88,19 +90,30 @@ class RunLabScreen(Screen[None]):
         except Exception as exc:
             self.notify(f"cannot list the answers: {error_text(exc)}", severity="error")
             return
+        self._build_tree()
+
+    def refresh_data(self) -> None:
+        # The database (and with it the question texts) arrived after the screen opened.
+        self._build_tree()
+        self._load_past(None)
+
+    def _build_tree(self) -> None:
+        tree: Tree[str] = self.query_one("#answers", Tree)
+        highlighted = tree.cursor_node.data if tree.cursor_node else self.initial_answer
+        tree.clear()
         groups: dict[str, list[Any]] = {}
         for answer in self.answers.values():
             for question in answer.questions or ("(no question)",):
                 groups.setdefault(question, []).append(answer)
         backend = self.app.backend
         cursor_line = None
-        for question in sorted(groups):
+        for question in sorted(groups, key=_question_order(backend)):
             text = backend.question_text(question) if backend else ""
             label = f"{question} {_short(text)}" if text else question
-            node = tree.root.add(label, expand=True)
+            node = tree.root.add(Text(label), expand=True)
             for answer in groups[question]:
-                leaf = node.add_leaf(answer.name, data=answer.name)
-                if answer.name == self.initial_answer and cursor_line is None:
+                leaf = node.add_leaf(Text(answer.name), data=answer.name)
+                if answer.name == highlighted and cursor_line is None:
                     cursor_line = leaf
         if cursor_line is not None:
             tree.move_cursor(cursor_line)
@@ -112,9 +125,12 @@ class RunLabScreen(Screen[None]):
 
     @on(Tree.NodeSelected, "#answers")
     def _selected(self, event: Tree.NodeSelected) -> None:
-        name = event.node.data
-        if name:
-            self.run_answer(str(name))
+        node = event.node
+        if node.data is None and node.children:
+            node = node.children[0]  # a question: its (first) answer
+            self.query_one("#answers", Tree).move_cursor(node)
+        if node.data:
+            self.run_answer(str(node.data))
 
     def run_answer(self, name: str) -> None:
         answer = self.answers.get(name)
@@ -192,35 +208,37 @@ class RunLabScreen(Screen[None]):
         table = self.query_one("#check-table", DataTable)
         table.clear()
         for name in self.answers:
-            table.add_row(name, "waiting", "", "", "", key=name)
+            table.add_row(name, "queued", "", "", "", key=name)
         self.query_one("#lab-tabs", TabbedContent).active = "check"
         table.focus()
         self._run_check(list(self.answers), self.app.device or _default_device(self.app))
 
     @work(thread=True, exclusive=True, group="lab-check")
     def _run_check(self, names: list[str], device: str) -> None:
-        from studytool.runner import start_run
+        # The engine's self-check pool: workers kept warm across answers, rows as they finish.
+        from studytool.runner.selfcheck import Pool, default_workers, plan
 
-        for name in names:
-            if self._check_cancel:
-                break
-            self.post_message(CheckRow(name, None))
-            try:
-                handle = start_run(name, {}, device=device, timeout=None,
-                                   on_event=lambda _ev: None, quick=True)
-                self._check_handle = handle
-                self.app.active_runs.add(handle)
-                record = handle.wait()
-            except Exception as exc:
-                self.post_message(CheckRow(name, None, error_text(exc)))
-                continue
-            finally:
-                if self._check_handle is not None:
-                    self.app.active_runs.discard(self._check_handle)
-                self._check_handle = None
-            self.post_message(CheckRow(name, record))
-            self._save_only(record)
+        try:
+            jobs = plan(names, quick=True, device=device)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.post_message(CheckRow("", None))
+            return
+        pool = Pool(jobs, default_workers(), on_row=self._check_done)
+        self._check_handle = _PoolHandle(pool)
+        self.app.active_runs.add(self._check_handle)
+        try:
+            pool.run()
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+        finally:
+            self.app.active_runs.discard(self._check_handle)
+            self._check_handle = None
         self.post_message(CheckRow("", None))
+
+    def _check_done(self, record: Any) -> None:
+        self.post_message(CheckRow(record.answer, record))
+        self._save_only(record)
 
     def _save_only(self, record: Any) -> None:
         try:
@@ -275,6 +293,26 @@ class RunLabScreen(Screen[None]):
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#lab-tabs", TabbedContent).active = tab
+
+
+class _PoolHandle:
+    """Lets the app cancel a self-check pool like a single run."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+    def cancel(self) -> None:
+        self.pool.cancel.set()
+
+
+def _question_order(backend: Any) -> Any:
+    """Sort key: the decks' own order (questionnaire, then further research), unknown last."""
+    order: dict[str, int] = {}
+    for deck in (backend.decks.values() if backend else ()):
+        for question in deck.questions:
+            order.setdefault(question.id, len(order))
+    # Before the decks are read: questionnaire items (-qNN) before further research (-frN).
+    return lambda qid: (order.get(qid, len(order)), "-fr" in qid, qid)
 
 
 def _short(text: str, width: int = 40) -> str:

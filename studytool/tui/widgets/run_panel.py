@@ -1,4 +1,4 @@
-"""A run of one answer: progress, epoch table, live plot, the book's table, and the outcome.
+"""A run of one answer: progress, epoch table beside the book's, live plot, and the outcome.
 
 The run itself is the run engine's child process; this widget only starts it from a thread
 worker and turns the events the engine reports into messages for the UI thread.
@@ -10,14 +10,15 @@ from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, ProgressBar, Static
+from textual.widgets import DataTable, Log, ProgressBar, Static
 
 from studytool.tui.backend import error_text
 from studytool.tui.widgets.plot import MetricsPlot
 
-EPOCH_COLUMNS = ("epoch", "train_loss", "valid_loss", "accuracy", "time")
+EPOCH_COLUMNS = ("epoch", "train", "valid", "acc", "time")
+BOOK_COLUMNS = ("book valid", "book acc")
 
 
 def _fmt(value: Any, digits: int = 4) -> str:
@@ -28,15 +29,19 @@ def _fmt(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
-def epoch_cells(row: dict[str, Any]) -> tuple[str, ...]:
+def epoch_cells(row: dict[str, Any], book: dict[str, Any] | None) -> tuple[str, ...]:
+    """One table row: our epoch, then the book's numbers for the same epoch (if shown)."""
     seconds = row.get("seconds", row.get("time"))
     time_text = f"{seconds:.1f}s" if isinstance(seconds, int | float) else _fmt(seconds)
-    return (_fmt(row.get("epoch")), _fmt(row.get("train_loss")), _fmt(row.get("valid_loss")),
-            _fmt(row.get("accuracy")), time_text)
+    cells = (_fmt(row.get("epoch")), _fmt(row.get("train_loss"), 3),
+             _fmt(row.get("valid_loss"), 3), _fmt(row.get("accuracy"), 3), time_text)
+    if book is None:
+        return cells
+    return (*cells, _fmt(book.get("valid_loss"), 3), _fmt(book.get("accuracy"), 3))
 
 
 class RunPanel(Vertical):
-    """Starts a run with `start(name)`; `cancel()` stops it; posts `RunPanel.Finished`."""
+    """Starts a run with `start(answer)`; `cancel()` stops it; posts `RunPanel.Finished`."""
 
     class Event(Message):
         def __init__(self, panel: RunPanel, event: dict[str, Any]) -> None:
@@ -53,29 +58,25 @@ class RunPanel(Vertical):
             self.record = record
             self.error = error
 
-    def __init__(self, *, show_book: bool = True, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.show_book = show_book
         self.answer_name: str | None = None
         self.handle: Any = None
         self.running = False
         self._epochs: list[dict[str, Any]] = []
+        self._book: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
         yield Static("Choose an answer and press Enter to run it.", classes="run-title")
         yield ProgressBar(total=None, show_eta=False, classes="run-progress")
-        with Horizontal(classes="run-tables"):
-            yield DataTable(classes="run-epochs", cursor_type="none", zebra_stripes=True)
-            if self.show_book:
-                yield DataTable(classes="run-book", cursor_type="none")
+        yield DataTable(classes="run-epochs", cursor_type="none", zebra_stripes=True)
+        yield Static("", classes="run-book")
         yield MetricsPlot(classes="run-plot")
+        yield Log(classes="run-log", max_lines=500)
         yield Static("", classes="run-message")
 
     def on_mount(self) -> None:
         self.query_one(".run-epochs", DataTable).add_columns(*EPOCH_COLUMNS)
-        if self.show_book:
-            self.query_one(".run-book", DataTable).add_columns("book", "loss", "valid", "acc")
 
     # -- starting and stopping ------------------------------------------------------------------
 
@@ -88,18 +89,23 @@ class RunPanel(Vertical):
         self.answer_name = answer.name
         self.running = True
         self._epochs = []
-        params = answer.params_for(quick)
-        epochs = params.get("epochs") if answer.trains else None
+        self._book = list(book_rows or [])
+        epochs = answer.params_for(quick).get("epochs") if answer.trains else None
         self.query_one(".run-progress", ProgressBar).update(
             total=epochs if isinstance(epochs, int) and epochs > 0 else None, progress=0)
-        self.query_one(".run-epochs", DataTable).clear()
+        table = self.query_one(".run-epochs", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*EPOCH_COLUMNS, *(BOOK_COLUMNS if self._book else ()))
+        self.query_one(".run-book", Static).update(_book_note(self._book))
         self.query_one(MetricsPlot).reset()
-        self._show_book(book_rows or [])
+        self.query_one(".run-log", Log).clear()
+        # Answers that train get the table and the plot; demos get their printed output.
+        self.set_class(not answer.trains, "-demo")
         mode = "quick" if quick else "book settings"
-        self._title(f"[b]{answer.name}[/b] {answer.title} · running ({mode}, {device})… "
-                    "[dim]Esc cancels[/dim]")
+        self._title(f"[b]{answer.name}[/b] · running ({mode}, {device})… [dim]Esc cancels[/dim]"
+                    f"\n{_escape(answer.title)}")
         self._message("")
-        self._run(answer.name, params, device, quick)
+        self._run(answer.name, device, quick)
         return True
 
     def cancel(self) -> None:
@@ -108,7 +114,7 @@ class RunPanel(Vertical):
             self._title(f"[b]{self.answer_name}[/b] · cancelling…")
 
     @work(thread=True, exclusive=True, group="run")
-    def _run(self, name: str, params: dict[str, Any], device: str, quick: bool) -> None:
+    def _run(self, name: str, device: str, quick: bool) -> None:
         try:
             from studytool.runner import start_run
 
@@ -116,14 +122,14 @@ class RunPanel(Vertical):
             handle = start_run(name, {}, device=device, timeout=None,
                                on_event=lambda ev: self.post_message(RunPanel.Event(self, ev)),
                                quick=quick)
-        except Exception as exc:  # engine missing, bad device: a message, not a crash
+        except Exception as exc:  # unknown answer, bad device: a message, not a crash
             self.post_message(RunPanel.Finished(self, None, error_text(exc)))
             return
         self.handle = handle
         self.app.active_runs.add(handle)
         try:
             record = handle.wait()
-        except Exception as exc:
+        except Exception as exc:  # the device vanished: reported like a failed start
             self.post_message(RunPanel.Finished(self, None, error_text(exc)))
             return
         finally:
@@ -142,17 +148,18 @@ class RunPanel(Vertical):
             self._add_epoch(event)
         elif kind == "progress":
             total, done = event.get("total"), event.get("done")
-            if isinstance(total, int) and isinstance(done, int) and not self.query_one(
-                    ".run-epochs", DataTable).row_count:
+            if isinstance(total, int) and isinstance(done, int) and not self._epochs:
                 self.query_one(".run-progress", ProgressBar).update(total=total, progress=done)
         elif kind == "log":
-            self._message(str(event.get("text", ""))[-400:])
-        elif kind == "error":
-            self._message(f"[b]error:[/b] {event.get('message', '')}")
+            self.query_one(".run-log", Log).write_line(str(event.get("text", "")))
 
     def _add_epoch(self, row: dict[str, Any]) -> None:
+        index = len(self._epochs)
         self._epochs.append(row)
-        self.query_one(".run-epochs", DataTable).add_row(*epoch_cells(row))
+        book = (self._book[index] if index < len(self._book) else {}) if self._book else None
+        table = self.query_one(".run-epochs", DataTable)
+        table.add_row(*epoch_cells(row, book))
+        table.scroll_end(animate=False)
         bar = self.query_one(".run-progress", ProgressBar)
         if bar.total is not None:
             bar.update(progress=len(self._epochs))
@@ -161,34 +168,26 @@ class RunPanel(Vertical):
     def on_run_panel_finished(self, message: RunPanel.Finished) -> None:
         if message.panel is not self:
             return
+        # Not stopped: the screen hears about it too (to store the run, refresh past runs).
         self.running = False
         self.handle = None
         record = message.record
         bar = self.query_one(".run-progress", ProgressBar)
         if record is None:
             self._title(f"[b]{self.answer_name}[/b] · could not start")
-            self._message(f"[b]error:[/b] {message.error}")
+            self._message(_escape(f"error: {message.error}"))
             bar.update(total=1, progress=0)
             return
         if not self._epochs and record.epochs:
             for row in record.epochs:
                 self._add_epoch(vars(row))
-        bar.update(total=bar.total or 1, progress=bar.total or 1)
+        if record.status == "ok":
+            bar.update(total=bar.total or 1, progress=bar.total or 1)
         self._title(f"[b]{record.answer}[/b] · {record.status} in {record.seconds:.1f}s "
                     f"on {record.device}")
         self._message(outcome_text(record))
 
     # -- small helpers --------------------------------------------------------------------------
-
-    def _show_book(self, rows: list[dict[str, Any]]) -> None:
-        if not self.show_book:
-            return
-        table = self.query_one(".run-book", DataTable)
-        table.clear()
-        for row in rows:
-            table.add_row(_fmt(row.get("epoch")), _fmt(row.get("train_loss"), 3),
-                          _fmt(row.get("valid_loss"), 3), _fmt(row.get("accuracy"), 3))
-        table.display = bool(rows)
 
     def _title(self, text: str) -> None:
         self.query_one(".run-title", Static).update(text)
@@ -197,23 +196,35 @@ class RunPanel(Vertical):
         self.query_one(".run-message", Static).update(text)
 
 
+def _book_note(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    last = rows[-1]
+    return (f"[dim]the book: {len(rows)} epochs, final accuracy {_fmt(last.get('accuracy'))}"
+            "[/dim]")
+
+
 def outcome_text(record: Any) -> str:
     """What the learner needs after a run: final metrics, checks, or why it failed."""
     lines: list[str] = []
     if record.status == "ok":
-        final = ", ".join(f"{k}={_fmt(v)}" for k, v in list(record.final.items())[:6]
+        final = ", ".join(f"{k}={_clip(_fmt(v))}" for k, v in list(record.final.items())[:6]
                           if isinstance(v, int | float | str))
         if final:
             lines.append(f"final: {final}")
     else:
-        lines.append(f"[b]{record.status}:[/b] {record.message or 'no reason given'}")
+        lines.append(f"{record.status}: {record.message or 'no reason given'}")
         if record.stderr_tail:
             tail = "\n".join(record.stderr_tail.strip().splitlines()[-8:])
-            lines.append(f"[dim]stderr:[/dim]\n{_escape(tail)}")
+            lines.append(f"stderr:\n{tail}")
     for check in record.checks or []:
         mark = "✓" if check.get("passed") else "✗"
-        lines.append(f"{mark} {_escape(str(check.get('message') or check.get('label', '')))}")
-    return "\n".join(lines)
+        lines.append(f"{mark} {check.get('message') or check.get('label', '')}")
+    return _escape("\n".join(lines))
+
+
+def _clip(text: str, width: int = 24) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _escape(text: str) -> str:
