@@ -16,6 +16,7 @@ from studytool.runner.process import EOF, STDERR_CHARS, WorkerProcess
 from studytool.runner.record import EpochRow, RunRecord
 
 OUTPUT_CHARS = 200_000  # captured log text kept per run (the tail)
+STARTUP_LIMIT = 120.0  # seconds a pool worker may take to start an answer (import torch)
 POLL = 0.1  # how often a waiting collector looks at the cancel flag and the clock
 
 EventCallback = Callable[[dict[str, Any]], None]
@@ -123,10 +124,17 @@ def _with_last_epoch(final: dict[str, Any], epochs: list[EpochRow]) -> dict[str,
 
 
 def collect(worker: WorkerProcess, job: Job, cancel: threading.Event,
-            on_event: EventCallback | None) -> Outcome:
-    """Reads the job's events until its result or error, its deadline, a cancel, or EOF."""
+            on_event: EventCallback | None, clock_from_start: bool = False) -> Outcome:
+    """Reads the job's events until its result or error, its deadline, a cancel, or EOF.
+
+    The timeout counts from the spawn (what a user timing `studytool run` sees), or with
+    `clock_from_start` from the worker's `start` event, so a pool's per-answer limit does not
+    charge one answer for the worker's `import torch` (which gets STARTUP_LIMIT instead).
+    """
     builder = _Builder(job)
     deadline = builder.t0 + job.timeout if job.timeout else None
+    if deadline is not None and clock_from_start:
+        deadline = builder.t0 + max(job.timeout or 0.0, STARTUP_LIMIT)
     while True:
         wait = POLL if deadline is None else max(0.0, min(POLL, deadline - time.perf_counter()))
         try:
@@ -146,6 +154,8 @@ def collect(worker: WorkerProcess, job: Job, cancel: threading.Event,
             reason = f"{worker.exit_description()} before reporting a result"
             return _ended(builder, worker, "failed", reason)
         builder.take(event)
+        if clock_from_start and job.timeout and event.get("event") == "start":
+            deadline = time.perf_counter() + job.timeout
         _notify(on_event, event)
         if event.get("event") == "result":
             final = event.get("final")

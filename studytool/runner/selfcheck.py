@@ -84,7 +84,7 @@ class Pool:
                 except queue.Empty:
                     break
                 worker = self._ready(worker, job)
-                outcome = collect(worker, job, self.cancel, None)
+                outcome = collect(worker, job, self.cancel, None, clock_from_start=True)
                 if not outcome.worker_usable or self.isolate:
                     worker.finish(grace=0.0 if not outcome.worker_usable else 3.0)
                     worker = None

@@ -1,0 +1,88 @@
+"""`studytool check`: one row per answer as it finishes, a pool that survives bad answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def env(child_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    child_env["STUDYTOOL_EXTRA_ANSWERS"] = "studytool_fixture_answers"
+    path = child_env.get("PYTHONPATH")
+    child_env["PYTHONPATH"] = f"{FIXTURES}{os.pathsep}{path}" if path else str(FIXTURES)
+    child_env["STUDYTOOL_DB"] = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+    return child_env
+
+
+def check(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "studytool", "check", *args],
+                          capture_output=True, text=True, env=env, timeout=240)
+
+
+def test_quick_check_reports_each_answer_and_fails_on_a_failing_check(env):
+    result = check(["--quick", "--json", "fx-ok", "fx-epochs", "fx-low"], env)
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["mode"] == "quick" and report["ok"] is False
+    rows = {row["name"]: row for row in report["answers"]}
+    assert [row["name"] for row in report["answers"]] == ["fx-ok", "fx-epochs", "fx-low"]
+    assert rows["fx-ok"]["status"] == "ok" and rows["fx-ok"]["figure"] == "accuracy 0.9"
+    assert rows["fx-low"]["status"] == "failed"
+    assert rows["fx-low"]["message"] == "check failed: beats 0.5: got 0.1"
+    assert len(rows["fx-epochs"]["final"]) and rows["fx-epochs"]["status"] == "ok"
+
+    from studytool.store import open_db
+    from studytool.store.runs import get_run
+
+    db = open_db(env["STUDYTOOL_DB"])
+    try:
+        stored = get_run(db, rows["fx-epochs"]["id"])
+    finally:
+        db.close()
+    assert stored is not None and stored.params["epochs"] == 2  # the quick settings
+    assert len(stored.epochs) == 2
+
+
+def test_all_passing_exits_0_and_prints_one_row_per_answer(env):
+    result = check(["fx-ok", "fx-epochs", "fx-garbage"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "checking 3 answers (quick)"
+    rows = [line.split() for line in lines[1:-1]]
+    assert sorted(row[0] for row in rows) == ["fx-epochs", "fx-garbage", "fx-ok"]
+    assert all(row[1] == "ok" for row in rows)
+    assert lines[-1].startswith("3/3 ok in ")
+
+
+def test_the_pool_survives_crashes_hangs_and_errors(env):
+    names = ["fx-crash", "fx-ok", "fx-hang", "fx-exit", "fx-raise", "fx-nan", "fx-epochs"]
+    started = time.perf_counter()
+    result = check(["--json", "--workers", "2", "--timeout", "2", *names], env)
+    assert time.perf_counter() - started < 60
+    assert result.returncode == 1
+    status = {row["name"]: row["status"] for row in json.loads(result.stdout)["answers"]}
+    assert status == {"fx-crash": "failed", "fx-ok": "ok", "fx-hang": "timeout",
+                      "fx-exit": "failed", "fx-raise": "error", "fx-nan": "failed",
+                      "fx-epochs": "ok"}
+
+
+def test_full_mode_uses_the_default_settings(env):
+    result = check(["--full", "--json", "fx-epochs"], env)
+    assert result.returncode == 0, result.stderr
+    [row] = json.loads(result.stdout)["answers"]
+    assert row["checks"][0]["advisory"] is False and row["checks"][0]["passed"]
+
+
+def test_an_unknown_name_is_bad_input(env):
+    result = check(["fx-okk"], env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: unknown answer 'fx-okk' (did you mean fx-ok")
