@@ -74,6 +74,17 @@ def test_validate_a_folder_and_warnings_keep_exit_0(tmp_path, child_env):
     ]
 
 
+def test_validate_flags_two_files_with_one_deck_id(tmp_path, child_env):
+    for name in ("a.toml", "b.toml"):
+        (tmp_path / name).write_text(GOOD, encoding="utf-8")
+    result = studytool(["validate", str(tmp_path)], child_env)
+    assert result.stdout.splitlines() == [
+        "a.toml: 1 question ok",
+        f"{tmp_path / 'b.toml'}: deck id 'demo' is already used by {tmp_path / 'a.toml'}",
+    ]
+    assert_one_error_line(result, 1)
+
+
 def test_validate_a_missing_file_is_bad_input(tmp_path, child_env):
     result = studytool(["validate", str(tmp_path / "nope.toml")], child_env)
     assert assert_one_error_line(result, 2) == f"error: {tmp_path / 'nope.toml'}: no such file"

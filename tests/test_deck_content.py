@@ -86,6 +86,18 @@ def test_links_are_the_agreed_mapping_and_only_known_names(deck):
     assert sum(bool(names) for names in links.values()) >= 20
 
 
+def test_registered_answers_and_the_deck_agree_on_the_questions(deck):
+    # Each registered answer names the questions it answers; the deck links back to it.
+    from answers_code.registry import all_answers
+
+    linked = {(name, q.id) for q in deck.questions for name in q.answers}
+    claimed = {(name, qid) for name, ans in all_answers().items() for qid in ans.questions
+               if qid.startswith("ch12-")}
+    assert claimed <= linked, sorted(claimed - linked)
+    registered = set(all_answers())
+    assert {pair for pair in linked if pair[0] in registered} <= claimed
+
+
 def test_every_code_experiment_or_draw_question_links_to_an_answer(deck):
     runnable = [q for q in deck.questions if q.kind in RUNNABLE_KINDS]
     assert {q.id for q in runnable} >= {"ch12-q05", "ch12-q13", "ch12-q19", "ch12-q35",

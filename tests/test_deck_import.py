@@ -103,6 +103,14 @@ def test_parse_handles_exported_markdown():
     assert "looks like a question" in warnings[40]
 
 
+def test_headings_follow_commonmark():
+    parsed = parse_questionnaire("## What is C#\n\nA language.\n\n## Closed ##\n\nx\n\n"
+                                 "##\n\nlost\n\n#not-a-heading\n")
+    assert [(q.text, q.answer) for q in parsed.questions] == [("What is C#", "A language."),
+                                                              ("Closed", "x")]
+    assert parsed.warnings == [(9, "empty '## ' heading skipped")]
+
+
 def test_import_writes_a_deck_that_validates_and_loads(tmp_path):
     source = write(tmp_path, QUESTIONNAIRE)
     result = import_markdown(source, "ch13", tmp_path / "out" / "ch13.toml")

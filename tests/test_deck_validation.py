@@ -245,6 +245,14 @@ def test_broken_user_decks_never_stop_the_others(tmp_path):
     assert len(found) == 3
 
 
+def test_devices_and_folders_are_not_read():
+    assert only_problem(Path("/dev/null")) == "/dev/null: not a regular file"
+
+
+def test_a_folder_is_not_a_deck(tmp_path):
+    assert only_problem(tmp_path) == f"{tmp_path}: is a directory, not a file"
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_unreadable_file(tmp_path):
     path = write(tmp_path, GOOD)

@@ -24,13 +24,19 @@ def validate(files: tuple[Path, ...]) -> None:
     if not paths:
         raise StudytoolError("no deck files to validate")
     bad = 0
+    owners: dict[str, Path] = {}
     for path in paths:
         deck, problems = check_file(path)
         for problem in problems:
             click.echo(str(problem))
+        if deck is not None and deck.id in owners:
+            # The app would skip this file: two files cannot share one deck's cards.
+            click.echo(f"{path}: deck id '{deck.id}' is already used by {owners[deck.id]}")
+            deck = None
         if deck is None:
             bad += 1
         else:
+            owners[deck.id] = path
             click.echo(f"{path.name}: {_count(len(deck))} ok")
     if bad:
         raise CheckFailed(f"{bad} of {len(paths)} deck file{'s' if len(paths) > 1 else ''} "

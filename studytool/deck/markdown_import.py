@@ -34,7 +34,8 @@ from studytool.deck.schema import ID_PATTERN
 from studytool.deck.toml_writer import render_table
 from studytool.errors import StudytoolError
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# ATX headings; a closing run of #s counts only after a space, so "C#" keeps its #.
+_HEADING = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _KIND_BY_START = (("write", "code"), ("implement", "code"), ("experiment", "experiment"),
                   ("draw", "draw"), ("study", "study"), ("take a look", "study"))
@@ -148,9 +149,9 @@ def _split_sections(text: str) -> tuple[str | None, list[_Section]]:
         heading = None if in_fence else _HEADING.match(line)
         if heading and len(heading[1]) <= 2:
             if len(heading[1]) == 2:
-                sections.append(_Section(heading[2], number))
+                sections.append(_Section(heading[2] or "", number))
             elif title is None and not sections:
-                title = clean_inline(heading[2]) or None
+                title = clean_inline(heading[2] or "") or None
             continue  # a later "# part" heading is structure, not part of any answer
         if sections:
             sections[-1].body.append(line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from studytool.deck.problems import FileProblem
@@ -13,9 +14,13 @@ _SNIFF = 8192  # NUL bytes near the start mark binary data (images, archives, da
 def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """The file's text; raises FileProblem with a one-line reason otherwise."""
     try:
-        size = path.stat().st_size
-        if path.is_dir():
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise FileProblem("is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            # A pipe or device could block or never end: only regular files are read.
+            raise FileProblem("not a regular file")
+        size = info.st_size
         if size > max_bytes:
             raise FileProblem(f"file is too large ({_mb(size)}; the limit is {_mb(max_bytes)})")
         with path.open("rb") as handle:
