@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Collection
 from pathlib import Path
 
@@ -41,6 +40,8 @@ def remember(key: str) -> None:
         return
     keys.append(key)
     del keys[:-_MAX_KEYS]
+    import tempfile  # only on a write: loading an unchanged deck never needs it
+
     try:
         path = _cache_file()
         path.parent.mkdir(parents=True, exist_ok=True)
