@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -52,26 +53,54 @@ def test_start_defaults_to_the_data_directory(child_env, tmp_path):
     assert (tmp_path / "home" / "exercises" / "dropout.py").is_file()
 
 
-def test_verify_scaffold_then_solution_updates_progress(child_env, tmp_path):
+def _read_until(proc: subprocess.Popen, words: str, seen: list[str]) -> None:
+    for line in proc.stdout:
+        seen.append(line)
+        if words in line:
+            return
+    raise AssertionError(f"never printed {words!r}: {''.join(seen)}")
+
+
+def test_verify_watch_scaffold_then_saved_solution_updates_progress(child_env, tmp_path):
     ws = tmp_path / "ws"
     run(["start", "ar-tar", "--dir", str(ws)], child_env)
-    failed = run(["verify", "ar-tar", "--dir", str(ws), "--timeout", "20"], child_env)
-    assert failed.returncode == 1
-    assert "not implemented yet" in failed.stdout
-    assert "FAIL" in failed.stdout
-    assert failed.stderr.startswith("error: ar-tar: ")
-    assert "Traceback" not in failed.stdout + failed.stderr
-
-    shutil.copy(SOLUTIONS / "ar_tar" / "reference.py", ws / "ar_tar.py")
-    passed = run(["verify", "ar-tar", "--dir", str(ws), "--json", "--timeout", "20"], child_env)
-    assert passed.returncode == 0, passed.stdout + passed.stderr
-    report = json.loads(passed.stdout)
-    assert report["passed"] and all(c["status"] == "passed" for c in report["checks"])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "studytool", "exercise", "verify", "ar-tar", "--dir", str(ws),
+         "--watch", "--timeout", "20"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env)
+    seen: list[str] = []
+    try:
+        _read_until(proc, "watching ar_tar.py", seen)
+        first = "".join(seen)
+        assert "FAIL" in first and "not implemented yet" in first
+        assert "ar-tar: 3 of 4 checks did not pass" in first  # the error line, not a crash
+        seen.clear()
+        shutil.copy(SOLUTIONS / "ar_tar" / "reference.py", ws / "ar_tar.py")
+        _read_until(proc, "all 4 checks passed", seen)
+        _read_until(proc, "watching ar_tar.py", seen)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "stopped watching" in out
+    assert "Traceback" not in "".join(seen) + out + err
 
     rows = {r["name"]: r for r in json.loads(run(["list", "--json"], child_env).stdout)}
     assert rows["ar-tar"]["status"] == "done"
     assert rows["ar-tar"]["attempts"] == 2
     assert rows["gru"]["status"] == "pending"
+
+
+def test_verify_exit_codes_and_json(child_env, tmp_path):
+    ws = tmp_path / "ws"
+    run(["start", "ar-tar", "--dir", str(ws)], child_env)
+    failed = run(["verify", "ar-tar", "--dir", str(ws), "--json", "--timeout", "20"], child_env)
+    assert failed.returncode == 1
+    report = json.loads(failed.stdout)
+    assert not report["passed"]
+    assert any("not implemented yet" in c["message"] for c in report["checks"])
+    assert failed.stderr.startswith("error: ar-tar: ")
+    assert "Traceback" not in failed.stderr
 
 
 def test_hints_come_one_at_a_time_and_are_counted(child_env):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from studytool.exercises import EXERCISES, get_exercise
 from studytool.exercises.verify import VerifyResult, verify_file, verify_files
+from studytool.exercises.watch import stamp, wait_for_change
 from studytool.exercises.workspace import start
 
 SOLUTIONS = Path(__file__).parent / "exercise_solutions"
@@ -60,6 +62,8 @@ BROKEN = [  # checked as dropout files: (file, the failing check, words of its m
     ("harness/missing_import.py", "loads", "imports 'torchtext_missing_module', which is not"),
     ("harness/prints_and_raises.py", "identity in eval mode",
      "RuntimeError: shape '[3, -1, 7]' is invalid"),
+    # 8 GiB of untouched address space: fine without limits, refused under the 4 GiB limit.
+    ("harness/huge_alloc.py", "identity in eval mode", "ran out of memory (the checks may use"),
 ]
 
 TIMEOUT = 6.0  # per check; the training check gets four times this
@@ -159,3 +163,35 @@ def test_a_hang_the_alarm_cannot_stop_kills_the_process_group():
             return
         time.sleep(0.1)
     pytest.fail(f"grandchild {pid} outlived the check process")
+
+
+def test_stop_cancels_a_running_verify():
+    stop = threading.Event()
+
+    def on_event(event: dict) -> None:
+        if event.get("event") == "begin" and event.get("label") == "identity in eval mode":
+            stop.set()  # the TUI's cancel, from the reading thread
+
+    started = time.monotonic()
+    result = verify_file(get_exercise("dropout"), SOLUTIONS / "harness/infinite_loop.py",
+                         check_timeout=60, on_event=on_event, stop=stop)
+    assert time.monotonic() - started < 45  # far less than the 60 s the check could take
+    check = next(c for c in result.checks if c.label == "identity in eval mode")
+    assert (check.status, check.message) == ("failed", "cancelled")
+    assert result.checks[-1].message == "not run: the check process stopped"
+
+
+def test_wait_for_change_sees_a_save_and_honours_stop(tmp_path):
+    path = tmp_path / "gru.py"
+    path.write_text("a")
+    seen = stamp(path)
+    assert not wait_for_change(path, seen, poll=0.05, timeout=0.3)  # nothing saved yet
+    timer = threading.Timer(0.2, lambda: path.write_text("ab"))
+    timer.start()
+    assert wait_for_change(path, seen, poll=0.05, timeout=10)
+    stop = threading.Event()
+    stop.set()
+    assert not wait_for_change(path, stamp(path), stop=stop)
+    path.unlink()
+    assert stamp(path) is None
+    assert not wait_for_change(path, seen, poll=0.05, timeout=0.2)  # a missing file waits

@@ -43,11 +43,11 @@ def _run(mine: nn.Module, x: Tensor, h0: Tensor | None, layers: int, nh: int) ->
 
 
 def _diagnose(ref: nn.GRU, x: Tensor, out: Tensor) -> str:
-    weights = [getattr(ref, f"{n}_l0").detach() for n in ("weight_ih", "weight_hh", "bias_ih",
-                                                          "bias_hh")]
+    w_ih, w_hh, b_ih, b_hh = (getattr(ref, f"{n}_l0").detach()
+                              for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
     h = torch.zeros(x.shape[0], ref.hidden_size)
     for order, slip in rv.variants(rv.GRU_ORDER, rv.GRU_SLIPS):
-        if max_diff(rv.gru_run(x, h, *weights, order, slip), out) < 1e-4:
+        if max_diff(rv.gru_run(x, h, w_ih, w_hh, b_ih, b_hh, order, slip), out) < 1e-4:
             return rv.describe(rv.GRU_ORDER, order, slip, rv.GRU_SLIPS, "nn.GRU")
     return ("check the gate order r, z, n and n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), "
             "h = (1 - z) * n + z * h")
@@ -108,7 +108,9 @@ def gradients(mod: types.ModuleType) -> str:
     for name, param in mine.named_parameters():
         if param.grad is None:
             raise Mistake(f"{name} gets no gradient — is it used through .data or detached?")
-        diff = max_diff(param.grad, dict(ref.named_parameters())[name].grad)
+        ref_grad = dict(ref.named_parameters())[name].grad
+        assert ref_grad is not None
+        diff = max_diff(param.grad, ref_grad)
         if diff > 1e-4:
             raise Mistake(f"the gradient of {name} differs from nn.GRU's by {diff:.2g}")
     return "every parameter's gradient matches nn.GRU's"

@@ -7,6 +7,7 @@ a message, and the protocol stream stays clean because the learner's prints go t
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -86,6 +87,13 @@ def _learner_frame(exc: BaseException, path: Path) -> tuple[str, int] | None:
     return found
 
 
+def _memory_limit() -> str:
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return "" if soft == resource.RLIM_INFINITY else f" (the checks may use {soft / 2**30:g} GiB)"
+
+
 def describe_exception(exc: BaseException, path: Path, seconds: float) -> str:
     """One helpful line for an exception raised while a check ran the learner's code."""
     where = _learner_frame(exc, path)
@@ -95,6 +103,8 @@ def describe_exception(exc: BaseException, path: Path, seconds: float) -> str:
         return f"timed out after {seconds:g} s (an infinite loop?{running})"
     if isinstance(exc, NotImplementedError) and where:
         return f"not implemented yet ({where[0]} raises NotImplementedError)"
+    if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc):
+        return f"ran out of memory{_memory_limit()}{' at ' + at if at else ''}"
     if isinstance(exc, SystemExit):
         return f"the code called sys.exit({exc.code!r}){' at ' + at if at else ''}"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -154,7 +164,7 @@ def run_checks(checks: CheckList, path: Path, timeout: float, protocol: Protocol
     protocol.emit("plan", checks=labels, timeout=timeout)
 
     protocol.emit("begin", label=LOAD_LABEL, seconds=timeout)
-    module: types.ModuleType | None = None
+    module = types.ModuleType("not loaded")
 
     def load() -> str:
         nonlocal module
@@ -179,7 +189,7 @@ def run_checks(checks: CheckList, path: Path, timeout: float, protocol: Protocol
         protocol.emit("begin", label=spec.label, seconds=seconds)
         torch.manual_seed(0)
         started = time.perf_counter()
-        ok, message, hung = _attempt(lambda spec=spec: spec.func(module), path, seconds)
+        ok, message, hung = _attempt(functools.partial(spec.func, module), path, seconds)
         protocol.emit("check", label=spec.label, status="passed" if ok else "failed",
                       message=message, seconds=round(time.perf_counter() - started, 3))
         if ok:

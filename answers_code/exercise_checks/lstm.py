@@ -118,7 +118,9 @@ def gradients(mod: types.ModuleType) -> str:
     for name, param in mine.named_parameters():
         if param.grad is None:
             raise Mistake(f"{name} gets no gradient — is it used through .data or detached?")
-        diff = max_diff(param.grad, dict(ref.named_parameters())[name].grad)
+        ref_grad = dict(ref.named_parameters())[name].grad
+        assert ref_grad is not None
+        diff = max_diff(param.grad, ref_grad)
         if diff > 1e-4:
             raise Mistake(f"the gradient of {name} differs from nn.LSTM's by {diff:.2g}")
     return "every parameter's gradient matches nn.LSTM's"

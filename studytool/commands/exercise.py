@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from studytool.errors import CheckFailed
+
+if TYPE_CHECKING:
+    from studytool.exercises.catalogue import Exercise
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 
@@ -78,15 +82,38 @@ def start(name: str, workspace: str | None) -> None:
 @click.option("--timeout", type=click.FloatRange(min=0.5), default=None,
               help="Seconds each check may take (default 60; training checks get more).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify(name: str, workspace: str | None, timeout: float | None, as_json: bool) -> None:
+@click.option("--watch", is_flag=True, help="Verify again every time the file is saved (Ctrl-C "
+              "stops).")
+def verify(name: str, workspace: str | None, timeout: float | None, as_json: bool,
+           watch: bool) -> None:
     """Run NAME's checks on your file; exit 0 when all pass, 1 otherwise."""
-    from studytool.exercises import progress
     from studytool.exercises.catalogue import get_exercise
-    from studytool.exercises.verify import CHECK_TIMEOUT, verify_file
     from studytool.exercises.workspace import existing_file
 
     ex = get_exercise(name)
     path = existing_file(ex, workspace)
+    if not watch:
+        _verify_once(ex, path, timeout, as_json)
+        return
+    from studytool.exercises.watch import stamp, wait_for_change
+
+    try:
+        while True:
+            seen = stamp(path)
+            try:
+                _verify_once(ex, path, timeout, as_json)
+            except CheckFailed as exc:
+                click.echo(f"{exc}")
+            click.echo(f"watching {path.name}: save it to verify again, Ctrl-C to stop")
+            wait_for_change(path, seen)
+    except KeyboardInterrupt:
+        click.echo("stopped watching")
+
+
+def _verify_once(ex: Exercise, path: Path, timeout: float | None, as_json: bool) -> None:
+    from studytool.exercises import progress
+    from studytool.exercises.verify import CHECK_TIMEOUT, verify_file
+
     if not as_json:
         click.echo(f"{ex.name}: {ex.title}\n  {path}")
 

@@ -26,9 +26,10 @@ Event = dict[str, Any]
 
 @dataclass
 class ChildOutcome:
-    returncode: int | None  # None: killed by us after a timeout
+    returncode: int | None  # None: killed by us (timeout or stop)
     timed_out: bool
     stderr_tail: str
+    stopped: bool = False
 
 
 def _limits(cpu_seconds: int, memory: int) -> Callable[[], None]:
@@ -58,11 +59,13 @@ def _pump(stream: Any, sink: queue.Queue[str | None]) -> None:
 
 
 def run_child(args: list[str], on_event: Callable[[Event], None], first_wait: float,
-              cpu_seconds: int, memory: int = MEMORY_LIMIT) -> ChildOutcome:
+              cpu_seconds: int, memory: int = MEMORY_LIMIT,
+              stop: threading.Event | None = None) -> ChildOutcome:
     """Run `python -m <args>`; call on_event for each JSON line it prints.
 
     The child must say something within `first_wait` seconds; after a "begin" event it has that
     event's "seconds" plus a margin to say the next thing, otherwise its process group is killed.
+    Setting `stop` (or an exception here, Ctrl-C included) kills it too.
     """
     proc = subprocess.Popen(
         [sys.executable, "-B", "-m", *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -74,17 +77,32 @@ def run_child(args: list[str], on_event: Callable[[Event], None], first_wait: fl
     threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
     err_reader = threading.Thread(target=lambda: errors.extend(proc.stderr or []), daemon=True)
     err_reader.start()
+    try:
+        timed_out = _stream(lines, on_event, first_wait, stop)
+    finally:
+        if proc.poll() is None:
+            _kill_group(proc)  # timed out, stopped, or the caller is going away
+    returncode = proc.wait()
+    err_reader.join(timeout=5)
+    stopped = stop is not None and stop.is_set()
+    return ChildOutcome(None if timed_out or stopped else returncode, timed_out,
+                        "".join(errors)[-2000:], stopped)
+
+
+def _stream(lines: queue.Queue[str | None], on_event: Callable[[Event], None],
+            first_wait: float, stop: threading.Event | None) -> bool:
+    """Hand events on until the child closes stdout (False) or goes quiet too long (True)."""
     deadline = time.monotonic() + first_wait
-    timed_out = False
-    while True:
+    while stop is None or not stop.is_set():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return True
         try:
-            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            line = lines.get(timeout=min(remaining, 0.2))
         except queue.Empty:
-            timed_out = True
-            _kill_group(proc)
-            break
+            continue
         if line is None:
-            break
+            return False
         event = _parse(line)
         if event is None:
             continue
@@ -92,9 +110,7 @@ def run_child(args: list[str], on_event: Callable[[Event], None], first_wait: fl
         wait = float(event["seconds"]) + 5 if event.get("event") == "begin" else first_wait
         deadline = time.monotonic() + wait
         on_event(event)
-    returncode = proc.wait()
-    err_reader.join(timeout=5)
-    return ChildOutcome(None if timed_out else returncode, timed_out, "".join(errors)[-2000:])
+    return False
 
 
 def _parse(line: str) -> Event | None:

@@ -141,8 +141,8 @@ and an output layer h_o = nn.Linear(n_hidden, vocab_sz) whose weight IS the embe
   reset() zeroes it. The checks use batches of 64 sequences.
 
 Checks (studytool exercise verify weight-tying): shapes, the output layer shares the
-embedding's weight tensor, the parameters count the shared matrix once, the weights stay tied
-through an optimizer step, and a second batch trains without backpropagating into the first.
+embedding's weight tensor, the hidden state carries over between batches (reset() clears it),
+and a second batch trains without backpropagating into the first.
 """
 
 import torch

@@ -8,6 +8,7 @@ Nothing here imports torch.
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -100,8 +101,11 @@ class _Collector:
         return self.results
 
 
-def _death(returncode: int | None, timed_out: bool, wait: float, stderr_tail: str) -> str | None:
+def _death(returncode: int | None, timed_out: bool, wait: float, stderr_tail: str,
+           stopped: bool = False) -> str | None:
     """Why the child stopped before finishing (None: it finished)."""
+    if stopped:
+        return "cancelled"
     if timed_out:
         return (f"timed out: no answer for {wait:g} s, the check process was stopped "
                 "(an infinite loop?)")
@@ -116,8 +120,10 @@ def _death(returncode: int | None, timed_out: bool, wait: float, stderr_tail: st
 
 
 def verify_files(jobs: list[tuple[Exercise, Path]], check_timeout: float = CHECK_TIMEOUT,
-                 on_event: Callable[[int, Event], None] | None = None) -> list[VerifyResult]:
-    """Verify each (exercise, file) pair, all in one child process, in order."""
+                 on_event: Callable[[int, Event], None] | None = None,
+                 stop: threading.Event | None = None) -> list[VerifyResult]:
+    """Verify each (exercise, file) pair, all in one child process, in order. Setting `stop`
+    (from another thread: the TUI's cancel) kills the child; unfinished checks say so."""
     if not jobs:
         return []
     args = [CHECKS_PACKAGE, "--timeout", f"{check_timeout:g}"]
@@ -128,8 +134,9 @@ def verify_files(jobs: list[tuple[Exercise, Path]], check_timeout: float = CHECK
     cpu_budget = int(STARTUP_WAIT + check_timeout * 12 * len(jobs))
     started = time.monotonic()
     outcome = run_child(args, collector, first_wait=max(STARTUP_WAIT, check_timeout),
-                        cpu_seconds=cpu_budget)
-    why = _death(outcome.returncode, outcome.timed_out, check_timeout + 5, outcome.stderr_tail)
+                        cpu_seconds=cpu_budget, stop=stop)
+    why = _death(outcome.returncode, outcome.timed_out, check_timeout + 5, outcome.stderr_tail,
+                 outcome.stopped)
     results = collector.close(why, outcome.stderr_tail)
     elapsed = time.monotonic() - started
     for result in results:
@@ -138,7 +145,9 @@ def verify_files(jobs: list[tuple[Exercise, Path]], check_timeout: float = CHECK
 
 
 def verify_file(exercise: Exercise, path: Path, check_timeout: float = CHECK_TIMEOUT,
-                on_event: Callable[[Event], None] | None = None) -> VerifyResult:
-    """Verify one learner file; `on_event` sees each event as it arrives (for live display)."""
+                on_event: Callable[[Event], None] | None = None,
+                stop: threading.Event | None = None) -> VerifyResult:
+    """Verify one learner file; `on_event` sees each event as it arrives (for live display),
+    from this thread."""
     forward = None if on_event is None else (lambda _job, event: on_event(event))
-    return verify_files([(exercise, path)], check_timeout, forward)[0]
+    return verify_files([(exercise, path)], check_timeout, forward, stop)[0]
