@@ -6,11 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from studytool.config import questions_dir
 from studytool.deck import DeckError, load_deck, load_installed, validate_files
 from studytool.deck.installed import user_decks_dir
-from studytool.deck.loader import check_file
+from studytool.deck.loader import check_file, check_text
 from studytool.deck.reading import MAX_BYTES
 
 GOOD = '''\
@@ -111,6 +113,11 @@ def test_invalid_toml_names_the_line(tmp_path):
     assert message.startswith(f"{path}:15: not valid TOML: ")
 
 
+def test_deeply_nested_toml_is_an_error_not_a_crash(tmp_path):
+    path = write(tmp_path, "x = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    assert only_problem(path) == f"{path}: not valid TOML: values nested too deeply"
+
+
 def test_unknown_field_names_its_line_and_the_question(tmp_path):
     path = write(tmp_path, GOOD.replace('tags = ["rnn"]', 'tag = ["rnn"]'))
     assert only_problem(path) == f"{path}:9: demo-q01: unknown field 'tag' (did you mean 'tags'?)"
@@ -152,10 +159,10 @@ def test_wrong_types_and_values(tmp_path):
     path = write(tmp_path, text)
     assert problems(path) == [
         f"{path}:9: demo-q01: 'tags' must be a list (got str 'rnn')",
-        f"{path}:13: Demo Q2: 'id' value 'Demo Q2' may only use lowercase letters, digits, '-' "
-        "and '_' (first: letter or digit)",
-        f"{path}:14: Demo Q2: 'kind' is 3; expected 'recall', 'code', 'experiment', 'draw' "
-        "or 'study'",
+        f"{path}:13: question 2 (id 'Demo Q2'): 'id' value 'Demo Q2' may only use lowercase "
+        "letters, digits, '-' and '_' (first: letter or digit)",
+        f"{path}:14: question 2 (id 'Demo Q2'): 'kind' is 3; expected 'recall', 'code', "
+        "'experiment', 'draw' or 'study'",
     ]
 
 
@@ -258,3 +265,34 @@ def test_unreadable_file(tmp_path):
     path = write(tmp_path, GOOD)
     path.chmod(0)
     assert only_problem(path) == f"{path}: permission denied"
+
+
+def _mutate(text: str, edits: list[tuple[int, str, int]]) -> str:
+    for position, inserted, deleted in edits:
+        at = position % (len(text) + 1)
+        text = text[:at] + inserted + text[at + deleted:]
+    return text
+
+
+PIECES = ["", "[", "]", '"', "'''", "\n", "=", "[[question]]\n", 'id = "demo-q01"\n', "x", "\\",
+          "\x00", "tags = 3\n", "é", 'answers = ["nope"]\n', "[deck]\n", 'id = "a\\nb"\n']
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(PIECES), st.integers(0, 3)),
+                max_size=6))
+def test_any_edit_of_a_deck_gives_a_deck_or_problem_lines_never_a_crash(edits):
+    deck, found = check_text(_mutate(GOOD, edits), Path("fuzz.toml"))
+    assert (deck is None) == any(not p.warning for p in found)
+    for problem in found:
+        assert str(problem).startswith("fuzz.toml") and "\n" not in str(problem)
+
+
+def test_a_malformed_id_is_quoted_and_stays_on_one_line(tmp_path):
+    text = GOOD.replace('"demo-q01"', '"a\\nb"').replace('"demo-q02"', '"a\\nb"')
+    path = write(tmp_path, text)
+    found = problems(path)
+    assert found[0] == (f"{path}:6: question 1 (id 'a\\nb'): 'id' value 'a\\nb' may only use "
+                        "lowercase letters, digits, '-' and '_' (first: letter or digit)")
+    assert f"{path}:12: question 2 (id 'a\\nb'): duplicate id (first at line 5)" in found
+    assert all("\n" not in line for line in found)

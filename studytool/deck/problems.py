@@ -17,7 +17,9 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         level = "warning: " if self.warning else ""
-        return f"{where}: {level}{self.message}"
+        # One problem, one line: a line break from the file's own text is shown escaped.
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{where}: {level}{message}"
 
 
 class DeckError(StudytoolError):

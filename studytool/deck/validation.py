@@ -77,7 +77,8 @@ class Checker:
         except ValidationError as exc:
             for err in exc.errors():
                 key, message = _describe(err, DECK_FIELDS)
-                self.error(self.layout.deck_line(key), f"[deck]: {message}")
+                line = self.layout.deck_line(key) or self.layout.top_keys.get("deck")
+                self.error(line, f"[deck]: {message}")
             return None
 
     def _questions(self, raw_questions: list[Any], prefix: str | None) -> list[Question]:
@@ -88,12 +89,12 @@ class Checker:
                 self.error(self._line(index), f"question {index + 1} is not a table")
                 continue
             qid = raw.get("id") if isinstance(raw.get("id"), str) else None
-            who = qid or f"question {index + 1}"
+            who = _who(index, qid)
             duplicate = qid is not None and qid in seen
             if qid is not None and duplicate:
                 first = seen[qid]
                 where = f" (first at line {first})" if first else ""
-                self.error(self._line(index), f"{qid}: duplicate id{where}")
+                self.error(self._line(index), f"{who}: duplicate id{where}")
             elif qid is not None:
                 seen[qid] = self._line(index)
             spec = self._question(index, raw, who)
@@ -137,6 +138,14 @@ class Checker:
         answer = raw.get("answer")
         if isinstance(answer, str) and answer.strip() == PLACEHOLDER_ANSWER:
             self.problems.append(placeholder_warning(self.name, at("answer"), who))
+
+
+def _who(index: int, qid: str | None) -> str:
+    """How problem lines name a question: its id, or its number and the id quoted, since a
+    malformed id may hold spaces or even line breaks."""
+    if qid is not None and re.match(ID_PATTERN, qid):
+        return qid
+    return f"question {index + 1}" + (f" (id {qid!r})" if qid else "")
 
 
 def placeholder_warning(name: str, line: int | None, who: str) -> Problem:
