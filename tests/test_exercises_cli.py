@@ -171,3 +171,12 @@ def test_progress_lives_in_the_database_table(tmp_path):
     with sqlite3.connect(tmp_path / "p.db") as conn:
         rows = conn.execute("select name, done, attempts from exercise_progress").fetchall()
     assert rows == [("lstm", 1, 1)]
+
+
+def test_editor_command_prefers_visual_then_editor(tmp_path):
+    from studytool.exercises.workspace import editor_command
+
+    path = tmp_path / "gru.py"
+    assert editor_command(path, {"VISUAL": "code --wait", "EDITOR": "vim"}) == \
+        ["code", "--wait", str(path)]
+    assert editor_command(path, {"EDITOR": "vim"}) == ["vim", str(path)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import resource
 import signal
 import subprocess
 import sys
@@ -33,12 +34,18 @@ class ChildOutcome:
 
 
 def _limits(cpu_seconds: int, memory: int) -> Callable[[], None]:
-    def apply() -> None:  # runs in the child between fork and exec
-        import resource
+    limits = [(resource.RLIMIT_AS, (memory, memory)),
+              (resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5)),
+              (resource.RLIMIT_CORE, (0, 0))]
 
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    def apply() -> None:
+        # Runs in the child between fork and exec, where another thread of the parent (the
+        # TUI's) may have held a lock: no imports, no allocation beyond these calls.
+        for which, values in limits:
+            try:
+                resource.setrlimit(which, values)
+            except (ValueError, OSError):
+                pass  # a platform that refuses one limit (macOS and RLIMIT_AS) keeps the others
 
     return apply
 

@@ -3,6 +3,10 @@ overwriting the learner's work."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,3 +57,16 @@ def existing_file(exercise: Exercise, workspace: str | Path | None = None) -> Pa
         raise StudytoolError(f"no {exercise.filename} in {path.parent}; run "
                              f"`studytool exercise start {exercise.name}{where}` first")
     return path
+
+
+def editor_command(path: Path, env: Mapping[str, str] | None = None) -> list[str]:
+    """The command that opens `path` in the learner's editor: $VISUAL, then $EDITOR (both may
+    carry arguments, e.g. "code --wait"), then nano or vi if installed."""
+    env = os.environ if env is None else env
+    for var in ("VISUAL", "EDITOR"):
+        if env.get(var, "").strip():
+            return [*shlex.split(env[var]), str(path)]
+    for fallback in ("nano", "vi"):
+        if shutil.which(fallback):
+            return [fallback, str(path)]
+    raise StudytoolError(f"no editor found: set $EDITOR, or open {path} yourself")
