@@ -19,6 +19,7 @@ as tensor operations.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import torch
@@ -59,6 +60,30 @@ def _fused_step(
     )  # fmt: skip
 
 
+@dataclass
+class _Group:
+    """One parameter group and its state, kept as parallel lists the fused kernel takes."""
+
+    params: list[Tensor]
+    wd: float
+    weights: list[Tensor]  # detached aliases: updated in place without autograd bookkeeping
+    avgs: list[Tensor]
+    sqr_avgs: list[Tensor]
+
+    def live(self) -> tuple[list[Tensor], list[Tensor], list[Tensor], list[Tensor]]:
+        """(weights, grads, avgs, sqr_avgs) of the parameters that got a gradient."""
+        grads = [p.grad for p in self.params]
+        if all(g is not None for g in grads):
+            return self.weights, grads, self.avgs, self.sqr_avgs  # type: ignore[return-value]
+        keep = [i for i, g in enumerate(grads) if g is not None]  # a parameter unused this batch
+        return (
+            [self.weights[i] for i in keep],
+            [grads[i] for i in keep],  # type: ignore[misc]
+            [self.avgs[i] for i in keep],
+            [self.sqr_avgs[i] for i in keep],
+        )
+
+
 class Adam:
     """Adam with decoupled weight decay over parameter groups `[(params, wd), ...]`.
 
@@ -73,46 +98,51 @@ class Adam:
         eps: float = 1e-5,
         fused: bool | None = None,
     ) -> None:
-        self.groups = [(list(params), wd) for params, wd in groups if params]
-        if not self.groups:
+        self.params = [p for params, _ in groups for p in params]
+        if not self.params:
             raise ValueError("the optimizer got no parameters")
-        self.params = [p for params, _ in self.groups for p in params]
         device = self.params[0].device
         self.lr, self.mom, self.sqr_mom, self.eps = lr, mom, sqr_mom, eps
         self.fused = fused_available(device) if fused is None else fused
-        self.avgs = {p: torch.zeros_like(p) for p in self.params}
-        self.sqr_avgs = {p: torch.zeros_like(p) for p in self.params}
         self.t = 0
         # A tensor for the fused kernel; float32 as PyTorch's own fused AdamW keeps it.
         self._step = torch.zeros((), dtype=torch.float32, device=device)
+        self.groups = [
+            _Group(
+                params=list(params),
+                wd=wd,
+                weights=[p.detach() for p in params],
+                avgs=[torch.zeros_like(p) for p in params],
+                sqr_avgs=[torch.zeros_like(p) for p in params],
+            )
+            for params, wd in groups
+            if params
+        ]
 
-    @torch.no_grad()
     def step(self) -> None:
         self.t += 1
-        self._step += 1
-        for params, wd in self.groups:
-            live = [p for p in params if p.grad is not None]  # a parameter unused this batch
-            if not live:
+        with torch.no_grad():
+            self._step += 1
+        for group in self.groups:
+            weights, grads, avgs, sqr_avgs = group.live()
+            if not weights:
                 continue
-            grads = [p.grad for p in live]
-            avgs = [self.avgs[p] for p in live]
-            sqr_avgs = [self.sqr_avgs[p] for p in live]
             if self.fused:
                 _fused_step(
-                    live, grads, avgs, sqr_avgs, self._step,  # type: ignore[arg-type]
-                    self.lr, self.mom, self.sqr_mom, wd, self.eps,
+                    weights, grads, avgs, sqr_avgs, self._step,
+                    self.lr, self.mom, self.sqr_mom, group.wd, self.eps,
                 )  # fmt: skip
             else:
-                for p, g, avg, sqr_avg in zip(live, grads, avgs, sqr_avgs, strict=True):
-                    self._plain_step(p, g, avg, sqr_avg, wd)  # type: ignore[arg-type]
+                for w, g, avg, sqr_avg in zip(weights, grads, avgs, sqr_avgs, strict=True):
+                    self._plain_step(w, g, avg, sqr_avg, group.wd)
 
-    def _plain_step(self, p: Tensor, g: Tensor, avg: Tensor, sqr_avg: Tensor, wd: float) -> None:
+    def _plain_step(self, w: Tensor, g: Tensor, avg: Tensor, sqr_avg: Tensor, wd: float) -> None:
         lr, mom, sqr_mom = self.lr, self.mom, self.sqr_mom
-        p.mul_(1 - lr * wd)
+        w.mul_(1 - lr * wd)
         avg.lerp_(g, 1 - mom)
         sqr_avg.mul_(sqr_mom).addcmul_(g, g, value=1 - sqr_mom)
         denom = (sqr_avg / (1 - sqr_mom**self.t)).sqrt_().add_(self.eps)
-        p.addcdiv_(avg, denom, value=-lr / (1 - mom**self.t))
+        w.addcdiv_(avg, denom, value=-lr / (1 - mom**self.t))
 
     def zero_grad(self) -> None:
         for p in self.params:

@@ -82,8 +82,9 @@ def test_biases_skip_weight_decay_and_tied_weights_count_once() -> None:
     assert not is_bias("rnn.weight_ih_l0") and not is_bias("i_h.weight")
     model = LMModel7(30, 8, 2, 0.4)
     opt = make_optimizer(model, 1e-3, 0.1, 0.9)
-    (decay, wd), (no_decay, no_wd) = opt.groups
-    assert (wd, no_wd) == (0.1, 0.0)
+    decay_group, no_decay_group = opt.groups
+    decay, no_decay = decay_group.params, no_decay_group.params
+    assert (decay_group.wd, no_decay_group.wd) == (0.1, 0.0)
     assert any(p is model.i_h.weight for p in decay)
     assert sum(p is model.i_h.weight for p in opt.params) == 1  # tied: one tensor, stepped once
     assert {id(p) for p in no_decay} == {
