@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studytool.deck import PLACEHOLDER_ANSWER, load_deck, load_installed
@@ -199,3 +199,24 @@ def test_the_learners_seed_document_imports(tmp_path):
     assert any(":91: warning: 'What does the ModelResetter callback do?" in w
                for w in result.warnings)
     assert check_file(result.path)[1] == []
+
+
+MD_PIECES = ["## ", "# ", "\n", "\n\n", "What is x?", "text", "```", "![](a.png)", "<span>",
+             "</span>", "\\_", "**for**", "'''", '"""', "\\", "\t", ":", "def f():", "é", "\x7f",
+             "&amp;", "<br>"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(MD_PIECES), max_size=40))
+def test_any_questionnaire_imports_to_a_deck_that_validates(pieces):
+    from studytool.deck.loader import check_text
+    from studytool.deck.markdown_import import render_deck
+
+    parsed = parse_questionnaire("".join(pieces))
+    if not parsed.questions:
+        return
+    text = render_deck("fz", parsed.title or "fz", "fuzz.md", parsed.questions)
+    deck, found = check_text(text, Path("fz.toml"))
+    assert deck is not None, found
+    assert len(deck) == len(parsed.questions)
+    assert [q.text for q in deck.questions] == [q.text.strip() for q in parsed.questions]
