@@ -77,6 +77,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], V
     jobs += [(get_exercise(name), SOLUTIONS / rel) for name, rel, _, _ in WRONG]
     jobs += [(get_exercise("dropout"), SOLUTIONS / rel) for rel, _, _ in BROKEN]
     jobs += [(ex, start(ex, scaffolds).path) for ex in EXERCISES]
+    jobs.append((get_exercise("dropout"), SOLUTIONS / "harness/exits.py"))  # last: it ends all
     done = verify_files(jobs, check_timeout=TIMEOUT)
     return {(r.exercise, str(r.path)): r for r in done}
 
@@ -136,6 +137,13 @@ def test_broken_files_are_failed_checks(results, rel, label, words):
     assert check.status == "failed"
     assert words in check.message
     assert "Traceback" not in check.message
+
+
+def test_a_file_that_ends_the_process_is_a_failed_check(results):
+    result = _result(results, "dropout", SOLUTIONS / "harness/exits.py")
+    assert not result.passed
+    assert result.checks[0].status == "failed"
+    assert "exited before the checks finished" in result.checks[0].message
 
 
 def test_an_infinite_loop_stops_the_later_checks(results):

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 MEMORY_LIMIT = 4 * 1024**3  # bytes of address space; torch itself maps about 0.5 GiB
@@ -67,7 +68,7 @@ def _pump(stream: Any, sink: queue.Queue[str | None]) -> None:
 
 def run_child(args: list[str], on_event: Callable[[Event], None], first_wait: float,
               cpu_seconds: int, memory: int = MEMORY_LIMIT,
-              stop: threading.Event | None = None) -> ChildOutcome:
+              stop: threading.Event | None = None, cwd: Path | None = None) -> ChildOutcome:
     """Run `python -m <args>`; call on_event for each JSON line it prints.
 
     The child must say something within `first_wait` seconds; after a "begin" event it has that
@@ -76,7 +77,7 @@ def run_child(args: list[str], on_event: Callable[[Event], None], first_wait: fl
     """
     proc = subprocess.Popen(
         [sys.executable, "-B", "-m", *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, env=_child_env(), start_new_session=True,
+        stderr=subprocess.PIPE, text=True, env=_child_env(), start_new_session=True, cwd=cwd,
         preexec_fn=_limits(cpu_seconds, memory),
     )
     lines: queue.Queue[str | None] = queue.Queue()

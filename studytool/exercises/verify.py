@@ -61,6 +61,7 @@ class _Collector:
         self.results = [VerifyResult(ex.name, path) for ex, path in jobs]
         self.checks: list[dict[str, CheckResult]] = [{} for _ in jobs]
         self.running: list[str | None] = [None for _ in jobs]
+        self.ended: set[int] = set()
         self.on_event = on_event
 
     def __call__(self, event: Event) -> None:
@@ -78,12 +79,17 @@ class _Collector:
                                                   str(event.get("message", "")),
                                                   event.get("seconds"))
             self.running[job] = None
+        elif kind == "end":
+            self.ended.add(job)
         if self.on_event is not None:
             self.on_event(job, event)
 
     def close(self, why: str | None, stderr_tail: str) -> list[VerifyResult]:
         """Fill in what the child never reported; `why` says why it stopped early."""
         for job, result in enumerate(self.results):
+            if job not in self.ended and why is None:
+                why = ("the check process exited before the checks finished (does the code "
+                       "call os._exit?)")
             checks = self.checks[job]
             if not checks:
                 checks["loads"] = CheckResult("loads", "failed", why or "the checks never started")
@@ -134,7 +140,7 @@ def verify_files(jobs: list[tuple[Exercise, Path]], check_timeout: float = CHECK
     cpu_budget = int(STARTUP_WAIT + check_timeout * 12 * len(jobs))
     started = time.monotonic()
     outcome = run_child(args, collector, first_wait=max(STARTUP_WAIT, check_timeout),
-                        cpu_seconds=cpu_budget, stop=stop)
+                        cpu_seconds=cpu_budget, stop=stop, cwd=jobs[0][1].parent)
     why = _death(outcome.returncode, outcome.timed_out, check_timeout + 5, outcome.stderr_tail,
                  outcome.stopped)
     results = collector.close(why, outcome.stderr_tail)

@@ -1,0 +1,5 @@
+"""Wrong: ends the whole process while being imported."""
+
+import os
+
+os._exit(0)
