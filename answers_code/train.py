@@ -105,7 +105,7 @@ def evaluate(
     loss_sum: Tensor | float = 0.0
     correct: Tensor | int = 0
     n_samples = n_targets = 0
-    with torch.inference_mode():
+    with torch.no_grad():  # not inference_mode: a kept state must stay usable in training
         for x, y in batches:
             logits = _logits(model(x))
             loss_sum = loss_sum + loss_func(logits, y) * len(x)

@@ -71,7 +71,7 @@ def bare_epochs(
         if stateful:
             model.reset()
         total, correct = 0.0, 0
-        with torch.inference_mode():
+        with torch.no_grad():
             for x, y in dls.valid:
                 out = model(x)
                 logits = out[0] if isinstance(out, tuple) else out

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from answers_code.data import Batches, DataLoaders, three_token_dls
-from answers_code.models import LMModel1, LMModel7
+from answers_code.data import Batches, DataLoaders, seq_dls, three_token_dls
+from answers_code.models import LMModel1, LMModel5, LMModel7
 from answers_code.optim import Adam
 from answers_code.schedule import combined_cos, one_cycle
 from answers_code.train import (
@@ -224,3 +224,12 @@ def test_evaluate_weights_a_short_last_batch_by_its_size() -> None:
         (F.cross_entropy(torch.tensor([[5.0, 0.0]]), torch.tensor([1])).item()),
     )
     assert loss == pytest.approx((3 * right + wrong) / 4)
+
+
+def test_a_stateful_model_without_reset_carries_its_state_through_validation() -> None:
+    # As the book's models before ModelResetter: the state left by validation feeds training
+    # (an nn.RNN saves its initial state for backward, so it must not be an inference tensor).
+    set_seed(0)
+    model = LMModel5(30, 8, 2)
+    rows = fit_one_cycle(model, seq_dls(), 2, 3e-3, reset=False)
+    assert len(rows) == 2 and model.h is not None
