@@ -220,3 +220,16 @@ def test_any_questionnaire_imports_to_a_deck_that_validates(pieces):
     assert deck is not None, found
     assert len(deck) == len(parsed.questions)
     assert [q.text for q in deck.questions] == [q.text.strip() for q in parsed.questions]
+
+
+@pytest.mark.parametrize("line, is_code", [
+    ("for i in range(2):", True), ("for example:", False), ("with open(f) as g:", True),
+    ("with this:", False), ("return x * mask.div_(1-p)", True), ("h=torch.zeros(64)", True),
+    ("self.h_o.weight = self.i_h.weight", True), ("The weights are tied.", False),
+    ("Chunk will split the tensor, t.chunk(n)", False),
+    ("[L(vocab[o] for o in s) for s in x]", True),
+])
+def test_code_lines_are_told_from_prose(line, is_code):
+    from studytool.deck.markdown_clean import looks_like_code
+
+    assert looks_like_code(line) is is_code

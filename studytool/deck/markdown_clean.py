@@ -28,7 +28,8 @@ _IMAGE_REF = re.compile(r"^\[image: [^\]]*\]$")
 # Lines that are code on their own (a statement), and lines that only continue code.
 _STATEMENT = re.compile(
     r"^(?:(?:class|def)\s+\w+.*[:(]"
-    r"|(?:for|while|if|elif|with)\b.*:$|(?:else|try|finally):$|except\b.*:$"
+    r"|for\s+[\w, ()]+\s+in\s+.+:|(?:while|if|elif)\s+.+:|with\s+.+\)(?:\s+as\s+\w+)?:"
+    r"|(?:else|try|finally):|except\b.*:"
     r"|return\b.*|import\s+\w.*|from\s+[\w.]+\s+import\b.*"
     r"|@\w[\w.]*.*"
     r"|[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:\s*,\s*[A-Za-z_][\w.]*)*\s*(?:[-+*/]\s*)?=\s*[^=\s].*"
