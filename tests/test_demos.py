@@ -131,3 +131,8 @@ def test_seed_list_reads_seed_or_seeds():
     assert seed_list({"seeds": "0, 1,2"}) == [0, 1, 2]
     with pytest.raises(ValueError, match="whole numbers"):
         seed_list({"seeds": ["a"]})
+
+
+def test_valid_batches_with_a_batch_size_too_large_is_a_clear_error():
+    with pytest.raises(ValueError, match="no full validation batch"):
+        run_quick("valid-batches", bs=100_000)

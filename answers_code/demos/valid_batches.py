@@ -28,7 +28,9 @@ def run(ctx: RunContext) -> dict[str, Any]:
     corpus = human_numbers()
     dls = seq_dls(sl=sl, bs=bs)
     xs, ys = dls.valid.xs, dls.valid.ys
-    n_batches = min(n_batches, len(xs))
+    if not xs:
+        raise ValueError(f"bs={bs} leaves no full validation batch (sl={sl}): use a smaller bs")
+    n_batches = max(1, min(n_batches, len(xs)))
     ctx.log(f"validation set: {len(xs)} batches of {tuple(xs[0].shape)} token ids (sl={sl})")
     for k in range(n_batches):
         ctx.log(f"-- batch {k}")
