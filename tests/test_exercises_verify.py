@@ -58,7 +58,7 @@ WRONG = [
 
 BROKEN = [  # checked as dropout files: (file, the failing check, words of its message)
     ("harness/infinite_loop.py", "identity in eval mode", "timed out after"),
-    ("harness/syntax_error.py", "loads", "syntax error in syntax_error.py line 7"),
+    ("generated/syntax_error.py", "loads", "syntax error in syntax_error.py line 7"),
     ("harness/missing_import.py", "loads", "imports 'torchtext_missing_module', which is not"),
     ("harness/prints_and_raises.py", "identity in eval mode",
      "RuntimeError: shape '[3, -1, 7]' is invalid"),
@@ -66,16 +66,33 @@ BROKEN = [  # checked as dropout files: (file, the failing check, words of its m
     ("harness/huge_alloc.py", "identity in eval mode", "ran out of memory (the checks may use"),
 ]
 
+# Written at test time: a file that does not parse would fail the repository's lint.
+SYNTAX_ERROR = '''"""Wrong: does not parse."""
+
+from torch import nn
+
+
+class Dropout(nn.Module):
+    def __init__(self, p)
+        super().__init__()
+'''
+
 TIMEOUT = 6.0  # per check; the training check gets four times this
+
+
+def _broken_path(rel: str, generated: Path) -> Path:
+    return generated / Path(rel).name if rel.startswith("generated/") else SOLUTIONS / rel
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], VerifyResult]:
     """Everything verified in one child process (torch is imported once)."""
     scaffolds = tmp_path_factory.mktemp("scaffolds")
+    generated = tmp_path_factory.mktemp("generated")
+    (generated / "syntax_error.py").write_text(SYNTAX_ERROR)
     jobs = [(get_exercise(name), SOLUTIONS / rel) for name, rel in REFERENCES]
     jobs += [(get_exercise(name), SOLUTIONS / rel) for name, rel, _, _ in WRONG]
-    jobs += [(get_exercise("dropout"), SOLUTIONS / rel) for rel, _, _ in BROKEN]
+    jobs += [(get_exercise("dropout"), _broken_path(rel, generated)) for rel, _, _ in BROKEN]
     jobs += [(ex, start(ex, scaffolds).path) for ex in EXERCISES]
     jobs.append((get_exercise("dropout"), SOLUTIONS / "harness/exits.py"))  # last: it ends all
     done = verify_files(jobs, check_timeout=TIMEOUT)
@@ -132,7 +149,8 @@ def test_third_word_training_beats_the_baseline(results):
 
 @pytest.mark.parametrize(("rel", "label", "words"), BROKEN)
 def test_broken_files_are_failed_checks(results, rel, label, words):
-    result = _result(results, "dropout", SOLUTIONS / rel)
+    result = next(r for (name, path), r in results.items()
+                  if name == "dropout" and path.endswith("/" + Path(rel).name))
     check = next(c for c in result.checks if c.label == label)
     assert check.status == "failed"
     assert words in check.message
