@@ -55,9 +55,13 @@ def upgrade() -> None:
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.UniqueConstraint("deck_id", "question_id", name="uq_cards_deck_question"),
     )
-    op.create_index("ix_cards_state_due", "cards", ["state", "due"])
-    op.create_index("ix_cards_deck_state_due", "cards", ["deck_id", "state", "due"])
+    # Trailing flag columns make the queue/forecast indexes covering (see store/queries.py).
+    op.create_index("ix_cards_state_due", "cards",
+                    ["state", "due", "archived", "suspended", "buried_until"])
+    op.create_index("ix_cards_deck_state_due", "cards",
+                    ["deck_id", "state", "due", "archived", "suspended", "buried_until"])
     op.create_index("ix_cards_deck_state_position", "cards", ["deck_id", "state", "position"])
+    op.create_index("ix_cards_flags_state", "cards", ["archived", "suspended", "state"])
     op.create_table(
         "review_log",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -71,7 +75,8 @@ def upgrade() -> None:
         sa.Column("state_after", sa.Integer(), nullable=False),
         sa.Column("due_after", UTC, nullable=False),
     )
-    op.create_index("ix_review_log_reviewed_at", "review_log", ["reviewed_at"])
+    op.create_index("ix_review_log_reviewed_at", "review_log",
+                    ["reviewed_at", "state_before", "rating", "card_id"])
     op.create_index("ix_review_log_card", "review_log", ["card_id", "id"])
     op.create_table(
         "settings",

@@ -47,9 +47,13 @@ class CardRow(Base):
     __tablename__ = "cards"
     __table_args__ = (
         UniqueConstraint("deck_id", "question_id", name="uq_cards_deck_question"),
-        Index("ix_cards_state_due", "state", "due"),
-        Index("ix_cards_deck_state_due", "deck_id", "state", "due"),
+        # The flags trail the keys so the queue and forecast queries never touch the table rows
+        # (SQLite has no INCLUDE; extra key columns make the index covering).
+        Index("ix_cards_state_due", "state", "due", "archived", "suspended", "buried_until"),
+        Index("ix_cards_deck_state_due", "deck_id", "state", "due", "archived", "suspended",
+              "buried_until"),
         Index("ix_cards_deck_state_position", "deck_id", "state", "position"),
+        Index("ix_cards_flags_state", "archived", "suspended", "state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -80,7 +84,8 @@ class CardRow(Base):
 class ReviewLogRow(Base):
     __tablename__ = "review_log"
     __table_args__ = (
-        Index("ix_review_log_reviewed_at", "reviewed_at"),
+        # Covering for every "since" count: per day, retention, today's introductions.
+        Index("ix_review_log_reviewed_at", "reviewed_at", "state_before", "rating", "card_id"),
         Index("ix_review_log_card", "card_id", "id"),
     )
 
