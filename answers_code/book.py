@@ -71,3 +71,20 @@ def fastai_reruns(name: str) -> tuple[float, ...]:
 def dataset_facts() -> dict[str, Any]:
     """The Human Numbers facts the offline rebuild must reproduce (lines, tokens, vocab...)."""
     return dict(_tables()["dataset"])
+
+
+def side_by_side(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A run's epoch rows beside the book's for the same epochs: each row holds the run's
+    train_loss, valid_loss, accuracy (None past the run's last epoch) and the book's as
+    book_train_loss, book_valid_loss, book_accuracy (None past the book's last epoch)."""
+    book_rows = {row["epoch"]: row for row in book_table(name)}
+    ours = {row["epoch"]: row for row in rows}
+    merged = []
+    for epoch in sorted(book_rows.keys() | ours.keys()):
+        mine, theirs = ours.get(epoch, {}), book_rows.get(epoch, {})
+        merged.append(
+            {"epoch": epoch}
+            | {key: mine.get(key) for key in ("train_loss", "valid_loss", "accuracy")}
+            | {f"book_{key}": theirs.get(key) for key in ("train_loss", "valid_loss", "accuracy")}
+        )
+    return merged

@@ -155,6 +155,12 @@ def train_answer(ctx: RunContext, spec: ModelSpec, model_name: str | None) -> di
     }
     if model_name in book.BOOK_MODELS:
         final["book_accuracy"] = book.book_final_accuracy(model_name)
+        fastai = ", ".join(f"{a:.4f}" for a in book.fastai_reruns(model_name))
+        ctx.log(
+            f"{model_name}: accuracy {last['accuracy']:.4f} after {len(rows)} epochs "
+            f"({final['seconds_per_epoch']:.2f} s/epoch); the book: "
+            f"{final['book_accuracy']:.4f}; fastai on this data, seeds 0-2: {fastai}"
+        )
     return final
 
 

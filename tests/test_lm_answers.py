@@ -113,3 +113,16 @@ def test_bad_parameters_are_one_line_errors(overrides: dict[str, Any], message: 
     params = {**get("lmmodel7").params_for(True), **overrides}
     with pytest.raises(ValueError, match=message):
         run_lmmodel(RunContext(params, "cpu", lambda event: None))
+
+
+def test_a_run_side_by_side_with_the_books_table() -> None:
+    rows = [{"epoch": 0, "train_loss": 1.0, "valid_loss": 2.0, "accuracy": 0.5, "seconds": 0.1}]
+    merged = book.side_by_side("lmmodel1", rows)
+    assert [r["epoch"] for r in merged] == [0, 1, 2, 3]
+    assert merged[0] == {
+        "epoch": 0, "train_loss": 1.0, "valid_loss": 2.0, "accuracy": 0.5,
+        "book_train_loss": 1.824297, "book_valid_loss": 1.970941, "book_accuracy": 0.467554,
+    }  # fmt: skip
+    assert merged[3]["accuracy"] is None and merged[3]["book_accuracy"] == 0.494414
+    with pytest.raises(KeyError, match="no table"):
+        book.book_table("lmmodel8")
