@@ -373,3 +373,30 @@ def test_settings_round_trip_and_validation(service, db):
         with pytest.raises(StudytoolError):
             service.save_settings(bad)
     assert StudyService(db).get_settings() == wanted
+
+
+def test_concurrent_ratings_of_one_card_are_all_kept(service, db, clock):
+    import threading
+
+    service.sync_decks([make_deck(1)])
+    card = service.next_card()
+    errors: list[BaseException] = []
+
+    def rate_many() -> None:
+        mine = StudyService(db, clock=clock, tz=UTC, fuzz=False)
+        try:
+            for _ in range(10):
+                mine.rate(card.card_id, 1)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=rate_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    history = service.history(card.card_id)
+    assert len(history) == 40
+    # Each rating saw the state the previous one left (row lock / write lock): one chain.
+    assert [h.state_before for h in history] == ["new"] + ["learning"] * 39

@@ -11,6 +11,7 @@ from typing import Any
 
 from fsrs import Rating
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from studytool.config import Settings
 from studytool.errors import StudytoolError
@@ -83,8 +84,17 @@ class StudyService:
         plans = {}
         now = self.now()
         for deck in decks:
-            with self.db.session() as session:
-                plans[deck.id] = sync_deck(session, deck, now)
+            for attempt in (1, 2):
+                try:
+                    with self.db.session() as session:
+                        plans[deck.id] = sync_deck(session, deck, now)
+                    break
+                except IntegrityError:
+                    # PostgreSQL: another process created the same deck or cards a moment
+                    # ago (SQLite serialises writers, so it never gets here). Once more, and
+                    # the other process's work is seen.
+                    if attempt == 2:
+                        raise
         return plans
 
     def deck_ids(self) -> list[str]:
