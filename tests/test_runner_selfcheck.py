@@ -86,3 +86,18 @@ def test_an_unknown_name_is_bad_input(env):
     result = check(["fx-okk"], env)
     assert result.returncode == 2
     assert result.stderr.startswith("error: unknown answer 'fx-okk' (did you mean fx-ok")
+
+
+@pytest.mark.slow
+def test_the_real_catalogue_passes_its_quick_check(child_env, tmp_path):
+    # The 60 s target for --quick is measured on an idle machine (benchmark notes in the
+    # issue); here other work may share the cores, so only the outcome is asserted.
+    from answers_code.registry import REQUIRED_NAMES
+
+    child_env["STUDYTOOL_DB"] = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+    child_env.pop("STUDYTOOL_EXTRA_ANSWERS", None)
+    result = check(["--quick", "--json"], child_env)
+    report = json.loads(result.stdout)
+    bad = {row["name"]: row["message"] for row in report["answers"] if row["status"] != "ok"}
+    assert result.returncode == 0 and not bad, bad
+    assert set(REQUIRED_NAMES) <= {row["name"] for row in report["answers"]}

@@ -51,7 +51,7 @@ class RunView:
         self.params = params
         self.book = book_rows(answer)
         self.rows: list[dict[str, Any]] = []
-        self.device = "?"
+        self.device = "(starting)"
         self.live: Live | None = None
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
                                  MofNCompleteColumn(), TimeElapsedColumn(), console=console)
@@ -70,7 +70,7 @@ class RunView:
         self.console.file.flush()
 
     def epoch_table(self) -> Table:
-        table = Table(title=f"{self.answer.name} on {self.device}", title_justify="left")
+        table = Table(title=f"{self.answer.name} · {self.device}", title_justify="left")
         table.add_column("epoch", justify="right")
         for metric in METRICS:
             table.add_column(metric, justify="right")

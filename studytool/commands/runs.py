@@ -48,13 +48,22 @@ def answers(as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    console = Console()
+    if not console.is_terminal:  # a pipe: one plain line per answer, nothing cut
+        for row in rows:
+            trains = " (trains)" if row["trains"] else ""
+            click.echo(f"{row['name']:<22} {' '.join(row['questions']):<28} "
+                       f"{row['title']}{trains}")
+        return
     table = Table(title=f"{len(rows)} runnable answers", title_justify="left")
-    for column in ("name", "title", "questions", "trains"):
-        table.add_column(column)
+    table.add_column("name", no_wrap=True)
+    table.add_column("questions")
+    table.add_column("trains", no_wrap=True)
+    table.add_column("title", overflow="fold")
     for row in rows:
-        table.add_row(row["name"], row["title"], " ".join(row["questions"]),
-                      "yes" if row["trains"] else "")
-    Console().print(table)
+        table.add_row(row["name"], " ".join(row["questions"]), "yes" if row["trains"] else "",
+                      row["title"])
+    console.print(table)
 
 
 @click.command()
