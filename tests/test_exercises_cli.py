@@ -133,6 +133,13 @@ def test_listing_never_imports_torch(child_env):
     modules = {line.split("|")[-1].strip().split(".")[0]
                for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "studytool" in modules and "torch" not in modules
+    # What the TUI imports to start, verify, watch and record exercises stays torch-free too.
+    probe = ("import sys, studytool.exercises.verify, studytool.exercises.workspace, "
+             "studytool.exercises.watch, studytool.exercises.progress, studytool.commands.exercise;"
+             " print('torch' in sys.modules)")
+    imported = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              env=child_env, timeout=60)
+    assert imported.stdout.strip() == "False", imported.stderr
 
 
 def test_catalogue_is_one_ordered_source_of_truth():

@@ -77,7 +77,7 @@ class Dropout(nn.Module):
         super().__init__()
 '''
 
-TIMEOUT = 6.0  # per check; the training check gets four times this
+TIMEOUT = 10.0  # per check (a loaded machine is slow); the training check gets four times this
 
 
 def _broken_path(rel: str, generated: Path) -> Path:
@@ -173,12 +173,12 @@ def test_an_infinite_loop_stops_the_later_checks(results):
 def test_a_hang_the_alarm_cannot_stop_kills_the_process_group():
     started = time.monotonic()
     result = verify_file(get_exercise("dropout"), SOLUTIONS / "harness/hard_hang.py",
-                         check_timeout=1.0)
+                         check_timeout=2.0)
     assert time.monotonic() - started < 60
     assert not result.passed
     hung = next(c for c in result.checks if c.status == "failed")
     assert hung.label == "p outside [0, 1) is a ValueError"  # the first check that builds one
-    assert hung.message.startswith("timed out: no answer for 6 s, the check process was stopped")
+    assert hung.message.startswith("timed out: no answer for 7 s, the check process was stopped")
     after = result.checks[result.checks.index(hung) + 1:]
     assert after and all(c.status == "skipped" for c in after)
     pid = int(re.search(r"grandchild (\d+)", result.stderr_tail).group(1))
