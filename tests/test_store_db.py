@@ -31,11 +31,13 @@ def reset_postgres(url: str) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
+        return
     if not PG_URL:
         pytest.skip("no PostgreSQL: STUDYTOOL_TEST_PG is not set (bash .ci/postgres.sh)")
     reset_postgres(PG_URL)
-    return PG_URL
+    yield PG_URL
+    reset_postgres(PG_URL)  # leave no "newer" revision behind for the next test's open_db
 
 
 def revision_of(url: str) -> str:

@@ -32,6 +32,12 @@ def db(request, tmp_path):
     database = open_db(url)
     yield database
     database.close()
+    if request.param == "postgresql":  # leave the shared server's database empty
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        engine.dispose()
 
 
 def make_record(answer: str = "lmmodel3", status: str = "ok", epochs: int = 3) -> RunRecord:
