@@ -23,6 +23,22 @@ def env(child_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     return child_env
 
 
+def processes_with(marker: str) -> list[int]:
+    """Live processes (zombies aside) whose environment holds `marker`: this test's children."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker.encode() in environ.split(b"\0") and state not in ("Z", "X"):
+            found.append(int(entry.name))
+    return found
+
+
 def check(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "studytool", "check", *args],
                           capture_output=True, text=True, env=env, timeout=240)
@@ -101,3 +117,37 @@ def test_the_real_catalogue_passes_its_quick_check(child_env, tmp_path):
     bad = {row["name"]: row["message"] for row in report["answers"] if row["status"] != "ok"}
     assert result.returncode == 0 and not bad, bad
     assert set(REQUIRED_NAMES) <= {row["name"] for row in report["answers"]}
+
+
+def test_ctrl_c_stops_the_check_and_keeps_what_finished(env):
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "studytool", "check", "--workers", "1",
+                             "fx-ok", "fx-hang", "fx-epochs"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    seen = []
+    while len(seen) < 2:  # fx-epochs (trains: first), then fx-ok; fx-hang is running now
+        line = proc.stdout.readline()
+        assert line, "check ended early"
+        if line.startswith("fx-"):
+            seen.append(line.split()[0])
+    time.sleep(1)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert time.monotonic() - started < 2
+    assert err.strip() == "error: self-check cancelled after 3 of 3 answers"
+    assert "fx-hang" in out and "cancelled" in out
+    assert processes_with(f"STUDYTOOL_DB={env['STUDYTOOL_DB']}") == []  # worker, sleep: gone
+
+    from studytool.store import open_db
+    from studytool.store.runs import recent_runs
+
+    db = open_db(env["STUDYTOOL_DB"])
+    try:
+        stored = {run.answer: run.status for run in recent_runs(db)}
+    finally:
+        db.close()
+    assert stored == {"fx-epochs": "ok", "fx-ok": "ok", "fx-hang": "cancelled"}

@@ -176,12 +176,10 @@ def check(names: tuple[str, ...], mode: str, workers: int | None, timeout: float
             click.echo(line)
             sys.stdout.flush()
 
-    try:
-        records = selfcheck.run_selfcheck(jobs, workers, row, isolate)
-    except KeyboardInterrupt:
-        click.echo("error: self-check cancelled", err=True)
-        sys.exit(EXIT_CANCELLED)
     history = History(_db_url())
+    history.prepare()
+    pool = selfcheck.Pool(jobs, workers or selfcheck.default_workers(), row, isolate)
+    records = pool.run()
     try:
         ids = [history.save(record) for record in records]
     finally:
@@ -197,4 +195,8 @@ def check(names: tuple[str, ...], mode: str, workers: int | None, timeout: float
     else:
         click.echo(f"{len(records) - len(bad)}/{len(records)} ok in {total:.1f} s"
                    + (f"; failing: {', '.join(r.answer for r in bad)}" if bad else ""))
+    if pool.cancel.is_set():
+        click.echo(f"error: self-check cancelled after {len(records)} of {len(jobs)} answers",
+                   err=True)
+        sys.exit(EXIT_CANCELLED)
     sys.exit(1 if bad else 0)

@@ -55,6 +55,9 @@ class Pool:
         self.records: dict[int, RunRecord] = {}
         self._queue: queue.Queue[tuple[int, Job]] = queue.Queue()
         self._lock = threading.Lock()
+        self._live: set[WorkerProcess] = set()
+        self._running = 0
+        self._finished = threading.Event()
 
     def run(self) -> list[RunRecord]:
         """Runs every job; the records come back in the order the jobs were given."""
@@ -62,20 +65,36 @@ class Pool:
         for index in order:
             self._queue.put((index, self.jobs[index]))
         slots = [threading.Thread(target=self._slot, daemon=True) for _ in range(self.workers)]
+        self._running = len(slots)
         for slot in slots:
             slot.start()
         try:
-            for slot in slots:
-                while slot.is_alive():
-                    slot.join(0.1)  # short joins keep Ctrl-C responsive
+            # Not Thread.join: a join interrupted by Ctrl-C can leave is_alive() False while
+            # the thread still runs (CPython), and its worker would outlive us.
+            while not self._finished.wait(0.1):
+                pass
         except KeyboardInterrupt:
+            # Running answers end as cancelled; answers not started yet are left out.
             self.cancel.set()
-            for slot in slots:
-                slot.join(10)
-            raise
+            self._kill_all()
+            self._finished.wait(10)
         return [self.records[i] for i in range(len(self.jobs)) if i in self.records]
 
+    def _kill_all(self) -> None:
+        with self._lock:
+            for worker in self._live:
+                worker.kill()
+
     def _slot(self) -> None:
+        try:
+            self._serve()
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0:
+                    self._finished.set()
+
+    def _serve(self) -> None:
         worker: WorkerProcess | None = None
         try:
             while not self.cancel.is_set():
@@ -86,20 +105,29 @@ class Pool:
                 worker = self._ready(worker, job)
                 outcome = collect(worker, job, self.cancel, None, clock_from_start=True)
                 if not outcome.worker_usable or self.isolate:
-                    worker.finish(grace=0.0 if not outcome.worker_usable else 3.0)
+                    self._retire(worker, grace=0.0 if not outcome.worker_usable else 3.0)
                     worker = None
                 self._done(index, outcome.record)
         finally:
             if worker is not None:
-                worker.finish(grace=3.0)
+                self._retire(worker, grace=3.0)
+
+    def _retire(self, worker: WorkerProcess, grace: float) -> None:
+        worker.finish(grace=grace)
+        with self._lock:
+            self._live.discard(worker)
 
     def _ready(self, worker: WorkerProcess | None, job: Job) -> WorkerProcess:
         """A live worker that has been sent `job` (a fresh one if the old one died)."""
         if worker is not None and worker.alive() and worker.send(job.request()):
             return worker
         if worker is not None:
-            worker.finish(grace=0.0)
+            self._retire(worker, grace=0.0)
         worker = WorkerProcess(threads=self.threads)
+        with self._lock:
+            self._live.add(worker)
+            if self.cancel.is_set():  # Ctrl-C came while this one was starting
+                worker.kill()
         worker.send(job.request())
         return worker
 
