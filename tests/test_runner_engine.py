@@ -206,3 +206,25 @@ def test_checks_decide_only_for_the_settings_they_were_written_for():
     assert decisive and rows[0]["passed"] is True
     rows, decisive = run_checks.evaluate(answer, {"accuracy": 0.3}, {"epochs": 2}, quick=False)
     assert not decisive and rows[0]["advisory"] is True
+
+
+def test_a_worker_whose_parent_dies_ends_its_group():
+    import subprocess
+    import sys
+
+    # A parent process that starts a hanging run, prints the worker's pid, then is killed.
+    script = ("import time; from studytool.runner import start_run\n"
+              "h = start_run('fx-hang', device='cpu', on_event=lambda e: 'grandchild' in\n"
+              "              e.get('text', '') and print(e['text'], flush=True))\n"
+              "print(h.pid, flush=True); time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    lines = [parent.stdout.readline(), parent.stdout.readline()]
+    worker = int(next(line for line in lines if line.strip().isdigit()))
+    grandchild = grandchild_pid(next(line for line in lines if "grandchild" in line))
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while not (gone(worker) and gone(grandchild)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gone(worker) and gone(grandchild)

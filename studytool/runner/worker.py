@@ -20,6 +20,7 @@ import json
 import math
 import os
 import resource
+import signal
 import sys
 import threading
 import time
@@ -288,8 +289,22 @@ def _bad_request(channel: Channel, line: str) -> dict[str, Any] | None:
     return request
 
 
+def _watch_parent(interval: float = 0.5) -> None:
+    """Ends this worker's whole group if the parent dies (a killed app must not leave a
+    training run behind): once orphaned, the worker is re-parented and getppid() changes."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    _watch_parent()
     channel = Channel(1)
     if args:
         request = _bad_request(channel, args[0])
