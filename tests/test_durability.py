@@ -67,14 +67,17 @@ def kill_once(cmd, env, db_path: Path, rng: random.Random) -> tuple[int, int]:
     before = stored(db_path)
     proc = start_review(cmd, env, db_path)
     lines: list[str] = []
-    first_card = threading.Event()
+    target = rng.randint(0, 8)  # kill after this many acknowledgements...
+    reached = threading.Event()
 
     def read() -> None:
+        acks = 0
         for line in proc.stdout:
             lines.append(line)
-            if line.startswith("card "):
-                first_card.set()
-        first_card.set()
+            acks += line.startswith("rated ")
+            if line.startswith("card ") and acks >= target:
+                reached.set()
+        reached.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -83,8 +86,8 @@ def kill_once(cmd, env, db_path: Path, rng: random.Random) -> tuple[int, int]:
     if rng.random() < 0.2:
         time.sleep(rng.uniform(0.0, 1.0))  # anywhere, start-up and migration included
     else:
-        assert first_card.wait(60), "the review never started"
-        time.sleep(rng.uniform(0.0, 0.25))  # in the middle of the stream of reviews
+        assert reached.wait(60), "the review never started"
+        time.sleep(rng.uniform(0.0, 0.05))  # ...plus a moment: somewhere inside a review
     proc.kill()
     proc.wait(timeout=30)
     reader.join(timeout=30)  # everything printed before the kill is still in the pipe
@@ -132,6 +135,10 @@ def test_acknowledged_reviews_survive_kill_9_at_random_points(studytool_cmd, chi
             raise outcome
         totals += outcome
     assert len(totals) == KILLS
+    print(f"{KILLS} kills: {sum(a for a, _ in totals)} acknowledged reviews, "
+          f"{sum(r for _, r in totals)} rows written, "
+          f"{sum(r - a for a, r in totals)} committed but not yet acknowledged, "
+          f"{sum(1 for a, _ in totals if a == 0)} kills before the first review")
     assert sum(a for a, _ in totals) >= KILLS  # the kills did land in the middle of reviewing
     assert sum(1 for a, _ in totals if a > 0) >= KILLS // 2
 

@@ -104,6 +104,7 @@ class ReviewLoop:
         self.card: Any = None
         self.shown_at = time.monotonic()
         self.reviewed = 0
+        self.undone: Any = None
 
     # -- the commands, shared by both modes ---------------------------------------------
     def advance(self) -> None:
@@ -111,7 +112,11 @@ class ReviewLoop:
         self.shown_at = time.monotonic()
 
     def do(self, command: str) -> str:
-        """Run one command; returns its acknowledgement line (raises StudytoolError)."""
+        """Run one command; returns its acknowledgement line (raises StudytoolError).
+
+        The caller prints the line and then calls `advance()`, so an acknowledgement follows
+        its commit as closely as possible.
+        """
         if command in ("1", "2", "3", "4"):
             return self.rate(int(command))
         if command == "u":
@@ -120,12 +125,9 @@ class ReviewLoop:
             card = self._current("bury" if command == "b" else "suspend")
             if command == "b":
                 until = self.service.bury(card.card_id)
-                message = f"buried {card.question_id} until {_local(until)}"
-            else:
-                self.service.suspend(card.card_id)
-                message = f"suspended {card.question_id}"
-            self.advance()
-            return message
+                return f"buried {card.question_id} until {_local(until)}"
+            self.service.suspend(card.card_id)
+            return f"suspended {card.question_id}"
         raise StudytoolError(f"unknown command {command!r} ({self.HELP})")
 
     def rate(self, rating: int) -> str:
@@ -136,7 +138,6 @@ class ReviewLoop:
         after = self.service.rate(card.card_id, rating, duration_ms)
         self.reviewed += 1
         wait = format_interval(after.due - (after.last_review or self.service.now()))
-        self.advance()
         return f"rated {RATING_NAMES[rating]}: next due in {wait}"
 
     def undo(self) -> str:
@@ -144,9 +145,16 @@ class ReviewLoop:
         if target is None or not self.service.undo():
             return "nothing to undo"
         self.reviewed -= 1
-        self.card = self.service.card(target.card_id)
-        self.shown_at = time.monotonic()
-        return f"undone: {target.question_id} is {self.card.state} again"
+        self.undone = self.service.card(target.card_id)
+        return f"undone: {target.question_id} is {self.undone.state} again"
+
+    def after(self, command: str) -> None:
+        """Move on after an acknowledged command: the undone card, or the next due one."""
+        if command == "u" and self.undone is not None:
+            self.card, self.undone = self.undone, None
+            self.shown_at = time.monotonic()
+        elif command in ("1", "2", "3", "4", "b", "s"):
+            self.advance()
 
     def _current(self, verb: str) -> Any:
         if self.card is None:
@@ -175,6 +183,7 @@ class ReviewLoop:
             if command in ("1", "2", "3", "4") and shown is not None:
                 click.echo("A: " + _indent(shown.answer))
             _say(ack)
+            self.after(command)
             self._show_card()
         _say(f"done: {self.reviewed} reviewed")
         return errors
@@ -229,6 +238,8 @@ class ReviewLoop:
             click.secho(self.do(key), dim=True)
         except StudytoolError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
+            return
+        self.after(key)
 
 
 @contextmanager
