@@ -60,7 +60,8 @@ class LazyGroup(click.Group):
 
 
 def _not_built(name: str, short_help: str) -> click.Command:
-    @click.command(name=name, short_help=short_help, context_settings={"ignore_unknown_options": True})
+    @click.command(name=name, short_help=short_help,
+                   context_settings={"ignore_unknown_options": True})
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def placeholder(args: tuple[str, ...]) -> None:
         raise StudytoolError(f"'{name}' is not available in this version yet")
