@@ -147,3 +147,44 @@ def test_the_interactive_review_in_a_terminal(studytool_cmd, child_env, db_path)
             proc.kill()
         os.close(master)
     assert review_rows(db_path) == [("ch12-q01", 3)]
+
+
+def test_a_database_from_a_newer_version_is_one_error_line(studytool_cmd, child_env, db_path):
+    assert cli(studytool_cmd, child_env, db_path, "decks").returncode == 0
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'zz99'")
+    result = cli(studytool_cmd, child_env, db_path, "review", stdin="3\n")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: database was written by a newer studytool "
+                                     "(revision zz99); upgrade studytool")
+    assert result.stdout == ""
+
+
+@pytest.mark.postgres
+def test_review_and_stats_against_postgresql(studytool_cmd, child_env):
+    url = os.environ.get("STUDYTOOL_TEST_PG")
+    if not url:
+        pytest.skip("no PostgreSQL: STUDYTOOL_TEST_PG is not set (bash .ci/postgres.sh)")
+    from sqlalchemy import create_engine
+
+    def reset() -> None:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        engine.dispose()
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*studytool_cmd, "--db", url, *args], input=stdin,
+                              capture_output=True, text=True, env=child_env, timeout=60)
+
+    reset()
+    try:
+        review = run("review", stdin="3\n1\nu\n4\n")
+        assert review.returncode == 0, review.stderr
+        assert review.stdout.splitlines()[-1] == "done: 2 reviewed"
+        stats = json.loads(run("stats", "--json").stdout)
+        assert stats["reviews_today"] == 2
+        assert stats["by_state"]["learning"] == 1 and stats["by_state"]["review"] == 1
+    finally:
+        reset()

@@ -197,3 +197,9 @@ def test_a_database_from_a_newer_studytool_is_refused_and_left_alone(db_url, tmp
 def test_a_bad_url_is_a_one_line_error():
     with pytest.raises(StudytoolError, match="invalid database URL"):
         open_db("not a url")
+
+
+def test_the_quick_start_check_reads_the_same_head_as_alembic():
+    from studytool.store.migrate import _head_from_files
+
+    assert _head_from_files() == head_revision()
