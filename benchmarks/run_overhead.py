@@ -37,7 +37,7 @@ def first_epoch_cli(answer: str, epochs: int) -> tuple[float, float]:
     """(seconds to the worker's start line, seconds to the first epoch line)."""
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "studytool", "run", answer, "--epochs",
-                             str(epochs), "--device", "cpu"], stdout=subprocess.PIPE,
+                             str(epochs)], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
     to_start = to_epoch = float("nan")

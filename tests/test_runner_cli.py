@@ -158,10 +158,12 @@ def test_ctrl_c_cancels_within_a_second_and_leaves_no_process(env):
     assert grandchild is not None
     with open(f"/proc/{grandchild}/stat", encoding="ascii") as stat:
         worker = int(stat.read().rsplit(")", 1)[1].split()[1])  # the grandchild's parent
-    # The command opens its database in the background while the run starts; give that its
-    # second (under load, more) so the exit time below measures cancelling, not SQLAlchemy's
-    # import. The child group's death is timed from the signal regardless.
-    time.sleep(2)
+    # The command opens its database in the background a few seconds into a run; let it, so
+    # the exit time below measures cancelling, not SQLAlchemy's import (about 1 s, once per
+    # command). The child group's death is timed from the signal regardless.
+    from studytool.commands.runs import PREPARE_AFTER
+
+    time.sleep(PREPARE_AFTER + 2)
     started = time.monotonic()
     proc.send_signal(signal.SIGINT)
     while not (gone(worker) and gone(grandchild)) and time.monotonic() - started < 5:
