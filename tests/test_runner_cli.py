@@ -197,3 +197,14 @@ def test_answers_lists_names_and_questions(env):
     assert rows["fx-epochs"]["questions"] == ["ch12-q01"] and rows["fx-epochs"]["trains"]
     text = studytool(["answers"], env)
     assert text.returncode == 0 and "fx-epochs" in text.stdout
+
+
+def test_printed_output_is_in_the_json_and_the_store(env):
+    result = studytool(["run", "fx-ok", "--device", "cpu", "--json"], env)
+    assert result.returncode == 0
+    obj = json.loads(result.stdout)
+    assert obj["output"] == "hello from the answer\na log event"
+    assert obj["final"] == {"value": 42, "accuracy": 0.9, "device_seen": "cpu"}
+    [run] = stored_runs(env)
+    assert run.output == obj["output"] and run.final == obj["final"]
+    assert run.checks == obj["checks"] and run.checks[0]["passed"] is True

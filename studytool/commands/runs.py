@@ -146,7 +146,8 @@ def _drain(events: queue.Queue[dict[str, Any]], view: Any) -> None:
 
 def _report(record: Any, run_id: int | None, as_json: bool) -> None:
     if as_json:
-        _print_json({**record.to_json(), "id": run_id, "stderr_tail": record.stderr_tail})
+        _print_json({**record.to_json(), "id": run_id, "output": record.output,
+                     "stderr_tail": record.stderr_tail})
         return
     from rich.console import Console
 
