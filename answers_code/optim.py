@@ -121,8 +121,7 @@ class Adam:
 
     def step(self) -> None:
         self.t += 1
-        with torch.no_grad():
-            self._step += 1
+        self._step += 1
         for group in self.groups:
             weights, grads, avgs, sqr_avgs = group.live()
             if not weights:
