@@ -55,6 +55,7 @@ class Pool:
         self.records: dict[int, RunRecord] = {}
         self._queue: queue.Queue[tuple[int, Job]] = queue.Queue()
         self._lock = threading.Lock()
+        self._row_lock = threading.Lock()
         self._live: set[WorkerProcess] = set()
         self._running = 0
         self._finished = threading.Event()
@@ -75,8 +76,7 @@ class Pool:
                 pass
         except KeyboardInterrupt:
             # Running answers end as cancelled; answers not started yet are left out.
-            self.cancel.set()
-            self._kill_all()
+            self.stop()
             self._finished.wait(10)
         return [self.records[i] for i in range(len(self.jobs)) if i in self.records]
 
@@ -134,8 +134,14 @@ class Pool:
     def _done(self, index: int, record: RunRecord) -> None:
         with self._lock:
             self.records[index] = record
-            if self.on_row is not None:
+        if self.on_row is not None:
+            with self._row_lock:  # rows one at a time, without blocking `stop()`
                 self.on_row(record)
+
+    def stop(self) -> None:
+        """Cancels from any thread: running answers end as cancelled, the rest never start."""
+        self.cancel.set()
+        self._kill_all()
 
 
 def run_selfcheck(jobs: list[Job], workers: int | None = None,
