@@ -70,7 +70,7 @@ class RunHandle:
                 self._outcome.record.stderr_tail = (self._worker.stderr_tail()
                                                     or self._outcome.record.stderr_tail)
         finally:
-            self._worker.kill()
+            self._worker.finish(grace=0.0)  # kills what is left and reaps the worker
             self._done.set()
 
     @property
