@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fsrs import Rating
 from sqlalchemy import func, or_, select
@@ -33,6 +33,9 @@ from studytool.store.models import (
     DeckRow,
     ReviewLogRow,
 )
+
+if TYPE_CHECKING:
+    from studytool.deck import Deck, SyncPlan
 
 # Like Anki's "learn ahead limit": when nothing else is due, learning cards due within this
 # much are shown rather than making the learner wait a minute for the next step.
@@ -79,9 +82,9 @@ class StudyService:
         self._settings = settings
 
     # -- decks ----------------------------------------------------------------------------
-    def sync_decks(self, decks: Iterable[Any]) -> dict[str, Any]:
+    def sync_decks(self, decks: Iterable[Deck]) -> dict[str, SyncPlan]:
         """Bring the cards in line with the deck files (one transaction per deck)."""
-        plans = {}
+        plans: dict[str, SyncPlan] = {}
         now = self.now()
         for deck in decks:
             for attempt in (1, 2):

@@ -6,15 +6,18 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studytool.store.models import NEW, CardRow, DeckRow
 
+if TYPE_CHECKING:
+    from studytool.deck import Deck, Question, SyncPlan
 
-def deck_fingerprint(deck: Any) -> str:
+
+def deck_fingerprint(deck: Deck) -> str:
     """Changes when anything stored from the file changes: title, path, order, any question's
     content or metadata (tags, links, mistake, section, kind)."""
     questions = [[q.id, q.text, q.answer, list(q.tags), list(q.answers), q.mistake, q.section,
@@ -23,7 +26,7 @@ def deck_fingerprint(deck: Any) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
-def sync_deck(session: Session, deck: Any, now: datetime) -> Any:
+def sync_deck(session: Session, deck: Deck, now: datetime) -> SyncPlan:
     """Apply `plan_sync` for one deck; returns the plan."""
     from studytool.deck import plan_sync
 
@@ -56,14 +59,14 @@ def sync_deck(session: Session, deck: Any, now: datetime) -> Any:
     return plan
 
 
-def _new_card(deck_id: str, question: Any, position: int, now: datetime) -> CardRow:
+def _new_card(deck_id: str, question: Question, position: int, now: datetime) -> CardRow:
     card = CardRow(deck_id=deck_id, question_id=question.id, position=position, state=NEW,
                    due=now, suspended=False, archived=False)
     _copy_content(card, question)
     return card
 
 
-def _copy_content(card: CardRow, question: Any) -> None:
+def _copy_content(card: CardRow, question: Question) -> None:
     card.text = question.text
     card.answer = question.answer
     card.mistake = question.mistake
