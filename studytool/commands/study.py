@@ -33,8 +33,8 @@ def open_service(obj: dict[str, Any]) -> Any:
 
     service = StudyService(open_db(obj["db_url"]))
     decks, problems = load_installed()
-    for problem in problems:
-        click.echo(f"warning: {problem}", err=True)
+    for problem in problems:  # already "file:line: message"; the deck is skipped, not fatal
+        click.echo(problem if "warning:" in problem else f"warning: {problem}", err=True)
     service.sync_decks(decks)
     return service
 
