@@ -70,7 +70,7 @@ async def test_stats_show_todays_numbers(tmp_path: Path) -> None:
         assert isinstance(app.screen, StatsScreen)
         numbers = str(app.screen.query_one("#stats-numbers").render())
         assert "Reviews today  2" in numbers
-        assert "new        3" in numbers
+        assert "new 3" in numbers
 
 
 async def test_settings_are_stored_in_the_database(tmp_path: Path) -> None:

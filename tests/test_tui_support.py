@@ -70,11 +70,15 @@ def service_for(app: StudyApp) -> Any:
     return StudyService(open_db(app.db_url), clock=lambda: NOW, tz=UTC, fuzz=False)
 
 
-async def settle(pilot: Any, app: StudyApp) -> None:
-    """Wait for the workers and the messages they posted."""
-    for _ in range(3):
-        await pilot.pause()
+async def settle(pilot: Any, app: StudyApp, quiet_rounds: int = 3) -> None:
+    """Wait until no worker has run for a few rounds (workers post messages that start more)."""
+    quiet = 0
+    deadline = time.monotonic() + 20
+    while quiet < quiet_rounds and time.monotonic() < deadline:
+        busy = any(not w.is_finished for w in app.workers)
         await app.workers.wait_for_complete()
+        await pilot.pause(0.02)
+        quiet = 0 if busy or app.backend is None and not app.backend_error else quiet + 1
     await pilot.pause()
 
 

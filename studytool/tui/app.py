@@ -19,6 +19,15 @@ class BackendReady(Message):
     """The database is open and the decks are synced."""
 
 
+class Notice(Message):
+    """A notification asked for from a worker thread."""
+
+    def __init__(self, text: str, options: dict[str, Any]) -> None:
+        super().__init__()
+        self.text = text
+        self.options = options
+
+
 class StudyApp(App[None]):
     """Home -> review / run lab / browse / stats / settings, all from the keyboard."""
 
@@ -59,22 +68,27 @@ class StudyApp(App[None]):
     def _painted(self) -> None:
         self.first_paint_s = time.perf_counter() - self.started
 
-    @work(thread=True, exclusive=True, group="open")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="open")
     def open_database(self) -> None:
         try:
             backend = open_backend(self.db_url, self.clock, self._decks,
                                    self.service_options)
         except Exception as exc:  # a locked or newer database: a panel, never a crash
             self.backend_error = error_text(exc)
-            self.call_from_thread(self.notify, self.backend_error, title="Database",
-                                  severity="error", timeout=15)
+            self.tell(self.backend_error, title="Database", severity="error", timeout=15)
             self.post_message(BackendReady())
             return
         self.backend = backend
         for problem in backend.problems:
-            self.call_from_thread(self.notify, problem, title="Deck file", severity="warning",
-                                  timeout=12)
+            self.tell(problem, title="Deck file", severity="warning", timeout=12)
         self.post_message(BackendReady())
+
+    def tell(self, text: str, **options: Any) -> None:
+        """`notify` that any thread may call, even while the app is closing."""
+        self.post_message(Notice(text, options))
+
+    def on_notice(self, message: Notice) -> None:
+        self.notify(message.text, **message.options)
 
     def on_backend_ready(self, _message: BackendReady) -> None:
         for screen in self.screen_stack:

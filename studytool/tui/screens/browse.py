@@ -93,12 +93,16 @@ class BrowseScreen(Screen[None]):
         if self.app.backend is not None:
             self._load(self._filters())
 
-    @work(thread=True, exclusive=True, group="browse")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="browse")
     def _load(self, filters: dict[str, Any]) -> None:
+        self._fetch(filters)
+
+    def _fetch(self, filters: dict[str, Any]) -> None:
+        """Query the cards (in a worker thread) and post them to the UI thread."""
         try:
             cards = self.app.backend.service.browse(**filters)
         except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.app.tell(error_text(exc), severity="error")
             return
         self.post_message(CardsLoaded(list(cards)))
 
@@ -133,12 +137,12 @@ class BrowseScreen(Screen[None]):
         if card is not None:
             self._load_history(card.card_id)
 
-    @work(thread=True, exclusive=True, group="history")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="history")
     def _load_history(self, card_id: Any) -> None:
         try:
             rows = self.app.backend.service.history(card_id)
         except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.app.tell(error_text(exc), severity="error")
             return
         self.post_message(HistoryLoaded(card_id, list(rows)))
 
@@ -169,10 +173,10 @@ class BrowseScreen(Screen[None]):
     def action_toggle_suspend(self) -> None:
         card = self._current()
         if card is not None:
-            self._toggle(card)
+            self._toggle(card, self._filters())
 
-    @work(thread=True, group="browse-write")
-    def _toggle(self, card: Any) -> None:
+    @work(thread=True, exit_on_error=False, group="browse-write")
+    def _toggle(self, card: Any, filters: dict[str, Any]) -> None:
         service = self.app.backend.service
         try:
             if is_suspended(card):
@@ -182,10 +186,10 @@ class BrowseScreen(Screen[None]):
                 service.suspend(card.card_id)
                 note = f"{card.question_id} suspended"
         except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.app.tell(error_text(exc), severity="error")
             return
-        self.app.call_from_thread(self.notify, note, timeout=3)
-        self.app.call_from_thread(self._reload)
+        self.app.tell(note, timeout=3)
+        self._fetch(filters)
 
     def action_back(self) -> None:
         if self.focused is self.query_one("#search", Input):

@@ -27,6 +27,8 @@ class SummariesLoaded(Message):
 
 
 class HomeScreen(Screen[None]):
+    _resumed = False
+
     BINDINGS = [
         Binding("r", "review", "Review"),
         Binding("l", "runlab", "Run lab"),
@@ -53,9 +55,11 @@ class HomeScreen(Screen[None]):
             self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        # Back from a review or a settings change: the counts moved.
-        if self.app.backend is not None:
+        # Back from a review or a settings change: the counts moved. (The first resume is the
+        # screen's own opening, which on_mount already covers.)
+        if self._resumed and self.app.backend is not None:
             self.refresh_data()
+        self._resumed = True
 
     def refresh_data(self) -> None:
         if self.app.backend is None:
@@ -65,12 +69,12 @@ class HomeScreen(Screen[None]):
             return
         self._load()
 
-    @work(thread=True, exclusive=True, group="home")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="home")
     def _load(self) -> None:
         try:
             summaries = self.app.backend.service.deck_summaries()
         except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.app.tell(error_text(exc), severity="error")
             return
         self.post_message(SummariesLoaded(list(summaries)))
 

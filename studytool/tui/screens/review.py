@@ -93,7 +93,7 @@ class ReviewScreen(Screen[None]):
     def _service(self) -> Any:
         return self.app.backend.service
 
-    @work(thread=True, exclusive=True, group="review")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="review")
     def _next(self, started: float | None, note: str = "") -> None:
         self._post_next(started, note)
 
@@ -107,7 +107,7 @@ class ReviewScreen(Screen[None]):
             return
         self.post_message(CardLoaded(card, dict(intervals), started, note))
 
-    @work(thread=True, exclusive=True, group="review")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="review")
     def _act(self, action: str, card_id: Any, rating: int = 0, duration_ms: int = 0,
              started: float | None = None) -> None:
         service = self._service()
@@ -124,7 +124,7 @@ class ReviewScreen(Screen[None]):
                 service.suspend(card_id)
                 note = "Suspended (unsuspend it from Browse)."
         except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.app.tell(error_text(exc), severity="error")
             self.post_message(CardLoaded(self.card, self.intervals, None))
             return
         self._post_next(started, note)
@@ -294,16 +294,15 @@ class ReviewScreen(Screen[None]):
         self.app.refresh()
         self._after_edit()
 
-    @work(thread=True, exclusive=True, group="review")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="review")
     def _after_edit(self) -> None:
         try:
             problems = reload_decks(self.app.backend)
         except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.app.tell(error_text(exc), severity="error")
             return
         for problem in problems:
-            self.app.call_from_thread(self.notify, problem, title="Deck file",
-                                      severity="warning", timeout=12)
+            self.app.tell(problem, title="Deck file", severity="warning", timeout=12)
         self._post_next(None, "Question file reloaded." if not problems else "")
 
 

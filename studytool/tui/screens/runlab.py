@@ -150,7 +150,7 @@ class RunLabScreen(Screen[None]):
         if message.record is not None:
             self._save_and_reload(message.record)
 
-    @work(thread=True, group="lab-db")
+    @work(thread=True, exit_on_error=False, group="lab-db")
     def _save_and_reload(self, record: Any) -> None:
         backend = self.app.backend
         if backend is None:
@@ -161,11 +161,10 @@ class RunLabScreen(Screen[None]):
             if getattr(record, "id", None) is None:
                 save_run(backend.db, record)
         except Exception as exc:
-            self.app.call_from_thread(self.notify, f"run not saved: {error_text(exc)}",
-                                      severity="warning")
+            self.app.tell(f"run not saved: {error_text(exc)}", severity="warning")
         self._load_past_now(record.answer)
 
-    @work(thread=True, group="lab-db")
+    @work(thread=True, exit_on_error=False, group="lab-db")
     def _load_past(self, answer: str | None) -> None:
         self._load_past_now(answer)
 
@@ -178,8 +177,7 @@ class RunLabScreen(Screen[None]):
 
             records = recent_runs(backend.db, answer, limit=20)
         except Exception as exc:
-            self.app.call_from_thread(self.notify, f"past runs: {error_text(exc)}",
-                                      severity="warning")
+            self.app.tell(f"past runs: {error_text(exc)}", severity="warning")
             return
         self.post_message(PastRuns(answer, list(records)))
 
@@ -213,7 +211,7 @@ class RunLabScreen(Screen[None]):
         table.focus()
         self._run_check(list(self.answers), self.app.device or _default_device(self.app))
 
-    @work(thread=True, exclusive=True, group="lab-check")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="lab-check")
     def _run_check(self, names: list[str], device: str) -> None:
         # The engine's self-check pool: workers kept warm across answers, rows as they finish.
         from studytool.runner.selfcheck import Pool, default_workers, plan
@@ -221,7 +219,7 @@ class RunLabScreen(Screen[None]):
         try:
             jobs = plan(names, quick=True, device=device)
         except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.app.tell(error_text(exc), severity="error")
             self.post_message(CheckRow("", None))
             return
         pool = Pool(jobs, default_workers(), on_row=self._check_done)
@@ -230,7 +228,7 @@ class RunLabScreen(Screen[None]):
         try:
             pool.run()
         except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.app.tell(error_text(exc), severity="error")
         finally:
             self.app.active_runs.discard(self._check_handle)
             self._check_handle = None

@@ -57,12 +57,12 @@ class SettingsScreen(Screen[None]):
     def on_mount(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="settings")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="settings")
     def _load(self) -> None:
         try:
             settings = self.app.backend.service.get_settings()
         except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.app.tell(error_text(exc), severity="error")
             return
         self.post_message(SettingsLoaded(settings))
 
@@ -103,12 +103,12 @@ class SettingsScreen(Screen[None]):
             changes["theme"] = self.app.theme
         self._save(dataclasses.replace(self.settings, **changes))
 
-    @work(thread=True, exclusive=True, group="settings")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="settings")
     def _save(self, settings: Any) -> None:
         try:
             self.app.backend.service.save_settings(settings)
         except Exception as exc:  # the service rejects out-of-range values with a message
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.app.tell(error_text(exc), severity="error")
             return
         self.settings = settings
-        self.app.call_from_thread(self.notify, "Settings saved.", timeout=3)
+        self.app.tell("Settings saved.", timeout=3)

@@ -7,7 +7,7 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
@@ -34,7 +34,7 @@ def _pairs(series: Any) -> list[tuple[str, int]]:
             label, count = item[0], item[1]
         else:
             label, count = getattr(item, "date", "?"), getattr(item, "count", 0)
-        text = label.strftime("%m-%d") if hasattr(label, "strftime") else str(label)
+        text = label.strftime("%m-%d") if hasattr(label, "strftime") else str(label)[-5:]
         pairs.append((text, int(count or 0)))
     return pairs
 
@@ -44,7 +44,7 @@ class StatsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="stats"):
+        with Vertical(id="stats"):
             with Horizontal(id="stats-top"):
                 yield Static("Loading…", id="stats-numbers")
                 yield Static("", id="stats-runs")
@@ -60,13 +60,13 @@ class StatsScreen(Screen[None]):
         if self.app.backend is not None:
             self._load()
 
-    @work(thread=True, exclusive=True, group="stats")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="stats")
     def _load(self) -> None:
         backend = self.app.backend
         try:
             stats = backend.service.stats()
         except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
+            self.app.tell(error_text(exc), severity="error")
             return
         try:
             from studytool.store.runs import recent_runs
@@ -85,8 +85,7 @@ class StatsScreen(Screen[None]):
             f"[b]Due tomorrow[/b]   {getattr(stats, 'due_tomorrow', 0)}",
             "[b]Retention 30d[/b]  "
             + (f"{retention:.0%}" if isinstance(retention, float) else "- (no reviews yet)"),
-            "[b]Cards by state[/b]",
-            *(f"  {state:<11}{count}" for state, count in by_state.items()),
+            "[b]Cards[/b]  " + "  ".join(f"{state} {count}" for state, count in by_state.items()),
         ]
         self.query_one("#stats-numbers", Static).update("\n".join(lines))
         self.query_one("#stats-runs", Static).update(runs_summary(message.runs))
@@ -101,7 +100,10 @@ class StatsScreen(Screen[None]):
         plt.clear_figure()
         plt.title(title)
         if pairs and any(count for _, count in pairs):
-            plt.bar([label for label, _ in pairs], [count for _, count in pairs])
+            xs = list(range(len(pairs)))
+            plt.bar(xs, [count for _, count in pairs])
+            # One label a week, chosen here: plotext's own pick among 30 labels is not stable.
+            plt.xticks(xs[::7], [label for label, _ in pairs][::7])
         plot.refresh()
 
 
@@ -117,5 +119,5 @@ def runs_summary(runs: list[Any]) -> str:
         if run.status == "ok" and isinstance(acc, float):
             best[run.answer] = max(best.get(run.answer, 0.0), acc)
     lines = ["[b]Runs[/b]  " + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))]
-    lines += [f"  {name:<14}{acc:.3f}" for name, acc in sorted(best.items())[:8]]
+    lines += [f"  best {name:<14}{acc:.3f}" for name, acc in sorted(best.items())[:3]]
     return "\n".join(lines)

@@ -77,6 +77,7 @@ class RunPanel(Vertical):
 
     def on_mount(self) -> None:
         self.query_one(".run-epochs", DataTable).add_columns(*EPOCH_COLUMNS)
+        self.query_one(".run-progress").display = False  # shown once a run starts
 
     # -- starting and stopping ------------------------------------------------------------------
 
@@ -91,6 +92,7 @@ class RunPanel(Vertical):
         self._epochs = []
         self._book = list(book_rows or [])
         epochs = answer.params_for(quick).get("epochs") if answer.trains else None
+        self.query_one(".run-progress").display = True
         self.query_one(".run-progress", ProgressBar).update(
             total=epochs if isinstance(epochs, int) and epochs > 0 else None, progress=0)
         table = self.query_one(".run-epochs", DataTable)
@@ -113,7 +115,7 @@ class RunPanel(Vertical):
             self.handle.cancel()
             self._title(f"[b]{self.answer_name}[/b] · cancelling…")
 
-    @work(thread=True, exclusive=True, group="run")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="run")
     def _run(self, name: str, device: str, quick: bool) -> None:
         try:
             from studytool.runner import start_run

@@ -1,0 +1,102 @@
+"""SVG snapshots of the main screens at 80x24 and 120x40 (fixed clock, deck and answers).
+
+Regenerate after a deliberate change of the screens with
+`pytest tests/test_tui_snapshots.py --snapshot-update` and look at the SVGs before committing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_tui_support import make_app, settle
+from textual.widgets import Input
+
+from answers_code.registry import Answer, Check
+
+SIZES = [(80, 24), (120, 40)]
+
+# A fixed catalogue for the run lab, so the tree does not move when answers are added.
+SNAPSHOT_ANSWERS = {
+    a.name: a for a in (
+        Answer(name="lmmodel1", title="LMModel1: three words in", entry="x:y",
+               questions=("demo-q01",), trains=True, book_model="lmmodel1",
+               checks=(Check("accuracy", ">=", 0.44),)),
+        Answer(name="float-precision", title="Why float32 loses small updates", entry="x:y",
+               questions=("demo-q02",)),
+        Answer(name="chunk", title="torch.chunk splits the gates", entry="x:y",
+               questions=("demo-q02", "demo-q03")),
+    )
+}
+
+
+@pytest.fixture
+def fixed_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
+    import studytool.runner.catalog as catalog
+
+    monkeypatch.setattr(catalog, "all_answers", lambda: dict(SNAPSHOT_ANSWERS))
+
+
+def _steady(pilot) -> None:
+    # A blinking text cursor is visible or not depending on when the picture is taken.
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+
+
+async def _ready(pilot) -> None:
+    await settle(pilot, pilot.app)
+    _steady(pilot)
+
+
+def _press_then_settle(*keys: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot, pilot.app)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot, pilot.app)
+        _steady(pilot)
+        await pilot.pause()
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_home(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=_ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_review_question(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(tmp_path), terminal_size=size,
+                        run_before=_press_then_settle("enter"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_review_answer_shown(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(tmp_path), terminal_size=size,
+                        run_before=_press_then_settle("enter", "space"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_browse(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(tmp_path), terminal_size=size,
+                        run_before=_press_then_settle("b"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_stats(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    keys = ("enter", "space", "3", "space", "1", "space", "4", "escape", "t")
+    assert snap_compare(make_app(tmp_path), terminal_size=size,
+                        run_before=_press_then_settle(*keys))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_settings(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(tmp_path), terminal_size=size,
+                        run_before=_press_then_settle("o"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_run_lab(snap_compare, fixed_catalogue: None, tmp_path: Path,
+                 size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(tmp_path), terminal_size=size,
+                        run_before=_press_then_settle("l"))
