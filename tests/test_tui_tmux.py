@@ -1,0 +1,117 @@
+"""The real `studytool` command in a real terminal (tmux): home, review, editor, run lab, quit."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Tmux:
+    """One detached session on a private server socket (other tmux users are not touched)."""
+
+    def __init__(self, socket: str, command: str, env: dict[str, str]) -> None:
+        self.base = ["tmux", "-L", socket]
+        self.env = env
+        subprocess.run([*self.base, "new-session", "-d", "-s", "t", "-x", "100", "-y", "30",
+                        command], check=True, env=env)
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            subprocess.run([*self.base, "send-keys", "-t", "t", key], check=True)
+            time.sleep(0.15)
+
+    def screen(self) -> str:
+        result = subprocess.run([*self.base, "capture-pane", "-p", "-t", "t"],
+                                capture_output=True, text=True)
+        return result.stdout
+
+    def pid(self) -> int:
+        out = subprocess.run([*self.base, "list-panes", "-t", "t", "-F", "#{pane_pid}"],
+                             capture_output=True, text=True, check=True).stdout
+        return int(out.split()[0])
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if predicate(text):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"screen never matched; last screen:\n{text}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        subprocess.run([*self.base, "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path, child_env: dict[str, str]):
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "editor-args.txt"}\n')
+    editor.chmod(0o755)
+    env = {**child_env, "EDITOR": str(editor), "TERM": "xterm-256color"}
+    env.pop("VISUAL", None)
+    command = f"{shlex.quote(sys.executable)} -m studytool"
+    # `exec` keeps the app as the pane's process, so its pid is the pane's.
+    tmux = Tmux(f"studytool-test-{os.getpid()}", f"exec {command}", env)
+    try:
+        yield tmux, tmp_path
+    finally:
+        tmux.kill()
+
+
+def _maps(pid: int) -> str:
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_the_real_command_reviews_edits_runs_and_quits(terminal) -> None:
+    tmux, tmp_path = terminal
+    started = time.monotonic()
+    home = tmux.wait_for(lambda s: "Today:" in s)
+    assert time.monotonic() - started < 20
+    assert "Chapter 12" in home and "0 reviewed" in home
+    pid = tmux.pid()
+
+    tmux.keys("Enter")
+    tmux.wait_for(lambda s: "ch12-q01" in s and "Space show answer" in s)
+    tmux.keys("Space")
+    tmux.wait_for(lambda s: "1 Again" in s and "3 Good" in s)
+    tmux.keys("3")
+    tmux.wait_for(lambda s: "ch12-q02" in s)
+
+    tmux.keys("e")  # $EDITOR opens the deck file at this card's line; the app comes back
+    args_file = tmp_path / "editor-args.txt"
+    deadline = time.monotonic() + 15
+    while not args_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    args = args_file.read_text().split()
+    assert args[-1].endswith("ch12.toml")
+    line = int(args[0].lstrip("+"))
+    assert 'id = "ch12-q02"' in Path(args[-1]).read_text().splitlines()[line - 1]
+    tmux.wait_for(lambda s: "ch12-q02" in s)
+
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "Today: 1 reviewed" in s)
+
+    tmux.keys("l")
+    tmux.wait_for(lambda s: "baseline" in s)
+    tmux.keys("Enter")  # the first question's answer: baseline, run in a child process
+    done = tmux.wait_for(lambda s: "baseline · ok" in s or "baseline · failed" in s, 90)
+    assert "baseline · ok" in done, done
+    assert "libtorch" not in _maps(pid)  # the app process never loaded torch
+
+    tmux.keys("Escape", "q")
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
