@@ -151,3 +151,14 @@ def test_ctrl_c_stops_the_check_and_keeps_what_finished(env):
     finally:
         db.close()
     assert stored == {"fx-epochs": "ok", "fx-ok": "ok", "fx-hang": "cancelled"}
+
+
+def test_the_check_parent_never_imports_torch(env):
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "studytool", "check",
+                             "--json", "fx-train", "fx-ok"], capture_output=True, text=True,
+                            env=env, timeout=240)
+    assert result.returncode == 0, result.stdout
+    assert all(row["status"] == "ok" for row in json.loads(result.stdout)["answers"])
+    modules = {line.split("|")[-1].strip().split(".")[0]
+               for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "click" in modules and "torch" not in modules
