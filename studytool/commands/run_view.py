@@ -58,8 +58,9 @@ class RunView:
         total = params.get("epochs") if answer.trains else None
         self.task = self.progress.add_task(f"{answer.name} starting", total=total)
         if console.is_terminal:
+            # Transient: the bar goes when the run ends; close() prints the epoch table once.
             self.live = Live(self._render(), console=console, refresh_per_second=8,
-                             transient=False)
+                             transient=True)
             self.live.start()
         else:
             shown = " ".join(f"{k}={v}" for k, v in params.items())
@@ -133,9 +134,10 @@ class RunView:
 
     def close(self) -> None:
         if self.live is not None:
-            self.live.update(self._render())
             self.live.stop()
             self.live = None
+            if self.rows:
+                self.console.print(self.epoch_table())
 
 
 def print_summary(console: Console, record: RunRecord, run_id: int | None) -> None:
