@@ -162,3 +162,14 @@ def test_the_check_parent_never_imports_torch(env):
     modules = {line.split("|")[-1].strip().split(".")[0]
                for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "click" in modules and "torch" not in modules
+
+
+def test_an_answer_cannot_change_the_next_ones_torch_settings(env, tmp_path):
+    # One warm worker runs both; the second must see a fresh process's settings.
+    result = subprocess.run([sys.executable, "-m", "studytool", "check", "--json", "--workers",
+                             "1", "fx-meddle", "fx-state"], capture_output=True, text=True,
+                            env=env, timeout=240, cwd=tmp_path)
+    rows = {row["name"]: row for row in json.loads(result.stdout)["answers"]}
+    assert rows["fx-meddle"]["final"] == {"dtype": "torch.float64"}
+    assert rows["fx-state"]["final"] == {"dtype": "torch.float32", "grad": True,
+                                         "cwd": str(tmp_path)}

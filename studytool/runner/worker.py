@@ -184,6 +184,31 @@ def _limit_memory(megabytes: int | None) -> tuple[int, int] | None:
     return old
 
 
+class GlobalState:
+    """Process-wide settings an answer may change; restored so the next answer in a pool
+    worker starts as it would in a fresh process."""
+
+    def __init__(self) -> None:
+        self.cwd = os.getcwd()
+        self.torch: tuple[Any, int, bool] | None = None
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            self.torch = (torch.get_default_dtype(), torch.get_num_threads(),
+                          torch.is_grad_enabled())
+
+    def restore(self) -> None:
+        if os.getcwd() != self.cwd:
+            os.chdir(self.cwd)
+        torch = sys.modules.get("torch")
+        if torch is None:
+            return
+        dtype, threads, grad = self.torch or (torch.float32, torch.get_num_threads(), True)
+        torch.set_default_dtype(dtype)
+        torch.set_grad_enabled(grad)
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+
+
 def _one_line(exc: BaseException) -> str:
     text = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()
     line = text[-1] if text else type(exc).__name__
@@ -219,6 +244,7 @@ def run_job(request: dict[str, Any], channel: Channel) -> None:
     _set_threads(request.get("threads"))
     channel.send({"event": "start", "answer": name, "device": device, "params": params,
                   "pid": os.getpid(), "torch_version": torch_version()})
+    state = GlobalState()
     guard = EpochGuard(channel)
     writer = LogWriter(channel)
     saved_stdout, sys.stdout = sys.stdout, writer
@@ -247,6 +273,7 @@ def run_job(request: dict[str, Any], channel: Channel) -> None:
         sys.stdout = saved_stdout
         if old_limit is not None:
             resource.setrlimit(resource.RLIMIT_AS, old_limit)
+        state.restore()
     writer.flush()
     if guard.diverged:  # the answer swallowed the LossNotFiniteError; still a diverged run
         channel.send({"event": "error", "kind": "nan", "message": guard.diverged})
