@@ -97,7 +97,10 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: one-line errors and exit codes (0 ok, 1 check/run failed, 2 bad input)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="studytool", standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of an Exit in a command.
+        rv = cli.main(args=argv, prog_name="studytool", standalone_mode=False)
+        if isinstance(rv, int) and rv:
+            sys.exit(rv)
     except click.exceptions.Abort:
         click.echo("error: aborted", err=True)
         sys.exit(130)
