@@ -11,10 +11,10 @@ layer's bias (`r * (W_hn h + b_hn)`), which is why the ih and hh products stay s
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor, nn
+
+from answers_code.rnn_params import StackedRNNParams
 
 
 def gru_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor,
@@ -44,51 +44,17 @@ class GRUCell(nn.Module):
         return gru_step(input, h, self.ih.weight, self.hh.weight, self.ih.bias, self.hh.bias)
 
 
-class GRU(nn.Module):
+class GRU(StackedRNNParams):
     """Multi-layer GRU: forward(x, h0=None) -> (output, h_n), parameters named as nn.GRU's.
 
     x is (bs, seq_len, input_size) when batch_first (the default), output is the last layer's
     h at every step and h_n is (num_layers, bs, hidden_size).
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 batch_first: bool = True, bias: bool = True) -> None:
-        super().__init__()
-        if num_layers < 1:
-            raise ValueError(f"num_layers must be at least 1, got {num_layers}")
-        self.input_size, self.hidden_size = input_size, hidden_size
-        self.num_layers, self.batch_first, self.bias = num_layers, batch_first, bias
-        for layer in range(num_layers):
-            ni = input_size if layer == 0 else hidden_size
-            self.register_parameter(f"weight_ih_l{layer}",
-                                    nn.Parameter(torch.empty(3 * hidden_size, ni)))
-            self.register_parameter(f"weight_hh_l{layer}",
-                                    nn.Parameter(torch.empty(3 * hidden_size, hidden_size)))
-            if bias:
-                self.register_parameter(f"bias_ih_l{layer}",
-                                        nn.Parameter(torch.empty(3 * hidden_size)))
-                self.register_parameter(f"bias_hh_l{layer}",
-                                        nn.Parameter(torch.empty(3 * hidden_size)))
-        self.reset_parameters()
-
-    @torch.no_grad()
-    def reset_parameters(self) -> None:
-        # nn.GRU's initialisation: every weight and bias uniform in +-1/sqrt(hidden_size).
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            p.uniform_(-bound, bound)
-
-    def layer_weights(self, layer: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        b_ih = getattr(self, f"bias_ih_l{layer}") if self.bias else None
-        b_hh = getattr(self, f"bias_hh_l{layer}") if self.bias else None
-        w_ih, w_hh = getattr(self, f"weight_ih_l{layer}"), getattr(self, f"weight_hh_l{layer}")
-        return w_ih, w_hh, b_ih, b_hh
+    n_gates = 3
 
     def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        if x.dim() != 3:
-            raise ValueError(f"GRU expects a 3-d input (batch, seq, features), got {x.dim()}-d")
-        if not self.batch_first:
-            x = x.transpose(0, 1)  # work batch-first inside
+        x = self.batch_first_input(x)
         if h0 is None:
             h0 = x.new_zeros(self.num_layers, x.shape[0], self.hidden_size)
         last = []

@@ -12,10 +12,10 @@ only a convention, so here the refactored cell and `LSTM` use PyTorch's order
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor, nn
+
+from answers_code.rnn_params import StackedRNNParams
 
 State = tuple[Tensor, Tensor]  # (h, c), each (bs, n_hidden)
 
@@ -88,7 +88,7 @@ def refactored_from_cell(cell: LSTMCell) -> LSTMCellRefactored:
     return ref
 
 
-class LSTM(nn.Module):
+class LSTM(StackedRNNParams):
     """Multi-layer LSTM with `torch.nn.LSTM`'s parameter names, shapes and call contract.
 
     forward(x, state=None) -> (output, (h_n, c_n)); x is (bs, seq_len, input_size) when
@@ -96,44 +96,10 @@ class LSTM(nn.Module):
     at every step, h_n and c_n are (num_layers, bs, hidden_size).
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 batch_first: bool = True, bias: bool = True) -> None:
-        super().__init__()
-        if num_layers < 1:
-            raise ValueError(f"num_layers must be at least 1, got {num_layers}")
-        self.input_size, self.hidden_size = input_size, hidden_size
-        self.num_layers, self.batch_first, self.bias = num_layers, batch_first, bias
-        for layer in range(num_layers):
-            ni = input_size if layer == 0 else hidden_size
-            self.register_parameter(f"weight_ih_l{layer}",
-                                    nn.Parameter(torch.empty(4 * hidden_size, ni)))
-            self.register_parameter(f"weight_hh_l{layer}",
-                                    nn.Parameter(torch.empty(4 * hidden_size, hidden_size)))
-            if bias:
-                self.register_parameter(f"bias_ih_l{layer}",
-                                        nn.Parameter(torch.empty(4 * hidden_size)))
-                self.register_parameter(f"bias_hh_l{layer}",
-                                        nn.Parameter(torch.empty(4 * hidden_size)))
-        self.reset_parameters()
-
-    @torch.no_grad()
-    def reset_parameters(self) -> None:
-        # nn.LSTM's initialisation: every weight and bias uniform in +-1/sqrt(hidden_size).
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            p.uniform_(-bound, bound)
-
-    def layer_weights(self, layer: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        b_ih = getattr(self, f"bias_ih_l{layer}") if self.bias else None
-        b_hh = getattr(self, f"bias_hh_l{layer}") if self.bias else None
-        w_ih, w_hh = getattr(self, f"weight_ih_l{layer}"), getattr(self, f"weight_hh_l{layer}")
-        return w_ih, w_hh, b_ih, b_hh
+    n_gates = 4
 
     def forward(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
-        if x.dim() != 3:
-            raise ValueError(f"LSTM expects a 3-d input (batch, seq, features), got {x.dim()}-d")
-        if not self.batch_first:
-            x = x.transpose(0, 1)  # work batch-first inside
+        x = self.batch_first_input(x)
         bs = x.shape[0]
         if state is None:
             zeros = x.new_zeros(self.num_layers, bs, self.hidden_size)
