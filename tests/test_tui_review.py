@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from test_tui_support import make_app, service_for, settle
 
 from studytool.tui.screens.review import ReviewScreen
@@ -105,3 +107,32 @@ async def test_the_end_of_the_queue_says_so(tmp_path: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_a_locked_database_is_a_notification(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    import studytool.store.database as database
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 300)  # fail fast instead of after 30 s
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_review(pilot, app)
+        first = screen.card
+        await pilot.press("space")
+        locker = sqlite3.connect(tmp_path / "study.sqlite3", isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            await pilot.press("3")
+            await settle(pilot, app)
+            notes = [n.message for n in app._notifications]
+            assert any("locked" in note for note in notes), notes
+            assert screen.card.question_id == first.question_id  # still here, still usable
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        await pilot.press("3")
+        await settle(pilot, app)
+        assert [r.rating for r in service_for(app).history(first.card_id)] == [3]
+        assert screen.card.question_id == "demo-q02"

@@ -130,3 +130,16 @@ async def test_a_broken_database_is_a_message_not_a_crash(tmp_path: Path) -> Non
         await pilot.pause()
         assert type(app.screen).__name__ == "HomeScreen"
     assert app.return_code in (0, None)
+
+
+async def test_a_broken_deck_file_is_a_notification(tmp_path: Path, _isolated_home: Path) -> None:
+    decks = _isolated_home / "decks"
+    decks.mkdir(parents=True)
+    (decks / "broken.toml").write_text('[deck]\nid = "mine"\n[[question]\nid = "x"\n')
+    app = StudyApp(f"sqlite:///{tmp_path / 'study.sqlite3'}", clock=lambda: NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        assert app.backend is not None  # the shipped deck still loads
+        notes = [n.message for n in app._notifications]
+        assert any("broken.toml" in note for note in notes), notes
+        assert app.screen.query_one("#decks").row_count >= 1

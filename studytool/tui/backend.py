@@ -86,7 +86,13 @@ def error_text(exc: BaseException) -> str:
 
     if isinstance(exc, StudytoolError):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    # A driver error wrapped by SQLAlchemy: its own message, without the SQL statement.
+    original = getattr(exc, "orig", None)
+    text = str(original if original is not None else exc).split("\n")[0]
+    text = text.split(" [SQL:")[0].strip()
+    name = type(original if original is not None else exc).__name__
+    text = f"{name}: {text}" if text else name
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def book_rows(answer: Any) -> list[dict[str, Any]]:

@@ -38,6 +38,10 @@ class CardLoaded(Message):
         self.note = note
 
 
+class ActionFailed(Message):
+    """A rating (undo, bury, suspend) did not reach the database."""
+
+
 class ReviewScreen(Screen[None]):
     BINDINGS = [
         Binding("space", "reveal", "Show answer"),
@@ -124,10 +128,13 @@ class ReviewScreen(Screen[None]):
                 service.suspend(card_id)
                 note = "Suspended (unsuspend it from Browse)."
         except Exception as exc:
-            self.app.tell(error_text(exc), severity="error")
-            self.post_message(CardLoaded(self.card, self.intervals, None))
+            self.app.tell(error_text(exc), severity="error", timeout=10)
+            self.post_message(ActionFailed())  # the card stays as it was: try again
             return
         self._post_next(started, note)
+
+    def on_action_failed(self, _message: ActionFailed) -> None:
+        self.busy = False
 
     def on_card_loaded(self, message: CardLoaded) -> None:
         self.busy = False
