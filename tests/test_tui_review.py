@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from test_tui_support import make_app, service_for, settle
 
 from studytool.tui.screens.review import ReviewScreen
