@@ -10,6 +10,7 @@ The returned dict becomes the run's `final` object; checks are evaluated on it.
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,11 +102,15 @@ def get(name: str) -> Answer:
     answers = all_answers()
     if name in answers:
         return answers[name]
+    raise KeyError(f"unknown answer '{name}'{suggestion(name, answers)}")
+
+
+def suggestion(name: str, names: Iterable[str]) -> str:
+    """' (did you mean a, b?)' for names close to `name`, else a pointer to the list."""
     import difflib
 
-    close = difflib.get_close_matches(name, list(answers), n=3, cutoff=0.5)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    raise KeyError(f"unknown answer '{name}'{hint}")
+    close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.5)
+    return f" (did you mean {', '.join(close)}?)" if close else " (see `studytool answers`)"
 
 
 # The names DESIGN.md promises; tests check every one is registered.

@@ -8,7 +8,6 @@ entry functions import torch inside themselves.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
 
@@ -43,6 +42,4 @@ def get(name: str) -> Answer:
     answers = all_answers()
     if name in answers:
         return answers[name]
-    close = difflib.get_close_matches(name, list(answers), n=3, cutoff=0.5)
-    hint = f" (did you mean {', '.join(close)}?)" if close else " (see `studytool answers`)"
-    raise StudytoolError(f"unknown answer '{name}'{hint}")
+    raise StudytoolError(f"unknown answer '{name}'{registry.suggestion(name, answers)}")
