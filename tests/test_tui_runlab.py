@@ -167,3 +167,17 @@ async def test_quitting_during_a_run_kills_the_child(tmp_path: Path) -> None:
 
         time.sleep(0.1)
     assert not _alive(pid)
+
+
+async def test_a_real_answer_runs_without_torch_in_the_app(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_lab(pilot, app)
+        panel = screen.query_one("#lab-run", RunPanel)
+        await _select(pilot, screen, "float-precision")
+        await wait_until(pilot, lambda: not panel.running, timeout=120)
+        assert "float-precision · ok" in str(panel.query_one(".run-title").render())
+        assert panel.has_class("-demo")  # no epochs: the answer's printed output instead
+        assert panel.query_one(".run-log").line_count > 0
+        assert "✗" not in str(panel.query_one(".run-message").render())
+    assert "torch" not in sys.modules

@@ -143,3 +143,12 @@ async def test_a_broken_deck_file_is_a_notification(tmp_path: Path, _isolated_ho
         notes = [n.message for n in app._notifications]
         assert any("broken.toml" in note for note in notes), notes
         assert app.screen.query_one("#decks").row_count >= 1
+
+
+async def test_no_color_is_respected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        assert app.no_color  # Textual then renders through its monochrome filter
+        assert app.screen.query_one("#decks").row_count == 1

@@ -91,10 +91,22 @@ class StudyApp(App[None]):
         self.notify(message.text, **message.options)
 
     def on_backend_ready(self, _message: BackendReady) -> None:
+        self._apply_stored_theme()
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_data", None)
             if refresh is not None:
                 refresh()
+
+    def _apply_stored_theme(self) -> None:
+        # Settings carry a theme once the store keeps one; until then the default stays.
+        if self.backend is None:
+            return
+        try:
+            theme = getattr(self.backend.service.get_settings(), "theme", None)
+        except Exception:  # reading settings failed: keep the default look
+            return
+        if theme in self.available_themes:
+            self.theme = theme
 
     def require_backend(self) -> Backend | None:
         """The backend, or None after telling the user why a screen cannot open yet."""
