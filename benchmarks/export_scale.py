@@ -1,0 +1,102 @@
+"""Export at scale: 1,000,000 review rows to CSV and to JSON, each under 10 s, memory flat.
+
+Builds a SQLite file with the store's bulk builder (benchmarks/store_scale.py), then in a fresh
+child process per format times (1) a reference: a bare `SELECT` iterating the same review rows
+through the raw sqlite3 cursor, and (2) the export, and prints both, their ratio and the peak
+RSS after each. Run with two sizes to see that memory does not grow with the rows:
+
+    python benchmarks/export_scale.py [--cards 100000] [--reviews 1000000 100000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BUDGET_S = 10.0
+HERE = Path(__file__).resolve().parent
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build_db(path: Path, cards: int, reviews: int) -> float:
+    sys.path.insert(0, str(HERE))
+    from store_scale import build  # the store's builder, reused
+
+    from studytool.store import open_db
+
+    db = open_db(f"sqlite:///{path}")
+    try:
+        return build(db, cards, reviews)
+    finally:
+        db.close()
+
+
+def measure(db_path: Path, fmt: str, out: Path) -> dict[str, float]:
+    """In this (fresh) process: the reference scan, then the export."""
+    from studytool.exchange.csv_log import export_csv
+    from studytool.exchange.json_export import export_json
+    from studytool.store import open_db
+
+    db = open_db(f"sqlite:///{db_path}")
+    raw = db.engine.raw_connection()
+    t0 = time.perf_counter()
+    rows = sum(1 for _ in raw.cursor().execute(
+        "SELECT card_id, reviewed_at, rating, state_before, duration_ms FROM review_log"))
+    reference = time.perf_counter() - t0
+    raw.close()
+    rss_reference = peak_rss_mb()
+    t0 = time.perf_counter()
+    written = (export_csv if fmt == "csv" else export_json)(db, out)
+    seconds = time.perf_counter() - t0
+    db.close()
+    assert written == rows, (written, rows)
+    return {"rows": rows, "reference_s": reference, "export_s": seconds,
+            "rss_after_reference_mb": rss_reference, "peak_rss_mb": peak_rss_mb(),
+            "file_mb": out.stat().st_size / 1e6}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--reviews", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--keep", type=Path, help="build the databases in this folder")
+    parser.add_argument("--child", nargs=3, metavar=("DB", "FORMAT", "OUT"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        db_path, fmt, out = args.child
+        print(json.dumps(measure(Path(db_path), fmt, Path(out))))
+        return
+    folder = tempfile.TemporaryDirectory()
+    base = args.keep or Path(folder.name)
+    for reviews in args.reviews:
+        db_path = base / f"export-{reviews}.sqlite3"
+        if not db_path.exists():
+            seconds = build_db(db_path, args.cards, reviews)
+            print(f"built {args.cards:,} cards and {reviews:,} review rows in {seconds:.1f} s")
+        for fmt in ("csv", "json"):
+            out = base / f"export-{reviews}.{fmt}"
+            child = subprocess.run([sys.executable, __file__, "--child", str(db_path), fmt,
+                                    str(out)], capture_output=True, text=True, check=True)
+            m = json.loads(child.stdout)
+            verdict = "ok" if m["export_s"] < BUDGET_S else "OVER BUDGET"
+            print(f"{reviews:>9,} rows {fmt:<4}: {m['export_s']:6.2f} s "
+                  f"({m['export_s'] / m['reference_s']:5.1f}x a bare SELECT of "
+                  f"{m['reference_s']:.2f} s), budget {BUDGET_S:.0f} s: {verdict}; "
+                  f"peak RSS {m['peak_rss_mb']:.0f} MB (after the SELECT "
+                  f"{m['rss_after_reference_mb']:.0f} MB); file {m['file_mb']:.0f} MB")
+            out.unlink()
+    folder.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Write the complete, versioned JSON export, streaming (memory does not grow with rows)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from studytool.config import Settings
+from studytool.exchange import queries, timefmt
+from studytool.exchange.document import FORMAT, PARAMETERS_KEY, VERSION
+from studytool.exercises.progress import _table as exercise_table
+from studytool.store.database import Database
+from studytool.store.models import RunRow, SettingRow
+
+SETTING_KEYS = frozenset({f.name for f in fields(Settings)} | {PARAMETERS_KEY})
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+def export_json(db: Database, path: Path, now: datetime | None = None) -> int:
+    """Write the export to `path` (through a temporary file, renamed at the end).
+
+    Returns the number of reviews written.
+    """
+    tmp = path.with_name(path.name + ".partial")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="\n") as out:
+            count = write_json(db, out, now)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return count
+
+
+def write_json(db: Database, out: IO[str], now: datetime | None = None) -> int:
+    moment = now or datetime.now(UTC)
+    with db.session(write=False) as session:
+        out.write(f'{{"format":"{FORMAT}","version":{VERSION},'
+                  f'"exported_at":{_dumps(timefmt.iso(moment))},\n')
+        out.write(f'"settings":{_dumps(settings(session))},\n')
+        _write_list(out, "decks", (_deck(d) for d in queries.decks(session)))
+        _write_list(out, "cards", (_dumps(c) for c in queries.cards(session)))
+        count = _write_list(out, "reviews", _review_lines(session))
+        _write_list(out, "exercises", (_dumps(e) for e in exercises(session)))
+        _write_list(out, "runs", (_dumps(run(r)) for r in queries.runs(session)), last=True)
+    return count
+
+
+def _write_list(out: IO[str], key: str, items: Iterator[str], last: bool = False) -> int:
+    # Items are joined in batches: one write per thousand rows, not two per row.
+    out.write(f'"{key}":[')
+    count = 0
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == 1000:
+            out.write(("\n" if count == 0 else ",\n") + ",\n".join(batch))
+            count += len(batch)
+            batch.clear()
+    if batch:
+        out.write(("\n" if count == 0 else ",\n") + ",\n".join(batch))
+        count += len(batch)
+    out.write("]}\n" if last else "],\n")
+    return count
+
+
+def settings(session: Session) -> dict[str, Any]:
+    rows = session.scalars(select(SettingRow).order_by(SettingRow.key))
+    return {row.key: row.value for row in rows if row.key in SETTING_KEYS}
+
+
+def _deck(deck: Any) -> str:
+    return _dumps({"id": deck.id, "title": deck.title, "path": deck.path,
+                   "fingerprint": deck.fingerprint})
+
+
+def _review_lines(session: Session) -> Iterator[str]:
+    # The hot loop (a million rows): each card's ids are encoded once, the rest is formatted
+    # directly (every value is a number, an ISO time or the store's own JSON text).
+    prefixes = {card_id: f'{{"deck_id":{_dumps(deck)},"question_id":{_dumps(question)},'
+                for card_id, (deck, question) in queries.card_keys(session).items()}
+    for card_id, at, rating, duration, before, card_before, after, due in queries.review_rows(
+            session):
+        yield (f'{prefixes[card_id]}"reviewed_at":"{at}","rating":{rating},'
+               f'"duration_ms":{"null" if duration is None else duration},'
+               f'"state_before":{before},"card_before":{card_before},'
+               f'"state_after":{after},"due_after":"{due}"}}')
+
+
+def exercises(session: Session) -> list[dict[str, Any]]:
+    table = exercise_table()
+    rows = session.execute(select(table).order_by(table.c.name))
+    return [{"name": row.name, "done": bool(row.done), "attempts": row.attempts,
+             "hints_shown": row.hints_shown, "last_passed": row.last_passed,
+             "last_verified_at": _aware_iso(row.last_verified_at),
+             "done_at": _aware_iso(row.done_at)} for row in rows]
+
+
+def _aware_iso(value: datetime | None) -> str | None:
+    if value is not None and value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=UTC)
+    return timefmt.iso(value)
+
+
+def run(row: RunRow) -> dict[str, Any]:
+    return {
+        "answer": row.answer, "status": row.status, "device": row.device,
+        "params": finite(row.params), "final": finite(row.final), "checks": finite(row.checks),
+        "seconds": number(row.seconds), "message": row.message,
+        "started_at": timefmt.iso(row.started_at), "finished_at": timefmt.iso(row.finished_at),
+        "torch_version": row.torch_version, "output": row.output,
+        "stderr_tail": row.stderr_tail,
+        "epochs": [{"epoch": e.epoch, "train_loss": number(e.train_loss),
+                    "valid_loss": number(e.valid_loss), "accuracy": number(e.accuracy),
+                    "seconds": number(e.seconds)} for e in row.epochs],
+    }
+
+
+def number(value: float | None) -> float | str | None:
+    """A float for JSON: a diverged run's NaN or infinite loss is written as the string
+    "NaN", "Infinity" or "-Infinity" (JSON has no such numbers), and read back as the float."""
+    if value is None or math.isfinite(value):
+        return value
+    return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+
+
+def finite(value: Any) -> Any:
+    """Free-form JSON (params, final results): non-finite floats become null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return value

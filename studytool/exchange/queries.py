@@ -1,0 +1,194 @@
+"""The store reads the exporters need, streamed in a stable order that does not depend on
+database ids (so an import into an empty database exports the same document).
+
+Rows come in batches (`yield_per`: SQLite steps its cursor, PostgreSQL uses a server-side
+cursor), so memory stays flat however long the review log is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, Text, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from studytool.exchange import timefmt
+from studytool.store.models import REVIEW, CardRow, DeckRow, ReviewLogRow, RunRow
+
+BATCH = 5000
+
+Converter = Callable[[Any], Any]
+
+
+def time_column(session: Session, column: Any) -> tuple[Any, Converter]:
+    """A time column as (expression, to-ISO converter).
+
+    On SQLite the text the store wrote (`2026-03-02 12:00:00.000000`, naive UTC) becomes the
+    export's ISO form inside SQLite (`2026-03-02T12:00:00.000000+00:00`): converting a
+    million datetimes in Python would take a good part of the export's time budget.
+    """
+    if _is_sqlite(session):
+        iso = (func.substr(column, 1, 10).concat("T").concat(func.substr(column, 12, 15))
+               .concat("+00:00"))
+        return iso, _same  # NULL stays NULL through substr and ||
+    return column, timefmt.iso
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def ms_column(session: Session, column: Any) -> tuple[Any, Converter]:
+    """A time column as milliseconds since the epoch (computed by SQLite, see above)."""
+    if _is_sqlite(session):
+        text = cast(column, Text)
+        seconds = cast(func.strftime("%s", text), Integer)
+        return seconds * 1000 + cast(func.substr(text, 21, 3), Integer), _same
+    return column, timefmt.ms
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def stream(session: Session, query: Any) -> Iterator[Any]:
+    # Core rows on the session's connection: no ORM per-row work. yield_per streams (a
+    # server-side cursor on PostgreSQL; SQLite's cursor steps through the rows anyway).
+    yield from session.connection().execute(query, execution_options={"yield_per": BATCH})
+
+
+def stream_plain(session: Session, query: Any) -> Iterator[tuple[Any, ...]]:
+    """Like `stream` for queries of numbers and text only: on SQLite the statement runs on
+    the session's own sqlite3 connection (same transaction), skipping SQLAlchemy's per-row
+    result objects, which cost more than the query itself at a million rows."""
+    if not _is_sqlite(session):
+        yield from stream(session, query)
+        return
+    connection = session.connection()
+    sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        yield from cursor.execute(sql)
+    finally:
+        cursor.close()
+
+
+def decks(session: Session) -> list[DeckRow]:
+    return list(session.scalars(select(DeckRow).order_by(DeckRow.id)))
+
+
+CARD_FIELDS = ("deck_id", "question_id", "position", "text", "answer", "mistake", "answers",
+               "tags", "section", "kind", "fingerprint", "state", "step", "stability",
+               "difficulty", "due", "last_review", "suspended", "buried_until", "archived")
+_CARD_TIMES = ("due", "last_review", "buried_until")
+
+
+def cards(session: Session) -> Iterator[dict[str, Any]]:
+    """Every card as the export's dict (CARD_FIELDS), by deck and question id."""
+    columns, converters = [], []
+    for name in CARD_FIELDS:
+        column = getattr(CardRow, name)
+        convert: Converter = _same
+        if name in _CARD_TIMES:
+            column, convert = time_column(session, column)
+        columns.append(column)
+        converters.append(convert)
+    query = select(*columns).order_by(CardRow.deck_id, CardRow.question_id)
+    if all(convert is _same for convert in converters):
+        for row in stream(session, query):
+            yield dict(zip(CARD_FIELDS, row, strict=True))
+        return
+    for row in stream(session, query):
+        yield {name: convert(value) for name, convert, value
+               in zip(CARD_FIELDS, converters, row, strict=True)}
+
+
+def card_keys(session: Session) -> dict[int, tuple[str, str]]:
+    """card id -> (deck id, question id): grows with the cards, not with the reviews."""
+    query = select(CardRow.id, CardRow.deck_id, CardRow.question_id)
+    return {card_id: (deck, question) for card_id, deck, question in session.execute(query)}
+
+
+def review_rows(session: Session) -> Iterator[tuple[Any, ...]]:
+    """(card_id, reviewed_at ISO, rating, duration_ms, state_before, card_before JSON text,
+    state_after, due_after ISO) for every review, in the order they were recorded.
+
+    The id order is a plain scan (ordering by card and time through a join was more than
+    twice as slow at a million rows), and an import inserts in file order, so an import into
+    an empty database exports the same order. `card_before` comes as the JSON text the store
+    wrote, copied into the export without decoding and encoding a million small objects.
+    """
+    at, at_iso = time_column(session, ReviewLogRow.reviewed_at)
+    due, due_iso = time_column(session, ReviewLogRow.due_after)
+    query = (select(ReviewLogRow.card_id, at, ReviewLogRow.rating, ReviewLogRow.duration_ms,
+                    ReviewLogRow.state_before, cast(ReviewLogRow.card_before, Text),
+                    ReviewLogRow.state_after, due)
+             .order_by(ReviewLogRow.id))
+    if at_iso is _same and due_iso is _same:
+        yield from stream_plain(session, query)
+        return
+    for card_id, when, rating, duration, before, card_before, after, due_at in stream(
+            session, query):
+        yield (card_id, at_iso(when), rating, duration, before, card_before, after,
+               due_iso(due_at))
+
+
+def optimizer_rows(session: Session) -> Iterator[tuple[Any, ...]]:
+    """(card_id, review_time_ms, rating, state_before, duration_ms) in recorded order."""
+    at, to_ms = ms_column(session, ReviewLogRow.reviewed_at)
+    query = (select(ReviewLogRow.card_id, at, ReviewLogRow.rating, ReviewLogRow.state_before,
+                    ReviewLogRow.duration_ms).order_by(ReviewLogRow.id))
+    if to_ms is _same:
+        yield from stream_plain(session, query)
+        return
+    for card_id, when, rating, state, duration in stream(session, query):
+        yield card_id, to_ms(when), rating, state, duration
+
+
+def runs(session: Session) -> list[RunRow]:
+    # Oldest first; the id breaks ties, and an import inserts in this order, so it is stable.
+    query = select(RunRow).order_by(RunRow.started_at.is_(None).desc(), RunRow.started_at,
+                                    RunRow.answer, RunRow.id)
+    return list(session.scalars(query))
+
+
+def retention_by_deck(session: Session, since: datetime) -> dict[str, tuple[int, int]]:
+    """deck id -> (recalled, total) over reviews of Review-state cards since `since`."""
+    recalled = func.sum(case((ReviewLogRow.rating > 1, 1), else_=0))
+    query = (select(CardRow.deck_id, func.count(), recalled)
+             .join(CardRow, CardRow.id == ReviewLogRow.card_id)
+             .where(ReviewLogRow.reviewed_at >= since, ReviewLogRow.state_before == REVIEW)
+             .group_by(CardRow.deck_id))
+    return {deck: (int(good or 0), int(total)) for deck, total, good in session.execute(query)}
+
+
+def hardest_cards(session: Session, deck_id: str, limit: int = 10) -> list[tuple[str, str,
+                                                                                int, int]]:
+    """(question_id, text, lapses, again) for the deck's cards with the most Again ratings.
+
+    A lapse is an Again on a card in the Review state (it goes back to relearning); every
+    Again counts in `again`. Cards never rated Again are left out.
+    """
+    again = func.sum(case((ReviewLogRow.rating == 1, 1), else_=0))
+    lapses = func.sum(case(((ReviewLogRow.rating == 1) & (ReviewLogRow.state_before == REVIEW),
+                            1), else_=0))
+    query = (select(CardRow.question_id, CardRow.text, lapses, again)
+             .join(ReviewLogRow, ReviewLogRow.card_id == CardRow.id)
+             .where(CardRow.deck_id == deck_id)
+             .group_by(CardRow.id, CardRow.question_id, CardRow.text)
+             .having(again > 0)
+             .order_by(lapses.desc(), again.desc(), CardRow.question_id).limit(limit))
+    return [(q, text, int(lap), int(ag)) for q, text, lap, ag in session.execute(query)]
+
+
+def latest_runs(session: Session) -> list[RunRow]:
+    """The newest stored run of each answer, by answer name."""
+    newest = select(func.max(RunRow.id)).group_by(RunRow.answer)
+    return list(session.scalars(select(RunRow).where(RunRow.id.in_(newest))
+                                .order_by(RunRow.answer)))
+
+
+def days_ago(now: datetime, days: int) -> datetime:
+    return now - timedelta(days=days)
