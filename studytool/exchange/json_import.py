@@ -136,7 +136,7 @@ def _check_references(path: Path, doc: DocumentIn) -> None:
                              for r in doc.reviews))
     _unique(path, "exercise", (e.name for e in doc.exercises))
     _unique(path, "run", (_run_key_in(r) for r in doc.runs))
-    for key, value in doc.settings.items():
+    for key in doc.settings:
         if key != PARAMETERS_KEY and key not in _SETTING_FIELDS:
             raise StudytoolError(f"{path}: unknown setting {key!r}")
     known = {k: v for k, v in doc.settings.items() if k in _SETTING_FIELDS}

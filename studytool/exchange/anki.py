@@ -1,0 +1,151 @@
+"""Anki package (.apkg) with genanki: one note per question (archived ones left out).
+
+Fields: QuestionId, Question, Answer, Mistake, Code (the source of the question's runnable
+answers, read from their files, never imported: the answers import torch). Tags are the
+card's tags plus the deck id. The model and deck ids are fixed numbers, chosen once, and
+each note's GUID comes from its deck and question ids only, so importing an updated package
+into Anki updates the notes instead of adding copies (genanki's default GUID hashes every
+field, so an edited answer would become a new note).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import html
+import importlib.util
+import re
+from functools import lru_cache
+from importlib.machinery import PathFinder
+from pathlib import Path
+from typing import Any
+
+import genanki
+from sqlalchemy import select
+
+from studytool.store.database import Database
+from studytool.store.models import CardRow, DeckRow
+
+MODEL_ID = 1_718_364_021  # chosen once; never change it (Anki matches notes' types by it)
+DECK_ID_BASE = 1_718_364_000_000  # deck ids: this plus a hash of the studytool deck id
+FIELDS = ("QuestionId", "Question", "Answer", "Mistake", "Code")
+CSS = """.card { font-family: sans-serif; font-size: 18px; text-align: left; }
+pre { background: #f4f4f4; padding: 8px; font-size: 14px; overflow-x: auto; }
+.mistake { color: #a33; }"""
+FRONT = '<div class="question">{{Question}}</div>'
+BACK = ('{{FrontSide}}<hr id="answer"><div class="answer">{{Answer}}</div>'
+        '{{#Mistake}}<p class="mistake"><b>Common mistake:</b> {{Mistake}}</p>{{/Mistake}}'
+        '{{#Code}}<div class="code">{{Code}}</div>{{/Code}}')
+
+MODEL = genanki.Model(
+    MODEL_ID, "studytool question", fields=[{"name": name} for name in FIELDS],
+    templates=[{"name": "Recall", "qfmt": FRONT, "afmt": BACK}], css=CSS, sort_field_index=0)
+
+
+def deck_id_for(deck_id: str) -> int:
+    digest = hashlib.sha256(deck_id.encode()).digest()
+    return DECK_ID_BASE + int.from_bytes(digest[:4], "big") % 1_000_000_000
+
+
+def note_guid(deck_id: str, question_id: str) -> str:
+    return genanki.guid_for("studytool", deck_id, question_id)
+
+
+def export_apkg(db: Database, path: Path) -> int:
+    """Write the package; returns the number of notes."""
+    decks: dict[str, genanki.Deck] = {}
+    with db.session(write=False) as session:
+        for deck in session.scalars(select(DeckRow).order_by(DeckRow.id)):
+            decks[deck.id] = genanki.Deck(deck_id_for(deck.id), deck.title or deck.id)
+        query = (select(CardRow).where(CardRow.archived.is_(False))
+                 .order_by(CardRow.deck_id, CardRow.position, CardRow.question_id))
+        count = 0
+        for card in session.scalars(query):
+            decks[card.deck_id].add_note(make_note(card))
+            count += 1
+    tmp = path.with_name(path.name + ".partial")
+    try:
+        genanki.Package(list(decks.values())).write_to_file(str(tmp))
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return count
+
+
+def make_note(card: CardRow) -> genanki.Note:
+    code = "".join(_code_html(name) for name in card.answers)
+    fields = [html.escape(card.question_id), _html(card.text), _html(card.answer),
+              _html(card.mistake or ""), code]
+    tags = [_tag(t) for t in (card.deck_id, *card.tags)]
+    return genanki.Note(model=MODEL, fields=fields, tags=tags,
+                        guid=note_guid(card.deck_id, card.question_id))
+
+
+def _html(text: str) -> str:
+    """Plain text (the decks' Markdown is shown as written) as safe HTML."""
+    return html.escape(text).replace("\n", "<br>")
+
+
+def _tag(text: str) -> str:
+    return re.sub(r"\s+", "_", text.strip()) or "untagged"
+
+
+def _code_html(answer_name: str) -> str:
+    source = answer_source(answer_name)
+    if source is None:
+        return ""
+    return (f"<p><b>Runnable answer <code>{html.escape(answer_name)}</code></b></p>"
+            f"<pre><code>{html.escape(source)}</code></pre>")
+
+
+@lru_cache(maxsize=256)
+def answer_source(answer_name: str) -> str | None:
+    """The source of an answer's entry function, found by file (no import of its module)."""
+    from answers_code.registry import get
+
+    try:
+        answer: Any = get(answer_name)
+    except (KeyError, LookupError):
+        return None
+    module, _, function = answer.entry.partition(":")
+    text = _module_text(module)
+    if text is None:
+        return None
+    entry = _definition(text, function) or text
+    if answer.book_model and answer.book_model == answer.name:
+        # Entries shared by the book's models (run_lmmodel) say little on their own: the
+        # model's class is the answer, e.g. answers_code/models/lm1.py:LMModel1.
+        number = answer.book_model.removeprefix("lmmodel")
+        model_text = _module_text(f"answers_code.models.lm{number}")
+        model = _definition(model_text, f"LMModel{number}") if model_text else None
+        if model:
+            return f"{model}\n\n\n{entry}"
+    return entry
+
+
+def _module_text(module: str) -> str | None:
+    """A module's source text, located without importing it or its parent packages
+    (importlib.util.find_spec would import `answers_code.models`, whose __init__ imports
+    torch): the top package's spec, then PathFinder one level at a time."""
+    top, *rest = module.split(".")
+    try:
+        spec = importlib.util.find_spec(top)  # answers_code/__init__.py is torch-free
+        for depth in range(len(rest)):
+            if spec is None or not spec.submodule_search_locations:
+                return None
+            name = ".".join([top, *rest[:depth + 1]])
+            spec = PathFinder.find_spec(name, list(spec.submodule_search_locations))
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    return Path(spec.origin).read_text(encoding="utf-8")
+
+
+def _definition(text: str, name: str) -> str | None:
+    """The source of the top-level function or class `name` in `text`."""
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    for node in ast.parse(text).body:
+        if isinstance(node, kinds) and node.name == name:
+            return ast.get_source_segment(text, node)
+    return None

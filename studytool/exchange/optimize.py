@@ -1,0 +1,153 @@
+"""Personal FSRS parameters fitted to the learner's review log with fsrs's Optimizer.
+
+fsrs's optimizer uses torch (and numpy, pandas, tqdm: the `fsrs[optimizer]` extra), so this
+runs in the CLI's process only, never in the TUI's. Like fsrs, it counts only reviews a day or
+more after the card's previous one, within each card's first 64 reviews; under 512 of those
+fsrs returns its defaults, so we say so and fit nothing. The log loss is computed here the way
+fsrs scores a fit (mean binary cross-entropy of predicted recall on those reviews), without
+torch, for the old and the new parameters alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from studytool.errors import StudytoolError
+from studytool.exchange.document import PARAMETERS_KEY
+from studytool.store import open_db
+from studytool.store.database import Database
+from studytool.store.models import ReviewLogRow, SettingRow
+
+MIN_REVIEWS = 512  # fsrs.optimizer's mini-batch size: below it, it returns the defaults
+MAX_SEQ_LEN = 64  # fsrs uses each card's first 64 reviews
+
+History = dict[int, list[tuple[datetime, int, int | None]]]
+
+
+@dataclass
+class Fit:
+    reviews: int  # all reviews in the log
+    usable: int  # the ones fsrs learns from
+    old: list[float]
+    new: list[float] | None  # None: too few reviews, nothing fitted
+    old_loss: float | None
+    new_loss: float | None
+
+
+def optimize_report(db_url: str, save: bool) -> str:
+    db = open_db(db_url)
+    try:
+        fit = fit_parameters(db)
+        if save and fit.new is not None:
+            save_parameters(db, fit.new)
+    finally:
+        db.close()
+    return format_fit(fit, save)
+
+
+def load_history(db: Database) -> History:
+    history: History = defaultdict(list)
+    query = (select(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.rating,
+                    ReviewLogRow.duration_ms)
+             .order_by(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.id))
+    with db.session(write=False) as session:
+        for card_id, at, rating, duration in session.execute(query):
+            history[card_id].append((at, rating, duration))
+    return dict(history)
+
+
+def usable_reviews(history: History) -> int:
+    count = 0
+    for reviews in history.values():
+        first = reviews[:MAX_SEQ_LEN]
+        count += sum(1 for (prev, _r, _d), (at, _r2, _d2) in zip(first, first[1:], strict=False)
+                     if (at - prev).days > 0)
+    return count
+
+
+def stored_parameters(db: Database) -> list[float]:
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    with db.session(write=False) as session:
+        row = session.get(SettingRow, PARAMETERS_KEY)
+    if row is not None and isinstance(row.value, list) and len(row.value) == len(
+            DEFAULT_PARAMETERS):
+        return [float(v) for v in row.value]
+    return [float(v) for v in DEFAULT_PARAMETERS]
+
+
+def save_parameters(db: Database, parameters: Sequence[float]) -> None:
+    with db.session() as session:
+        session.merge(SettingRow(key=PARAMETERS_KEY, value=[float(v) for v in parameters]))
+
+
+def fit_parameters(db: Database) -> Fit:
+    history = load_history(db)
+    old = stored_parameters(db)
+    total = sum(len(v) for v in history.values())
+    usable = usable_reviews(history)
+    old_loss = log_loss(history, old)
+    if usable < MIN_REVIEWS:
+        return Fit(total, usable, old, None, old_loss, None)
+    new = _run_optimizer(history)
+    return Fit(total, usable, old, new, old_loss, log_loss(history, new))
+
+
+def _run_optimizer(history: History) -> list[float]:
+    from fsrs import Rating, ReviewLog
+    from fsrs.optimizer import Optimizer
+
+    if not hasattr(Optimizer, "compute_optimal_parameters"):  # fsrs's stand-in without torch
+        raise StudytoolError("fitting needs fsrs's optimizer extra: pip install "
+                             "'fsrs[optimizer]' (torch, numpy, pandas, tqdm)")
+    import torch
+
+    torch.set_num_threads(1)  # tiny tensors: more threads only add overhead here
+    logs = [ReviewLog(card_id=card_id, rating=Rating(rating), review_datetime=at,
+                      review_duration=duration)
+            for card_id, reviews in history.items() for at, rating, duration in reviews]
+    return [float(v) for v in Optimizer(logs).compute_optimal_parameters()]
+
+
+def log_loss(history: History, parameters: Sequence[float]) -> float | None:
+    """Mean binary cross-entropy of the predicted recall over the reviews fsrs learns from."""
+    from fsrs import Card, Rating, Scheduler
+
+    scheduler = Scheduler(parameters=tuple(parameters), enable_fuzzing=False)
+    total, count = 0.0, 0
+    for card_id, reviews in history.items():
+        card = None
+        for at, rating, _duration in reviews[:MAX_SEQ_LEN]:
+            if card is None:
+                card = Card(card_id=card_id, due=at)
+            if card.last_review is not None and (at - card.last_review).days > 0:
+                p = scheduler.get_card_retrievability(card, at)
+                p = min(max(p, 1e-7), 1 - 1e-7)
+                recalled = rating != int(Rating.Again)
+                total -= math.log(p) if recalled else math.log(1 - p)
+                count += 1
+            card, _log = scheduler.review_card(card, Rating(rating), at)
+    return total / count if count else None
+
+
+def format_fit(fit: Fit, save: bool) -> str:
+    loss = f"{fit.old_loss:.4f}" if fit.old_loss is not None else "n/a"
+    head = (f"{fit.reviews:,} reviews, {fit.usable:,} a day or more after the card's previous "
+            f"review (fsrs learns from these)")
+    if fit.new is None:
+        return (f"{head}.\nToo few to fit: fsrs needs at least {MIN_REVIEWS}; keeping the "
+                f"current parameters (log loss {loss}).")
+    lines = [head + ".", "", f"{'':>4} {'old':>10} {'new':>10}"]
+    lines += [f"w{i:<3} {o:10.4f} {n:10.4f}" for i, (o, n) in enumerate(zip(fit.old, fit.new,
+                                                                          strict=True))]
+    new_loss = f"{fit.new_loss:.4f}" if fit.new_loss is not None else "n/a"
+    lines += ["", f"log loss on your history: old {loss}, new {new_loss}"]
+    lines.append(f"saved (setting {PARAMETERS_KEY!r})" if save
+                 else "not saved (run `studytool optimize --save` to keep them)")
+    return "\n".join(lines)
