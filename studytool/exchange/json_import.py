@@ -105,7 +105,7 @@ def _check_header(path: Path, data: Any) -> None:
         raise StudytoolError(f"{path}: not a studytool export (no \"format\": \"{FORMAT}\")")
     version = data.get("version")
     if version != VERSION or type(version) is not int:
-        raise StudytoolError(f"{path}: export version {str(version)[:20]!r} is not supported "
+        raise StudytoolError(f"{path}: export version {json.dumps(version)[:20]} is not supported "
                              f"(this studytool reads version {VERSION})")
 
 

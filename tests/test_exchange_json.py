@@ -1,0 +1,330 @@
+"""JSON export/import on real databases: the round trip (hypothesis histories), the merge by
+stable ids, and hostile files that must change nothing. SQLite always; PostgreSQL too when
+STUDYTOOL_TEST_PG is set."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, func, select
+
+from studytool.config import Settings
+from studytool.deck import Deck, Question
+from studytool.errors import StudytoolError
+from studytool.exchange import json_import
+from studytool.exchange.json_export import export_json
+from studytool.exchange.json_import import import_json
+from studytool.exercises import progress
+from studytool.runner.record import EpochRow, RunRecord
+from studytool.srs import StudyService
+from studytool.store import open_db
+from studytool.store.models import CardRow, ReviewLogRow
+from studytool.store.runs import save_run
+
+PG_URL = os.environ.get("STUDYTOOL_TEST_PG")
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def target_url(request, tmp_path):
+    """The database imported into: SQLite, or PostgreSQL when available."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'target.sqlite3'}"
+        return
+    if not PG_URL:
+        pytest.skip("no PostgreSQL: STUDYTOOL_TEST_PG is not set (bash .ci/postgres.sh)")
+    reset_postgres(PG_URL)
+    yield PG_URL
+    reset_postgres(PG_URL)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.moment = START
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+def make_deck(n: int = 4, deck_id: str = "d1") -> Deck:
+    return Deck(deck_id, f"Deck {deck_id} <&>", Path(f"{deck_id}.toml"), tuple(
+        Question(f"{deck_id}-q{i}", f"question {i} \"quoted\" ü", f"answer {i}\nline 2",
+                 tags=("t", f"n{i}"), answers=("lmmodel1",) if i == 0 else (),
+                 mistake="a mistake" if i == 1 else None) for i in range(n)))
+
+
+def seed(url: str, history: list[tuple[int, int, int]], clock: Clock | None = None,
+         with_extras: bool = True) -> StudyService:
+    """Cards of one deck, then (card index, rating, minutes later) reviews through the real
+    service, a run and an exercise's progress: everything an export carries."""
+    clock = clock or Clock()
+    service = StudyService(open_db(url), clock=clock, tz=UTC, fuzz=False)
+    service.sync_decks([make_deck()])
+    ids = {v.question_id: v.card_id for v in service.browse()}
+    for index, rating, minutes in history:
+        clock.moment += timedelta(minutes=minutes)
+        service.rate(ids[f"d1-q{index}"], rating, duration_ms=1000 + minutes)
+    if with_extras:
+        service.save_settings(replace(Settings(), new_per_day=7))
+        save_run(service.db, RunRecord(
+            "lmmodel1", "ok", "cpu", params={"lr": 0.001, "nested": {"a": [1, 2]}},
+            epochs=[EpochRow(0, 1.8, 2.0, 0.47, 1.5), EpochRow(1, 1.4, 1.7, 0.48, 1.25)],
+            final={"accuracy": 0.48}, seconds=3.0, started_at=START,
+            finished_at=START + timedelta(seconds=3), torch_version="2.13.0"))
+        progress.record_verify(url, "gru", passed=True)
+    return service
+
+
+def document(path: Path) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.pop("exported_at")
+    return data
+
+
+histories = st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4),
+                               st.integers(1, 60 * 24 * 20)), max_size=12)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=histories)
+def test_import_into_an_empty_database_exports_the_same_document(history):
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        source = seed(f"sqlite:///{base / 'a.sqlite3'}", history)
+        export_json(source.db, base / "a.json")
+        target = open_db(f"sqlite:///{base / 'b.sqlite3'}")
+        summary = import_json(target, base / "a.json")
+        export_json(target, base / "b.json")
+        first, second = document(base / "a.json"), document(base / "b.json")
+        assert first == second
+        assert summary.reviews_added == len(history) == len(first["reviews"])
+        # Undo data survived: each review carries the card's state before it.
+        with source.db.session() as s:
+            befores = [r.card_before for r in s.scalars(select(ReviewLogRow)
+                                                        .order_by(ReviewLogRow.id))]
+        assert [r["card_before"] for r in first["reviews"]] == befores
+        source.db.close()
+        target.close()
+
+
+def test_round_trip_into_the_target_database(tmp_path, target_url):
+    source = seed(f"sqlite:///{tmp_path / 'a.sqlite3'}", [(0, 3, 5), (1, 1, 60), (0, 4, 3000)])
+    export_json(source.db, tmp_path / "a.json")
+    target = open_db(target_url)
+    import_json(target, tmp_path / "a.json")
+    export_json(target, tmp_path / "b.json")
+    assert document(tmp_path / "a.json") == document(tmp_path / "b.json")
+    # The imported learner can undo nothing of another session, but the history is there.
+    service = StudyService(target, tz=UTC)
+    card = next(v for v in service.browse() if v.question_id == "d1-q0")
+    assert [r.rating for r in service.history(card.card_id)] == [3, 4]
+    source.db.close()
+    target.close()
+
+
+def card_state(db, question_id: str) -> tuple:
+    with db.session(write=False) as s:
+        row = s.scalars(select(CardRow).where(CardRow.question_id == question_id)).one()
+        return row.state, row.stability, row.difficulty, row.due, row.last_review
+
+
+def review_count(db) -> int:
+    with db.session(write=False) as s:
+        return s.scalar(select(func.count()).select_from(ReviewLogRow))
+
+
+def test_merge_adds_missing_reviews_once_and_keeps_each_cards_latest_state(tmp_path,
+                                                                          target_url):
+    clock_a = Clock()
+    a = seed(f"sqlite:///{tmp_path / 'a.sqlite3'}", [(0, 3, 5), (1, 3, 5)], clock_a)
+    export_json(a.db, tmp_path / "a1.json")
+    b = StudyService(open_db(target_url), clock=Clock(), tz=UTC, fuzz=False)
+    import_json(b.db, tmp_path / "a1.json")
+    ids_b = {v.question_id: v.card_id for v in b.browse()}
+    ids_a = {v.question_id: v.card_id for v in a.browse()}
+    # Both go on studying: A reviews q0 late (latest for q0), B reviews q1 later than A's q1.
+    b._clock.moment = START + timedelta(days=2)
+    b.rate(ids_b["d1-q1"], 1)
+    clock_a.moment = START + timedelta(days=3)
+    a.rate(ids_a["d1-q0"], 4)
+    a.rate(ids_a["d1-q2"], 3)
+    clock_a.moment = START + timedelta(days=1)
+    a.rate(ids_a["d1-q1"], 4)  # older than B's q1 review
+    export_json(a.db, tmp_path / "a2.json")
+    b_q1 = card_state(b.db, "d1-q1")
+
+    summary = import_json(b.db, tmp_path / "a2.json")
+    assert summary.reviews_added == 3 and summary.reviews_already_there == 2
+    assert review_count(b.db) == 6  # 2 shared + B's 1 + A's 3
+    assert card_state(b.db, "d1-q0") == card_state(a.db, "d1-q0")  # A's review is the latest
+    assert card_state(b.db, "d1-q2") == card_state(a.db, "d1-q2")
+    assert card_state(b.db, "d1-q1") == b_q1  # B's own review is the latest
+    again = import_json(b.db, tmp_path / "a2.json")
+    assert again.reviews_added == 0 and again.cards_updated == 0
+    assert review_count(b.db) == 6
+    a.db.close()
+    b.db.close()
+
+
+# -- hostile files ---------------------------------------------------------------------------
+def dump(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def _edit(change):
+    def make(good: dict, path: Path) -> None:
+        change(good)
+        path.write_text(json.dumps(good), encoding="utf-8")
+    return make
+
+
+def _raw(text_of):
+    def make(good: dict, path: Path) -> None:
+        path.write_bytes(text_of(json.dumps(good, separators=(",", ":"))))
+    return make
+
+
+def _a_bit_deep(good: dict) -> None:
+    nested: dict = {}
+    for _ in range(40):
+        nested = {"a": nested}
+    good["runs"][0]["final"]["x"] = nested
+
+
+def _big(good: dict, path: Path) -> None:
+    with path.open("wb") as handle:
+        handle.truncate(100 * 1024 * 1024)  # 100 MB (sparse): refused before reading
+
+
+HOSTILE = {
+    "truncated": _raw(lambda text: text[: len(text) // 2].encode()),
+    "not json": _raw(lambda text: b"hello"),
+    "not utf-8": _raw(lambda text: b"\xff\xfe" + text.encode()),
+    "wrong version": _edit(lambda d: d.update(version=2)),
+    "version as string": _edit(lambda d: d.update(version="1")),
+    "wrong format": _edit(lambda d: d.update(format="anki")),
+    "a list": _raw(lambda text: b"[1, 2]"),
+    "huge rating": _edit(lambda d: d["reviews"][0].update(rating=10**30)),
+    "huge integer text": _raw(lambda text: text.replace('"rating":', '"rating":' + "9" * 5000,
+                                                        1).encode()),
+    "huge stability": _edit(lambda d: d["cards"][0].update(stability=1e300)),
+    "huge duration": _edit(lambda d: d["reviews"][0].update(duration_ms=2**40)),
+    "NaN": _raw(lambda text: text.replace('"stability":', '"stability":NaN,"x":', 1).encode()),
+    "Infinity": _raw(lambda text: text.replace('"rating":1', '"rating":Infinity', 1)
+                     .replace('"rating":3', '"rating":Infinity', 1).encode()),
+    "rating as text": _edit(lambda d: d["reviews"][0].update(rating="3")),
+    "rating as bool": _edit(lambda d: d["reviews"][0].update(rating=True)),
+    "naive time": _edit(lambda d: d["reviews"][0].update(reviewed_at="2026-03-02T12:00:00")),
+    "unknown key": _edit(lambda d: d["cards"][0].update(evil=1)),
+    "missing key": _edit(lambda d: d["cards"][0].pop("due")),
+    "unknown card": _edit(lambda d: d["reviews"][0].update(question_id="nope")),
+    "unknown deck": _edit(lambda d: d["cards"][0].update(deck_id="nope")),
+    "duplicate review": _edit(lambda d: d["reviews"].append(d["reviews"][0])),
+    "unknown setting": _edit(lambda d: d["settings"].update(evil=1)),
+    "bad setting": _edit(lambda d: d["settings"].update(new_per_day=-5)),
+    "deeply nested": _raw(lambda text: text.replace(
+        '"params":{', '"params":{"x":' + "[" * 100_000 + "]" * 100_000 + ",", 1).encode()),
+    "nested params": _edit(_a_bit_deep),
+    "100 MB": _big,
+}
+
+
+@pytest.fixture(scope="module")
+def good_export(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("good")
+    service = seed(f"sqlite:///{folder / 'a.sqlite3'}", [(0, 1, 5), (1, 3, 5), (0, 3, 2000)])
+    export_json(service.db, folder / "a.json")
+    service.db.close()
+    return json.loads((folder / "a.json").read_text())
+
+
+@pytest.fixture
+def lived_in(tmp_path) -> Path:
+    """A database with its own history, so a bad import has something to damage."""
+    path = tmp_path / "target.sqlite3"
+    seed(f"sqlite:///{path}", [(2, 3, 10), (3, 1, 10)]).db.close()
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_hostile_file_changes_nothing_and_says_why_in_one_line(case, good_export, lived_in,
+                                                                  tmp_path):
+    bad = tmp_path / "bad.json"
+    HOSTILE[case](json.loads(json.dumps(good_export)), bad)
+    before = dump(lived_in)
+    db = open_db(f"sqlite:///{lived_in}")
+    with pytest.raises(StudytoolError) as caught:
+        import_json(db, bad)
+    db.close()
+    message = str(caught.value)
+    assert "\n" not in message and str(bad) in message and len(message) < 400
+    assert dump(lived_in) == before
+
+
+def test_a_failure_halfway_through_the_merge_rolls_everything_back(good_export, lived_in,
+                                                                   tmp_path, monkeypatch):
+    path = tmp_path / "good.json"
+    path.write_text(json.dumps(good_export))
+    before = dump(lived_in)
+
+    def fail(*_args):
+        raise RuntimeError("disk fell off")
+
+    monkeypatch.setattr(json_import, "_merge_runs", fail)  # after decks, cards, reviews
+    db = open_db(f"sqlite:///{lived_in}")
+    with pytest.raises(RuntimeError):
+        import_json(db, path)
+    db.close()
+    assert dump(lived_in) == before
+
+
+def test_the_size_cap_is_checked_before_reading(good_export, tmp_path):
+    path = tmp_path / "good.json"
+    path.write_text(json.dumps(good_export))
+    db = open_db(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with pytest.raises(StudytoolError, match="over the import limit"):
+        import_json(db, path, max_bytes=path.stat().st_size - 1)
+    assert import_json(db, path, max_bytes=path.stat().st_size).reviews_added == 3
+    db.close()
+
+
+def test_the_cli_refuses_a_bad_file_with_one_line_and_exit_2(good_export, lived_in, tmp_path,
+                                                             studytool_cmd, child_env):
+    import subprocess
+
+    bad = tmp_path / "bad.json"
+    HOSTILE["huge rating"](json.loads(json.dumps(good_export)), bad)
+    before = dump(lived_in)
+    done = subprocess.run([*studytool_cmd, "--db", f"sqlite:///{lived_in}", "import", str(bad)],
+                          capture_output=True, text=True, env=child_env, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ")
+    assert "reviews[0].rating" in done.stderr
+    assert dump(lived_in) == before
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(good_export))
+    done = subprocess.run([*studytool_cmd, "--db", f"sqlite:///{lived_in}", "import", str(good)],
+                          capture_output=True, text=True, env=child_env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "reviews added 3" in done.stdout
