@@ -1,0 +1,191 @@
+"""CSV review log, Anki package and Markdown report, read back from the files they write;
+and the `export` command as a real child process."""
+
+from __future__ import annotations
+
+import csv
+import html
+import os
+import sqlite3
+import subprocess
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select, update
+
+from studytool.deck import Deck, Question
+from studytool.exchange.anki import export_apkg, note_guid
+from studytool.exchange.csv_log import export_csv
+from studytool.exchange.report import render
+from studytool.runner.record import EpochRow, RunRecord
+from studytool.srs import StudyService
+from studytool.store import open_db
+from studytool.store.models import CardRow, ReviewLogRow
+from studytool.store.runs import save_run
+
+PG_URL = os.environ.get("STUDYTOOL_TEST_PG")
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
+        return
+    if not PG_URL:
+        pytest.skip("no PostgreSQL: STUDYTOOL_TEST_PG is not set (bash .ci/postgres.sh)")
+    reset_postgres(PG_URL)
+    yield PG_URL
+    reset_postgres(PG_URL)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.moment = START
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+DECK = Deck("d1", "Deck one", Path("d1.toml"), (
+    Question("d1-q0", "What is <b>h</b> & why?", "A <tensor>\nsecond line",
+             tags=("rnn", "two words"), answers=("lmmodel1",), mistake="Forgetting \"detach\""),
+    Question("d1-q1", "Plain question", "Plain answer", tags=("basics",)),
+    Question("d1-q2", "Third", "Third answer"),
+))
+
+
+def studied(url: str) -> StudyService:
+    clock = Clock()
+    service = StudyService(open_db(url), clock=clock, tz=UTC, fuzz=False)
+    service.sync_decks([DECK])
+    ids = {v.question_id: v.card_id for v in service.browse()}
+    for question, rating, minutes in [("d1-q0", 3, 1), ("d1-q1", 1, 2), ("d1-q0", 3, 3000),
+                                      ("d1-q0", 1, 6000), ("d1-q1", 3, 5)]:
+        clock.moment += timedelta(minutes=minutes)
+        service.rate(ids[question], rating, duration_ms=minutes * 10)
+    return service
+
+
+def test_csv_is_one_row_per_review_in_the_optimizer_layout(db_url, tmp_path):
+    service = studied(db_url)
+    path = tmp_path / "log.csv"
+    assert export_csv(service.db, path) == 5
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["card_id", "review_time", "review_rating", "review_state",
+                             "review_duration"]
+    with service.db.session(write=False) as s:
+        log = list(s.scalars(select(ReviewLogRow).order_by(ReviewLogRow.id)))
+    expected = [{"card_id": str(r.card_id),
+                 "review_time": str(int(r.reviewed_at.timestamp() * 1000)),
+                 "review_rating": str(r.rating), "review_state": str(r.state_before),
+                 "review_duration": str(r.duration_ms)} for r in log]
+    assert rows == expected
+    assert [r["review_state"] for r in rows[:2]] == ["0", "0"]  # both cards were new
+    service.db.close()
+
+
+def read_notes(path: Path, tmp_path: Path) -> dict[str, dict]:
+    """The package opened as what it is: a zip holding an Anki SQLite collection."""
+    with zipfile.ZipFile(path) as package:
+        assert "collection.anki2" in package.namelist()
+        (tmp_path / "collection.anki2").write_bytes(package.read("collection.anki2"))
+    conn = sqlite3.connect(tmp_path / "collection.anki2")
+    try:
+        rows = conn.execute("SELECT guid, tags, flds FROM notes").fetchall()
+    finally:
+        conn.close()
+    notes = {}
+    for guid, tags, fields in rows:
+        qid, question, answer, mistake, code = fields.split("\x1f")
+        notes[qid] = {"guid": guid, "tags": tags.split(), "question": question,
+                      "answer": answer, "mistake": mistake, "code": code}
+    return notes
+
+
+def test_anki_package_holds_one_escaped_note_per_question_with_stable_guids(tmp_path):
+    service = studied(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    first = tmp_path / "one.apkg"
+    assert export_apkg(service.db, first) == 3
+    notes = read_notes(first, tmp_path)
+    assert set(notes) == {"d1-q0", "d1-q1", "d1-q2"}
+    q0 = notes["d1-q0"]
+    assert q0["question"] == html.escape("What is <b>h</b> & why?")
+    assert q0["answer"] == html.escape("A <tensor>") + "<br>second line"
+    assert q0["mistake"] == html.escape('Forgetting "detach"')
+    assert sorted(q0["tags"]) == ["d1", "rnn", "two_words"]
+    # The runnable answer's code, read from its files (the model class, then the entry).
+    assert "class LMModel1(nn.Module)" in html.unescape(q0["code"])
+    assert notes["d1-q1"]["code"] == ""
+    assert q0["guid"] == note_guid("d1", "d1-q0")
+
+    # An edited answer keeps its note: same GUID, new text.
+    with service.db.session() as s:
+        s.execute(update(CardRow).where(CardRow.question_id == "d1-q1")
+                  .values(answer="A better answer"))
+    second = tmp_path / "two.apkg"
+    export_apkg(service.db, second)
+    again = read_notes(second, tmp_path)
+    assert {q: n["guid"] for q, n in again.items()} == {q: n["guid"] for q, n in notes.items()}
+    assert again["d1-q1"]["answer"] == "A better answer"
+    assert len({n["guid"] for n in notes.values()}) == 3
+    service.db.close()
+
+
+def test_the_report_shows_states_retention_hardest_cards_and_runs_beside_the_book(db_url):
+    service = studied(db_url)
+    save_run(service.db, RunRecord(
+        "lmmodel1", "ok", "cpu", epochs=[EpochRow(0, 1.81, 1.92, 0.4711, 1.0)],
+        final={"accuracy": 0.4711}, seconds=1.0, started_at=START, finished_at=START))
+    save_run(service.db, RunRecord("lmmodel1", "failed", "cpu", message="newer | run",
+                                   started_at=START, finished_at=START + timedelta(hours=1)))
+    text = render(service.db, now=START + timedelta(days=6))
+    assert "## Deck one (`d1`)" in text
+    assert "| new | 1 |" in text and "| relearning | 1 |" in text
+    # d1-q0 lapsed once (Again while in review); d1-q1 was rated Again while new.
+    hard = [line for line in text.splitlines() if line.startswith("| d1-q")]
+    assert hard[0].startswith("| d1-q0 | 1 | 1 |") and hard[1].startswith("| d1-q1 | 0 | 1 |")
+    assert "Retention over the last 30 days: 0.0% (0 of 1 reviews" in text
+    # Only the newest run of each answer, beside the book's table for the same model.
+    assert "### `lmmodel1`: failed" in text and "newer \\| run" in text
+    assert text.count("### `lmmodel1`") == 1
+    service.db.close()
+    service = StudyService(open_db(db_url), tz=UTC)
+    save_run(service.db, RunRecord(
+        "lmmodel1", "ok", "cpu", epochs=[EpochRow(0, 1.81, 1.92, 0.4711, 1.0)],
+        started_at=START, finished_at=START + timedelta(hours=2)))
+    text = render(service.db)
+    assert "| Epoch | Train loss | Book |" in text
+    assert "| 0 | 1.8100 | 1.8243 | 1.9200 | 1.9709 | 0.4711 | 0.4676 |" in text
+    service.db.close()
+
+
+def test_export_command_writes_each_format_and_refuses_a_missing_folder(tmp_path,
+                                                                       studytool_cmd,
+                                                                       child_env):
+    url = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    studied(url).db.close()
+    for fmt in ("json", "csv", "apkg", "md"):
+        out = tmp_path / f"out.{fmt}"
+        done = subprocess.run([*studytool_cmd, "--db", url, "export", "--format", fmt, "-o",
+                               str(out)], capture_output=True, text=True, env=child_env,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert out.stat().st_size > 0 and str(out) in done.stdout
+        assert not out.with_name(out.name + ".partial").exists()
+    done = subprocess.run([*studytool_cmd, "--db", url, "export", "--format", "csv", "-o",
+                           str(tmp_path / "nowhere" / "x.csv")], capture_output=True,
+                          text=True, env=child_env, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: no such folder") and done.stderr.count("\n") == 1
