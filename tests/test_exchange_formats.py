@@ -189,3 +189,26 @@ def test_export_command_writes_each_format_and_refuses_a_missing_folder(tmp_path
                           text=True, env=child_env, timeout=60)
     assert done.returncode == 2
     assert done.stderr.startswith("error: no such folder") and done.stderr.count("\n") == 1
+
+
+def test_exports_the_tui_may_call_never_import_torch(tmp_path, child_env):
+    """The TUI process never imports torch: every export format must be safe to call there
+    (the apkg reads the answers' code as text, the report reads the book's tables)."""
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    studied(url).db.close()
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from studytool.exchange.api import export_to, import_from\n"
+        f"for fmt in ('json', 'csv', 'apkg', 'md'):\n"
+        f"    export_to({url!r}, fmt, Path({str(tmp_path)!r}) / ('x.' + fmt))\n"
+        f"import_from({url!r}, Path({str(tmp_path)!r}) / 'x.json')\n"
+        "print('torch' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=child_env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+    assert "class LMModel1" in html.unescape(
+        read_notes(tmp_path / "x.apkg", tmp_path)["d1-q0"]["code"])

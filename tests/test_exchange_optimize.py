@@ -12,8 +12,13 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 from sqlalchemy import insert
 
 from studytool.exchange.document import PARAMETERS_KEY
-from studytool.exchange.optimize import MIN_REVIEWS, fit_parameters, load_history, log_loss
-from studytool.exchange.optimize import usable_reviews
+from studytool.exchange.optimize import (
+    MIN_REVIEWS,
+    fit_parameters,
+    load_history,
+    log_loss,
+    usable_reviews,
+)
 from studytool.store import open_db
 from studytool.store.models import CardRow, DeckRow, ReviewLogRow, SettingRow
 

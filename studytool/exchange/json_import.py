@@ -240,7 +240,7 @@ def _merge_reviews(session: Session, doc: DocumentIn, ids: dict[tuple[str, str],
     existing: set[tuple[int, datetime, int]] = set()
     query = select(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.rating)
     for chunk in _chunks(touched):
-        existing.update(tuple(row) for row in session.execute(
+        existing.update((card_id, at, rating) for card_id, at, rating in session.execute(
             query.where(ReviewLogRow.card_id.in_(chunk))))
     rows = []
     for review in doc.reviews:

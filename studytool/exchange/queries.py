@@ -68,7 +68,8 @@ def stream_plain(session: Session, query: Any) -> Iterator[tuple[Any, ...]]:
         return
     connection = session.connection()
     sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
-    cursor = connection.connection.driver_connection.cursor()
+    driver: Any = connection.connection.driver_connection  # the sqlite3.Connection
+    cursor = driver.cursor()
     try:
         yield from cursor.execute(sql)
     finally:
