@@ -328,3 +328,27 @@ def test_the_cli_refuses_a_bad_file_with_one_line_and_exit_2(good_export, lived_
                           capture_output=True, text=True, env=child_env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "reviews added 3" in done.stdout
+
+
+def test_merge_keeps_the_databases_settings_and_the_most_exercise_progress(tmp_path):
+    a_url, b_url = f"sqlite:///{tmp_path / 'a.sqlite3'}", f"sqlite:///{tmp_path / 'b.sqlite3'}"
+    a = seed(a_url, [(0, 3, 5)])  # new_per_day 7, gru passed once, one run
+    for _ in range(2):
+        progress.record_verify(a_url, "gru", passed=False)
+    progress.record_verify(a_url, "lstm", passed=False)
+    export_json(a.db, tmp_path / "a.json")
+    b = StudyService(open_db(b_url), tz=UTC)
+    b.save_settings(replace(Settings(), new_per_day=3, max_reviews_per_day=50))
+    for _ in range(4):
+        progress.record_hint(b_url, "gru", total=3)
+    summary = import_json(b.db, tmp_path / "a.json")
+    b._settings = None
+    assert b.get_settings().new_per_day == 3 and b.get_settings().max_reviews_per_day == 50
+    mine = progress.load_all(b_url)
+    assert mine["gru"].done and mine["gru"].attempts == 3 and mine["gru"].hints_shown == 3
+    assert mine["gru"].last_passed is False  # A's latest verify failed
+    assert mine["lstm"].attempts == 1 and not mine["lstm"].done
+    assert summary.runs_added == 1
+    assert import_json(b.db, tmp_path / "a.json").runs_added == 0  # runs are not doubled
+    a.db.close()
+    b.db.close()
