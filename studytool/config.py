@@ -72,3 +72,5 @@ class Settings:
     desired_retention: float = 0.9
     day_starts_at_hour: int = 4
     default_device: str = "auto"
+    # Personal FSRS weights from `studytool optimize --save`; None: fsrs's defaults.
+    fsrs_parameters: tuple[float, ...] | None = None

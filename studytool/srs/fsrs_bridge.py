@@ -12,6 +12,9 @@ from studytool.store.models import NEW, CardRow
 
 
 def make_scheduler(settings: Settings, fuzz: bool = True) -> Scheduler:
+    if settings.fsrs_parameters:
+        return Scheduler(parameters=settings.fsrs_parameters,
+                         desired_retention=settings.desired_retention, enable_fuzzing=fuzz)
     return Scheduler(desired_retention=settings.desired_retention, enable_fuzzing=fuzz)
 
 

@@ -17,12 +17,18 @@ _FIELDS = {f.name for f in fields(Settings)}
 def load_settings(session: Session) -> Settings:
     stored = {row.key: row.value for row in session.scalars(select(SettingRow))
               if row.key in _FIELDS}
+    if stored.get("fsrs_parameters") is not None:
+        stored["fsrs_parameters"] = tuple(float(v) for v in stored["fsrs_parameters"])
     return replace(Settings(), **stored)
 
 
 def save_settings(session: Session, settings: Settings) -> None:
     validate(settings)
     for key, value in asdict(settings).items():
+        if key == "fsrs_parameters":
+            if value is None:
+                continue  # only `optimize --save` (or an import) sets personal parameters
+            value = [float(v) for v in value]
         session.merge(SettingRow(key=key, value=value))
 
 

@@ -1,0 +1,38 @@
+"""Parameters saved by `studytool optimize --save` drive the scheduler; settings saves keep them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from fsrs.scheduler import DEFAULT_PARAMETERS
+
+from studytool.exchange.optimize import save_parameters
+from studytool.srs import StudyService
+from studytool.store import open_db
+from tests.test_srs_service import make_deck
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def test_saved_parameters_change_the_intervals_and_survive_a_settings_save(tmp_path):
+    db = open_db(f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    service = StudyService(db, clock=lambda: NOW, tz=UTC, fuzz=False)
+    service.sync_decks([make_deck(1)])
+    card = service.next_card()
+    assert card is not None
+    default_easy = service.preview_intervals(card.card_id)[4]
+
+    personal = list(DEFAULT_PARAMETERS)
+    personal[3] = personal[3] * 4  # initial stability after Easy: four times longer
+    save_parameters(db, personal)
+    fresh = StudyService(db, clock=lambda: NOW, tz=UTC, fuzz=False)
+    assert fresh.get_settings().fsrs_parameters == tuple(personal)
+    assert fresh.preview_intervals(card.card_id)[4] != default_easy
+
+    # The settings screen saves the other fields; the personal parameters stay.
+    fresh.save_settings(replace(fresh.get_settings(), new_per_day=5, fsrs_parameters=None))
+    again = StudyService(db, clock=lambda: NOW, tz=UTC, fuzz=False)
+    assert again.get_settings().new_per_day == 5
+    assert again.get_settings().fsrs_parameters == tuple(personal)
+    db.close()
