@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.select import NoSelection
 
 from studytool.tui.backend import error_text
+from studytool.tui.text import one_line
 
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
@@ -21,9 +22,10 @@ STATES = ("new", "learning", "review", "relearning")
 
 
 class CardsLoaded(Message):
-    def __init__(self, cards: list[Any]) -> None:
+    def __init__(self, cards: list[Any], generation: int) -> None:
         super().__init__()
         self.cards = cards
+        self.generation = generation  # which request this answers (older ones are dropped)
 
 
 class HistoryLoaded(Message):
@@ -48,6 +50,7 @@ class BrowseScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.cards: dict[str, Any] = {}
+        self._generation = 0
 
     def compose(self) -> ComposeResult:
         backend = self.app.backend
@@ -68,10 +71,14 @@ class BrowseScreen(Screen[None]):
 
     def on_mount(self) -> None:
         cards = self.query_one("#cards", DataTable)
-        for column in ("card", "state", "due", "susp", "question"):
-            cards.add_column(column, key=column)
-        self.query_one("#history", DataTable).add_columns(
-            "when", "rating", "state", "next due", "seconds")
+        # Fixed widths: the table does not jump as rows come and go.
+        for column, width in (("card", 10), ("state", 10), ("due", 16), ("susp", 4),
+                              ("question", None)):
+            cards.add_column(column, key=column, width=width)
+        history = self.query_one("#history", DataTable)
+        for column, width in (("when", 16), ("rating", 6), ("state", 22), ("next due", 16),
+                              ("seconds", 7)):
+            history.add_column(column, width=width)
         cards.focus()
         self._reload()
 
@@ -91,22 +98,27 @@ class BrowseScreen(Screen[None]):
 
     def _reload(self) -> None:
         if self.app.backend is not None:
-            self._load(self._filters())
+            # A thread worker cannot be stopped, so a slower earlier query may answer last:
+            # only the newest request's answer is shown.
+            self._generation += 1
+            self._load(self._filters(), self._generation)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="browse")
-    def _load(self, filters: dict[str, Any]) -> None:
-        self._fetch(filters)
+    def _load(self, filters: dict[str, Any], generation: int) -> None:
+        self._fetch(filters, generation)
 
-    def _fetch(self, filters: dict[str, Any]) -> None:
+    def _fetch(self, filters: dict[str, Any], generation: int) -> None:
         """Query the cards (in a worker thread) and post them to the UI thread."""
         try:
             cards = self.app.backend.service.browse(**filters)
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error")
             return
-        self.post_message(CardsLoaded(list(cards)))
+        self.post_message(CardsLoaded(list(cards), generation))
 
     def on_cards_loaded(self, message: CardsLoaded) -> None:
+        if message.generation != self._generation:
+            return
         table = self.query_one("#cards", DataTable)
         row = table.cursor_row
         table.clear()
@@ -116,11 +128,12 @@ class BrowseScreen(Screen[None]):
             self.cards[key] = card
             due = card.due.strftime("%Y-%m-%d %H:%M") if getattr(card, "due", None) else "-"
             table.add_row(card.question_id, card.state, due, "yes" if is_suspended(card) else "",
-                          _short(str(card.text)), key=key)
+                          one_line(str(card.text), 60), key=key)
         if message.cards:
             table.move_cursor(row=min(max(row, 0), len(message.cards) - 1))
-        self.query_one("#history-title", Static).update(
-            f"{len(message.cards)} cards · s suspends/unsuspends the highlighted one")
+        if not message.cards:
+            self.query_one("#history-title", Static).update("no cards match")
+            self.query_one("#history", DataTable).clear()
 
     @on(Input.Changed, "#search")
     @on(Select.Changed)
@@ -147,6 +160,9 @@ class BrowseScreen(Screen[None]):
         self.post_message(HistoryLoaded(card_id, list(rows)))
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
+        current = self._current()
+        if current is None or current.card_id != message.card_id:
+            return  # the cursor has moved on since this was asked for
         table = self.query_one("#history", DataTable)
         table.clear()
         for row in message.rows:
@@ -155,8 +171,9 @@ class BrowseScreen(Screen[None]):
                           RATING_NAMES.get(row.rating, str(row.rating)),
                           f"{row.state_before} → {row.state_after}",
                           row.due_after.strftime("%Y-%m-%d %H:%M"), seconds)
-        if not message.rows:
-            table.add_row("never reviewed", "", "", "", "")
+        count = f"{len(message.rows)} reviews" if message.rows else "never reviewed"
+        self.query_one("#history-title", Static).update(
+            f"{current.question_id}: {count} · s suspends/unsuspends it")
 
     # -- actions ----------------------------------------------------------------------------------
 
@@ -173,10 +190,11 @@ class BrowseScreen(Screen[None]):
     def action_toggle_suspend(self) -> None:
         card = self._current()
         if card is not None:
-            self._toggle(card, self._filters())
+            self._generation += 1
+            self._toggle(card, self._filters(), self._generation)
 
     @work(thread=True, exit_on_error=False, group="browse-write")
-    def _toggle(self, card: Any, filters: dict[str, Any]) -> None:
+    def _toggle(self, card: Any, filters: dict[str, Any], generation: int) -> None:
         service = self.app.backend.service
         try:
             if is_suspended(card):
@@ -189,15 +207,10 @@ class BrowseScreen(Screen[None]):
             self.app.tell(error_text(exc), severity="error")
             return
         self.app.tell(note, timeout=3)
-        self._fetch(filters)
+        self._fetch(filters, generation)
 
     def action_back(self) -> None:
         if self.focused is self.query_one("#search", Input):
             self.query_one("#cards", DataTable).focus()
             return
         self.app.pop_screen()
-
-
-def _short(text: str, width: int = 60) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, TabbedContent, TabPane, Tree
 
 from studytool.tui.backend import book_rows, error_text
+from studytool.tui.text import one_line
 from studytool.tui.widgets.run_panel import RunPanel
 
 
@@ -109,7 +110,7 @@ class RunLabScreen(Screen[None]):
         cursor_line = None
         for question in sorted(groups, key=_question_order(backend)):
             text = backend.question_text(question) if backend else ""
-            label = f"{question} {_short(text)}" if text else question
+            label = f"{question} {one_line(text, 40)}" if text else question
             node = tree.root.add(Text(label), expand=True)
             for answer in groups[question]:
                 leaf = node.add_leaf(Text(answer.name), data=answer.name)
@@ -312,10 +313,6 @@ def _question_order(backend: Any) -> Any:
     # Before the decks are read: questionnaire items (-qNN) before further research (-frN).
     return lambda qid: (order.get(qid, len(order)), "-fr" in qid, qid)
 
-
-def _short(text: str, width: int = 40) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def _default_device(app: Any) -> str:

@@ -45,7 +45,7 @@ class StatsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="stats"):
-            with Horizontal(id="stats-top"):
+            with Horizontal(id="stats-top"):  # numbers | runs
                 yield Static("Loading…", id="stats-numbers")
                 yield Static("", id="stats-runs")
             with Vertical(id="stats-plots"):
@@ -85,7 +85,8 @@ class StatsScreen(Screen[None]):
             f"[b]Due tomorrow[/b]   {getattr(stats, 'due_tomorrow', 0)}",
             "[b]Retention 30d[/b]  "
             + (f"{retention:.0%}" if isinstance(retention, float) else "- (no reviews yet)"),
-            "[b]Cards[/b]  " + "  ".join(f"{state} {count}" for state, count in by_state.items()),
+            "[b]Cards[/b]  " + ("  ".join(f"{state} {count}" for state, count in by_state.items()
+                                        if count) or "none"),
         ]
         self.query_one("#stats-numbers", Static).update("\n".join(lines))
         self.query_one("#stats-runs", Static).update(runs_summary(message.runs))
@@ -110,7 +111,7 @@ class StatsScreen(Screen[None]):
 def runs_summary(runs: list[Any]) -> str:
     """Runs by status and each answer's best accuracy."""
     if not runs:
-        return "[b]Runs[/b]\n  none yet (press l on Home for the run lab)"
+        return "[b]Runs[/b]\n  none yet (l on Home opens the run lab)"
     by_status: dict[str, int] = {}
     best: dict[str, float] = {}
     for run in runs:

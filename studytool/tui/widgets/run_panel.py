@@ -59,7 +59,8 @@ class RunPanel(Vertical):
             self.error = error
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
+        # "-idle" hides the table and the plot until the first run starts.
+        super().__init__(id=id, classes=f"-idle {classes or ''}".strip())
         self.answer_name: str | None = None
         self.handle: Any = None
         self.running = False
@@ -103,6 +104,7 @@ class RunPanel(Vertical):
         self.query_one(".run-log", Log).clear()
         # Answers that train get the table and the plot; demos get their printed output.
         self.set_class(not answer.trains, "-demo")
+        self.remove_class("-idle")
         mode = "quick" if quick else "book settings"
         self._title(f"[b]{answer.name}[/b] · running ({mode}, {device})… [dim]Esc cancels[/dim]"
                     f"\n{_escape(answer.title)}")
