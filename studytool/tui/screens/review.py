@@ -231,6 +231,8 @@ class ReviewScreen(Screen[None]):
         self._act("rate", self.card.card_id, rating, duration_ms, time.perf_counter())
 
     def action_undo(self) -> None:
+        if self.busy:
+            return
         self.busy = True
         self._act("undo", None, started=time.perf_counter())
 

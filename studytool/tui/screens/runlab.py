@@ -56,6 +56,7 @@ class RunLabScreen(Screen[None]):
         self.check_running = False
         self._check_cancel = False
         self._check_handle: Any = None
+        self._past_for: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -96,7 +97,7 @@ class RunLabScreen(Screen[None]):
     def refresh_data(self) -> None:
         # The database (and with it the question texts) arrived after the screen opened.
         self._build_tree()
-        self._load_past(None)
+        self._load_past(self._past_for)
 
     def _build_tree(self) -> None:
         tree: Tree[str] = self.query_one("#answers", Tree)
@@ -165,8 +166,12 @@ class RunLabScreen(Screen[None]):
             self.app.tell(f"run not saved: {error_text(exc)}", severity="warning")
         self._load_past_now(record.answer)
 
-    @work(thread=True, exit_on_error=False, group="lab-db")
     def _load_past(self, answer: str | None) -> None:
+        self._past_for = answer  # answers for any other answer arrive late and are dropped
+        self._load_past_worker(answer)
+
+    @work(thread=True, exit_on_error=False, group="lab-db")
+    def _load_past_worker(self, answer: str | None) -> None:
         self._load_past_now(answer)
 
     def _load_past_now(self, answer: str | None) -> None:
@@ -183,6 +188,8 @@ class RunLabScreen(Screen[None]):
         self.post_message(PastRuns(answer, list(records)))
 
     def on_past_runs(self, message: PastRuns) -> None:
+        if message.answer != self._past_for:
+            return
         table = self.query_one("#past-runs", DataTable)
         table.clear()
         for record in message.records:
