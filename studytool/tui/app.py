@@ -108,6 +108,15 @@ class StudyApp(App[None]):
         if theme in self.available_themes:
             self.theme = theme
 
+    @property
+    def opened(self) -> Backend:
+        """The backend for screens that only open once it is there (see require_backend)."""
+        if self.backend is None:
+            from studytool.errors import StudytoolError
+
+            raise StudytoolError(self.backend_error or "the database is not open yet")
+        return self.backend
+
     def require_backend(self) -> Backend | None:
         """The backend, or None after telling the user why a screen cannot open yet."""
         if self.backend is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,6 +15,9 @@ from textual.widgets.select import NoSelection
 
 from studytool.tui.backend import error_text
 from studytool.tui.text import one_line
+
+if TYPE_CHECKING:
+    from studytool.tui.app import StudyApp
 
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
@@ -41,6 +44,7 @@ def is_suspended(card: Any) -> bool:
 
 
 class BrowseScreen(Screen[None]):
+    app: StudyApp  # type: ignore[assignment]
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("s", "toggle_suspend", "Suspend/unsuspend"),
@@ -110,7 +114,7 @@ class BrowseScreen(Screen[None]):
     def _fetch(self, filters: dict[str, Any], generation: int) -> None:
         """Query the cards (in a worker thread) and post them to the UI thread."""
         try:
-            cards = self.app.backend.service.browse(**filters)
+            cards = self.app.opened.service.browse(**filters)
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error")
             return
@@ -153,7 +157,7 @@ class BrowseScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, exclusive=True, group="history")
     def _load_history(self, card_id: Any) -> None:
         try:
-            rows = self.app.backend.service.history(card_id)
+            rows = self.app.opened.service.history(card_id)
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error")
             return
@@ -195,7 +199,7 @@ class BrowseScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="browse-write")
     def _toggle(self, card: Any, filters: dict[str, Any], generation: int) -> None:
-        service = self.app.backend.service
+        service = self.app.opened.service
         try:
             if is_suspended(card):
                 service.unsuspend(card.card_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,6 +13,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from studytool.tui.backend import error_text
+
+if TYPE_CHECKING:
+    from studytool.tui.app import StudyApp
 
 MENU = (
     "[b]Enter[/b]/[b]r[/b] review the deck   [b]l[/b] run lab   [b]b[/b] browse cards   "
@@ -27,6 +30,7 @@ class SummariesLoaded(Message):
 
 
 class HomeScreen(Screen[None]):
+    app: StudyApp  # type: ignore[assignment]
     _resumed = False
 
     BINDINGS = [
@@ -72,7 +76,7 @@ class HomeScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, exclusive=True, group="home")
     def _load(self) -> None:
         try:
-            summaries = self.app.backend.service.deck_summaries()
+            summaries = self.app.opened.service.deck_summaries()
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error")
             return

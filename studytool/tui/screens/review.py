@@ -10,7 +10,7 @@ import os
 import shlex
 import subprocess
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,6 +22,9 @@ from textual.widgets import Footer, Header, Input, Markdown, Static
 
 from studytool.tui.backend import book_rows, error_text, question_line, reload_decks
 from studytool.tui.widgets.run_panel import RunPanel
+
+if TYPE_CHECKING:
+    from studytool.tui.app import StudyApp
 
 RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
@@ -43,6 +46,7 @@ class ActionFailed(Message):
 
 
 class ReviewScreen(Screen[None]):
+    app: StudyApp  # type: ignore[assignment]
     BINDINGS = [
         Binding("space", "reveal", "Show answer"),
         Binding("1", "rate(1)", "Again", show=False),
@@ -95,7 +99,7 @@ class ReviewScreen(Screen[None]):
     # -- loading cards (worker threads) ---------------------------------------------------------
 
     def _service(self) -> Any:
-        return self.app.backend.service
+        return self.app.opened.service
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="review")
     def _next(self, started: float | None, note: str = "") -> None:
@@ -287,7 +291,7 @@ class ReviewScreen(Screen[None]):
     def action_edit(self) -> None:
         if self.card is None:
             return
-        path = self.app.backend.deck_path(self.card.deck_id)
+        path = self.app.opened.deck_path(self.card.deck_id)
         if path is None or not path.exists():
             self.notify("This deck has no question file to edit.", severity="warning")
             return
@@ -306,7 +310,7 @@ class ReviewScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, exclusive=True, group="review")
     def _after_edit(self) -> None:
         try:
-            problems = reload_decks(self.app.backend)
+            problems = reload_decks(self.app.opened)
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error")
             return

@@ -6,7 +6,7 @@ the whole self-check (one row per answer), Esc cancels a run (or goes back when 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -15,11 +15,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, TabbedContent, TabPane, Tree
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tree
 
 from studytool.tui.backend import book_rows, error_text
 from studytool.tui.text import one_line
 from studytool.tui.widgets.run_panel import RunPanel
+
+if TYPE_CHECKING:
+    from studytool.tui.app import StudyApp
 
 
 class PastRuns(Message):
@@ -40,6 +43,7 @@ class CheckRow(Message):
 
 
 class RunLabScreen(Screen[None]):
+    app: StudyApp  # type: ignore[assignment]
     BINDINGS = [
         Binding("escape", "cancel_or_back", "Cancel/Back"),
         Binding("k", "toggle_quick", "Quick"),
@@ -120,7 +124,7 @@ class RunLabScreen(Screen[None]):
         if cursor_line is not None:
             tree.move_cursor(cursor_line)
         if not self.answers:
-            self.query_one("#lab-run", RunPanel).query_one(".run-title").update(
+            self.query_one("#lab-run", RunPanel).query_one(".run-title", Static).update(
                 "No runnable answers are registered yet.")
 
     # -- running one answer -----------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,6 +14,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select
 
 from studytool.tui.backend import error_text
+
+if TYPE_CHECKING:
+    from studytool.tui.app import StudyApp
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 # field -> (label, type); the domain's Settings validates the values it receives
@@ -32,6 +35,7 @@ class SettingsLoaded(Message):
 
 
 class SettingsScreen(Screen[None]):
+    app: StudyApp  # type: ignore[assignment]
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "app.pop_screen", "Back")]
 
     def __init__(self) -> None:
@@ -60,7 +64,7 @@ class SettingsScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, exclusive=True, group="settings")
     def _load(self) -> None:
         try:
-            settings = self.app.backend.service.get_settings()
+            settings = self.app.opened.service.get_settings()
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error")
             return
@@ -106,7 +110,7 @@ class SettingsScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, exclusive=True, group="settings")
     def _save(self, settings: Any) -> None:
         try:
-            self.app.backend.service.save_settings(settings)
+            self.app.opened.service.save_settings(settings)
         except Exception as exc:  # the service rejects out-of-range values with a message
             self.app.tell(error_text(exc), severity="error")
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -14,6 +14,9 @@ from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from studytool.tui.backend import error_text
+
+if TYPE_CHECKING:
+    from studytool.tui.app import StudyApp
 
 
 class StatsLoaded(Message):
@@ -40,6 +43,7 @@ def _pairs(series: Any) -> list[tuple[str, int]]:
 
 
 class StatsScreen(Screen[None]):
+    app: StudyApp  # type: ignore[assignment]
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("g", "reload", "Refresh")]
 
     def compose(self) -> ComposeResult:
@@ -62,8 +66,8 @@ class StatsScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="stats")
     def _load(self) -> None:
-        backend = self.app.backend
         try:
+            backend = self.app.opened
             stats = backend.service.stats()
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error")
@@ -101,7 +105,7 @@ class StatsScreen(Screen[None]):
         plt.clear_figure()
         plt.title(title)
         if pairs and any(count for _, count in pairs):
-            xs = list(range(len(pairs)))
+            xs = [float(i) for i in range(len(pairs))]
             plt.bar(xs, [count for _, count in pairs])
             # One label a week, chosen here: plotext's own pick among 30 labels is not stable.
             plt.xticks(xs[::7], [label for label, _ in pairs][::7])

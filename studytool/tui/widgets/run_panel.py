@@ -6,7 +6,7 @@ worker and turns the events the engine reports into messages for the UI thread.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -16,6 +16,9 @@ from textual.widgets import DataTable, Log, ProgressBar, Static
 
 from studytool.tui.backend import error_text
 from studytool.tui.widgets.plot import MetricsPlot
+
+if TYPE_CHECKING:
+    from studytool.tui.app import StudyApp
 
 EPOCH_COLUMNS = ("epoch", "train", "valid", "acc", "time")
 BOOK_COLUMNS = ("book valid", "book acc")
@@ -42,6 +45,7 @@ def epoch_cells(row: dict[str, Any], book: dict[str, Any] | None) -> tuple[str, 
 
 class RunPanel(Vertical):
     """Starts a run with `start(answer)`; `cancel()` stops it; posts `RunPanel.Finished`."""
+    app: StudyApp  # type: ignore[assignment]
 
     class Event(Message):
         def __init__(self, panel: RunPanel, event: dict[str, Any]) -> None:
