@@ -152,3 +152,27 @@ async def test_no_color_is_respected(tmp_path: Path, monkeypatch: pytest.MonkeyP
         await settle(pilot, app)
         assert app.no_color  # Textual then renders through its monochrome filter
         assert app.screen.query_one("#decks").row_count == 1
+
+
+async def test_question_mark_lists_every_key_of_the_screen(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+    from textual.widgets import HelpPanel
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        panel = app.screen.query_one(HelpPanel)
+        console = Console(width=60, record=True, file=io.StringIO())
+        console.print(panel.query_one("BindingsTable").render())
+        shown = console.export_text()
+        for description in ("Bury", "Suspend", "Type answer", "Back"):
+            assert description in shown
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not app.screen.query(HelpPanel)

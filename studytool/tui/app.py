@@ -36,6 +36,7 @@ class StudyApp(App[None]):
     SUB_TITLE = "fastbook chapter 12"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("question_mark", "toggle_keys", "Keys", show=False),
     ]
 
     def __init__(
@@ -123,6 +124,13 @@ class StudyApp(App[None]):
             why = self.backend_error or "still opening the database"
             self.notify(why, title="Not available", severity="warning")
         return self.backend
+
+    def action_toggle_keys(self) -> None:
+        """`?` shows every key of the current screen (the footer cannot fit them at 80x24)."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
 
     def cancel_runs(self) -> None:
         for handle in list(self.active_runs):

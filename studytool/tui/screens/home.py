@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 MENU = (
     "[b]Enter[/b]/[b]r[/b] review the deck   [b]l[/b] run lab   [b]b[/b] browse cards   "
-    "[b]t[/b] stats   [b]o[/b] settings   [b]q[/b] quit"
+    "[b]t[/b] stats   [b]o[/b] settings   [b]?[/b] all keys   [b]q[/b] quit"
 )
 
 

@@ -201,7 +201,8 @@ class ReviewScreen(Screen[None]):
         elif self.typed_mode:
             ratings.update("Type your answer and press [b]Enter[/b] to compare")
         else:
-            ratings.update("[b]Space[/b] show answer")
+            ratings.update("[b]Space[/b] show answer   [b]w[/b] type your answer first   "
+                           "[b]?[/b] all keys")
 
     # -- actions ----------------------------------------------------------------------------------
 
