@@ -79,6 +79,8 @@ def cli(ctx: click.Context, db_url: str | None, debug: bool) -> None:
     """Study fastbook chapter 12 from the terminal. With no command, open the app."""
     from studytool.config import resolve_db_url
 
+    if db_url is not None and not db_url.strip():
+        raise StudytoolError("--db needs a database URL, e.g. sqlite:///path/to/file.sqlite3")
     ctx.ensure_object(dict)
     ctx.obj["db_url"] = resolve_db_url(db_url)
     ctx.obj["debug"] = debug
@@ -122,6 +124,13 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # last resort: never a traceback without --debug
         if debug:
             raise
-        click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        from studytool.store.errors import describe, is_db_error
+
+        if is_db_error(exc):  # no SQL or parameters on the learner's screen
+            click.echo(f"error: {describe(exc)}", err=True)
+            sys.exit(1)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        click.echo(f"error: {type(exc).__name__}: {first} (run with --debug for details)",
+                   err=True)
         sys.exit(1)
     sys.exit(0)

@@ -52,7 +52,9 @@ class History:
         except StudytoolError:
             raise
         except Exception as exc:  # noqa: BLE001 - any database failure is one line for the user
-            raise StudytoolError(f"the run finished but could not be stored: {exc}",
+            from studytool.store.errors import describe
+
+            raise StudytoolError(f"the run finished but could not be stored: {describe(exc)}",
                                  exit_code=1) from exc
 
     def recent(self, answer: str | None = None, limit: int = 20) -> list[RunRecord]:

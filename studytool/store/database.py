@@ -21,9 +21,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 from studytool.errors import StudytoolError
+from studytool.store.errors import describe
 
 BUSY_TIMEOUT_MS = 30_000
 ENV_SYNCHRONOUS = "STUDYTOOL_SQLITE_SYNCHRONOUS"
@@ -66,13 +68,24 @@ def make_engine(url: str) -> Engine:
         except ModuleNotFoundError as exc:
             raise StudytoolError(f"no driver for {parsed.drivername}: {exc.name} "
                                  "is not installed") from exc
+        except NoSuchModuleError as exc:
+            raise StudytoolError(f"unknown kind of database {parsed.drivername!r} in the URL "
+                                 "(use sqlite:///PATH or postgresql+psycopg://...)") from exc
     if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
             "file:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _check_sqlite_path(Path(parsed.database).expanduser())
     engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _check_sqlite_path(path: Path) -> None:
+    # A typo in --db must not silently create folders and an empty database somewhere.
+    if path.is_dir():
+        raise StudytoolError(f"{path} is a folder, not a database file")
+    if not path.parent.is_dir():
+        raise StudytoolError(f"folder {path.parent} does not exist (create it first)")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -106,6 +119,10 @@ def open_db(url: str) -> Database:
     engine = make_engine(url)
     try:
         migrate(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        raise StudytoolError(f"{describe(exc)}: {where}") from exc
     except BaseException:
         engine.dispose()
         raise
