@@ -156,3 +156,10 @@ def test_the_deck_loads_fast():
         load_deck(DECK_FILE)
         times.append(time.perf_counter() - start)
     assert statistics.median(times) < 0.05, times
+
+
+def test_texts_speak_to_the_learner_not_about_the_source_document(deck):
+    # The deck was drafted from a learner's answer sheet; cards must not refer to it.
+    for q in deck.questions:
+        for text in (q.answer, q.mistake or ""):
+            assert not re.search(r"\bthe seed\b(?!s)", text, re.IGNORECASE), q.id
