@@ -33,13 +33,17 @@ def deck_files() -> list[Path]:
 
 
 def load_installed() -> tuple[list[Deck], list[str]]:
-    """(decks that loaded, problem lines). A broken file is reported and skipped, never fatal."""
+    """(decks that loaded, problem lines). A broken file is reported and skipped, never fatal.
+
+    Warnings (an imported question still without an answer, say) are for `studytool validate`;
+    they would only nag on every other command, so they are not returned here.
+    """
     decks: list[Deck] = []
     problems: list[Problem] = []
     owners: dict[str, Path] = {}
     for path in deck_files():
         deck, found = check_file(path, use_cache=True)
-        problems.extend(found)
+        problems.extend(p for p in found if not p.warning)
         if deck is None:
             continue
         if deck.id in owners:
