@@ -51,10 +51,13 @@ def decks(obj: dict[str, Any], as_json: bool) -> None:
     if not summaries:
         click.echo("no decks installed")
         return
-    click.echo(f"{'deck':<12} {'new':>5} {'learn':>5} {'review':>6} {'due':>5} {'done':>5}  title")
+    # "new" is what today's limit lets in (as Anki counts it); "cards" is the deck's size.
+    click.echo(f"{'deck':<12} {'new':>5} {'learn':>5} {'review':>6} {'due':>5} {'done':>5} "
+               f"{'cards':>5}  title")
     for s in summaries:
         click.echo(f"{s.id:<12} {s.new:>5} {s.learning:>5} {s.review:>6} {s.due_today:>5} "
-                   f"{s.reviewed_today:>5}  {s.title}")
+                   f"{s.reviewed_today:>5} {s.total:>5}  {s.title}")
+    click.echo("new: new cards today (new cards/day setting); done: reviewed today")
 
 
 @click.command("stats")
