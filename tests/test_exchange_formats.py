@@ -121,9 +121,10 @@ def test_anki_package_holds_one_escaped_note_per_question_with_stable_guids(tmp_
     notes = read_notes(first, tmp_path)
     assert set(notes) == {"d1-q0", "d1-q1", "d1-q2"}
     q0 = notes["d1-q0"]
-    assert q0["question"] == html.escape("What is <b>h</b> & why?")
-    assert q0["answer"] == html.escape("A <tensor>") + "<br>second line"
-    assert q0["mistake"] == html.escape('Forgetting "detach"')
+    # Markdown becomes HTML; HTML in the deck text is escaped, never passed through.
+    assert q0["question"] == "<p>" + html.escape("What is <b>h</b> & why?") + "</p>"
+    assert q0["answer"] == "<p>" + html.escape("A <tensor>") + "\nsecond line</p>"
+    assert q0["mistake"] == "<p>" + html.escape('Forgetting "detach"') + "</p>"
     assert sorted(q0["tags"]) == ["d1", "rnn", "two_words"]
     # The runnable answer's code, read from its files (the model class, then the entry).
     assert "class LMModel1(nn.Module)" in html.unescape(q0["code"])
@@ -138,7 +139,7 @@ def test_anki_package_holds_one_escaped_note_per_question_with_stable_guids(tmp_
     export_apkg(service.db, second)
     again = read_notes(second, tmp_path)
     assert {q: n["guid"] for q, n in again.items()} == {q: n["guid"] for q, n in notes.items()}
-    assert again["d1-q1"]["answer"] == "A better answer"
+    assert again["d1-q1"]["answer"] == "<p>A better answer</p>"
     assert len({n["guid"] for n in notes.values()}) == 3
     service.db.close()
 
@@ -212,3 +213,11 @@ def test_exports_the_tui_may_call_never_import_torch(tmp_path, child_env):
     assert done.stdout.strip() == "False"
     assert "class LMModel1" in html.unescape(
         read_notes(tmp_path / "x.apkg", tmp_path)["d1-q0"]["code"])
+
+
+def test_anki_fields_render_the_decks_markdown():
+    from studytool.exchange.anki import _html
+
+    rendered = _html("Use `h.detach()`:\n\n```python\nif x < 1:\n    h = 0\n```")
+    assert "<code>h.detach()</code>" in rendered
+    assert '<pre><code class="language-python">if x &lt; 1:\n    h = 0\n</code></pre>' in rendered

@@ -82,8 +82,10 @@ def make_note(card: CardRow) -> genanki.Note:
 
 
 def _html(text: str) -> str:
-    """Plain text (the decks' Markdown is shown as written) as safe HTML."""
-    return html.escape(text).replace("\n", "<br>")
+    """The decks' Markdown as HTML for Anki; raw HTML in the text is escaped, never passed on."""
+    from markdown_it import MarkdownIt  # textual's own Markdown parser, already installed
+
+    return MarkdownIt("commonmark", {"html": False}).render(text.strip()).strip()
 
 
 def _tag(text: str) -> str:
