@@ -17,6 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from answers_code.registry import Answer
+from studytool.runner import memory
+from studytool.runner.figures import figure
 from studytool.runner.record import RunRecord
 
 METRICS = ("train_loss", "valid_loss", "accuracy")
@@ -35,6 +37,7 @@ def book_rows(answer: Answer) -> list[dict[str, Any]]:
 
 
 def fmt(value: Any, digits: int = 4) -> str:
+    """An epoch-table metric: fixed decimals, so a column of losses lines up."""
     if isinstance(value, bool) or value is None:
         return "-" if value is None else str(value)
     if isinstance(value, float):
@@ -50,6 +53,7 @@ class RunView:
         self.answer = answer
         self.params = params
         self.book = book_rows(answer)
+        self.schedule_note = _schedule_note(len(self.book), params.get("epochs"))
         self.rows: list[dict[str, Any]] = []
         self.device = "(starting)"
         self.live: Live | None = None
@@ -64,14 +68,15 @@ class RunView:
             self.live.start()
         else:
             shown = " ".join(f"{k}={v}" for k, v in params.items())
-            self._plain(f"running {answer.name} ({shown})")
+            self._plain(f"running {answer.name} ({shown})" if shown else f"running {answer.name}")
 
     def _plain(self, text: str) -> None:
         self.console.print(text, markup=False, highlight=False, soft_wrap=True)
         self.console.file.flush()
 
     def epoch_table(self) -> Table:
-        table = Table(title=f"{self.answer.name} · {self.device}", title_justify="left")
+        table = Table(title=f"{self.answer.name} · {self.device}", title_justify="left",
+                      caption=self._caption(), caption_justify="left")
         table.add_column("epoch", justify="right")
         for metric in METRICS:
             table.add_column(metric, justify="right")
@@ -88,6 +93,12 @@ class RunView:
                 cells += [fmt(book.get(m)) for m in METRICS]
             table.add_row(*cells)
         return table
+
+    def _caption(self) -> str | None:
+        if not (self.book and self.schedule_note):
+            return None
+        return (f"book columns: {self.answer.book_model} over the {self.schedule_note}; "
+                f"this run: {self.params.get('epochs')} epochs")
 
     def _render(self) -> Group:
         parts: list[Any] = [self.progress]
@@ -130,6 +141,8 @@ class RunView:
         index = len(self.rows) - 1
         if index < len(self.book):
             parts.append(f"(book accuracy {fmt(self.book[index].get('accuracy'))})")
+            if self.schedule_note:  # epoch i of a longer schedule is not this run's epoch i
+                parts.append(f"({self.schedule_note})")
         return "  ".join(parts)
 
     def close(self) -> None:
@@ -138,6 +151,18 @@ class RunView:
             self.live = None
             if self.rows:
                 self.console.print(self.epoch_table())
+        elif self.rows and self.book and self.schedule_note:
+            last = self.book[-1]
+            self._plain(f"book's final accuracy after its {len(self.book)} epochs: "
+                        f"{fmt(last.get('accuracy'))}")
+
+
+def _schedule_note(book_epochs: int, run_epochs: Any) -> str:
+    """A label for the book's figures when the run's one-cycle schedule has another length
+    (epoch 2 of 3 is near the end of training; epoch 2 of the book's 15 is still warming up)."""
+    if not book_epochs or not isinstance(run_epochs, int) or run_epochs == book_epochs:
+        return ""
+    return f"book's {book_epochs}-epoch schedule"
 
 
 def print_summary(console: Console, record: RunRecord, run_id: int | None) -> None:
@@ -147,8 +172,7 @@ def print_summary(console: Console, record: RunRecord, run_id: int | None) -> No
         table.add_column("key")
         table.add_column("value", justify="right")
         for key, value in record.final.items():
-            table.add_row(str(key), fmt(value) if not isinstance(value, dict | list)
-                          else Text(str(value)))
+            table.add_row(str(key), Text(figure(value)))
         console.print(table)
     for check in record.checks:
         mark = "[green]PASS[/green]" if check["passed"] else "[red]FAIL[/red]"
@@ -158,9 +182,11 @@ def print_summary(console: Console, record: RunRecord, run_id: int | None) -> No
     stored = f" · stored as run {run_id}" if run_id is not None else ""
     console.print(f"[{colour}]{record.status}[/{colour}] · {record.answer} · {record.device} · "
                   f"{record.seconds:.1f} s{stored}", highlight=False)
-    if record.message:
-        console.print(Text(record.message))
-    if record.status not in ("ok", "cancelled") and record.stderr_tail:
+    if record.message:  # one line, as the stderr `error:` line and the store have it
+        console.print(Text(record.message), soft_wrap=True)
+    # A run that hit its memory limit has said all there is: its traceback is the limit's.
+    if (record.status not in ("ok", "cancelled") and record.stderr_tail
+            and not memory.is_limit_message(record.message)):
         tail = "\n".join(record.stderr_tail.splitlines()[-12:])
         console.print(Text("stderr (last lines):", style="dim"))
         console.print(Text(tail, style="dim"))

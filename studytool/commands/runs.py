@@ -39,9 +39,10 @@ def answers(as_json: bool) -> None:
     """List the runnable answers and the questions they answer."""
     from studytool.runner import catalog
 
-    rows = [{"name": a.name, "title": a.title, "questions": list(a.questions),
-             "trains": a.trains, "defaults": a.defaults, "book_model": a.book_model,
-             "summary": a.summary} for a in catalog.all_answers().values()]
+    rows: list[dict[str, Any]] = [
+        {"name": a.name, "title": a.title, "questions": list(a.questions), "trains": a.trains,
+         "defaults": a.defaults, "book_model": a.book_model, "summary": a.summary}
+        for a in catalog.all_answers().values()]
     if as_json:
         _print_json(rows)
         return
@@ -49,11 +50,11 @@ def answers(as_json: bool) -> None:
     from rich.table import Table
 
     console = Console()
-    if not console.is_terminal:  # a pipe: one plain line per answer, nothing cut
-        for row in rows:
-            trains = " (trains)" if row["trains"] else ""
-            click.echo(f"{row['name']:<22} {' '.join(row['questions']):<28} "
-                       f"{row['title']}{trains}")
+    if not console.is_terminal:  # a pipe: an aligned plain table (--json has every field)
+        from studytool.commands.runs_tables import answers_lines, width
+
+        for line in answers_lines(rows, width()):
+            click.echo(line)
         return
     table = Table(title=f"{len(rows)} runnable answers", title_justify="left")
     table.add_column("name", no_wrap=True)
@@ -111,7 +112,15 @@ def run(name: str, device: str, epochs: int | None, lr: float | None, seed: int 
     finally:
         history.close()
     _report(record, run_id, as_json)
+    if record.status != "ok":  # DESIGN.md: a failure is also one `error:` line on stderr
+        click.echo(f"error: {record.answer} {record.status}: {_first_line(record.message)}",
+                   err=True)
     sys.exit(_exit_code(record.status))
+
+
+def _first_line(message: str) -> str:
+    lines = message.strip().splitlines()
+    return lines[0] if lines else "no reason given"
 
 
 # Opening the database (SQLAlchemy import, a migration check: about 1 s of CPU) waits until the
@@ -169,6 +178,7 @@ def _report(record: Any, run_id: int | None, as_json: bool) -> None:
 def check(names: tuple[str, ...], mode: str, workers: int | None, timeout: float | None,
           isolate: bool, as_json: bool) -> None:
     """Self-check: run every answer (or NAMES) and its checks; exit 1 if any fails."""
+    from studytool.commands.runs_tables import CheckRows
     from studytool.runner import selfcheck
     from studytool.runner.checks import key_figure
     from studytool.runner.history import History
@@ -176,17 +186,14 @@ def check(names: tuple[str, ...], mode: str, workers: int | None, timeout: float
     quick = mode == "quick"
     jobs = selfcheck.plan(list(names), quick, timeout=timeout)
     answers = {job.answer.name: job.answer for job in jobs}
+    rows = CheckRows(answers)
     started = time.perf_counter()
     if not as_json:
         click.echo(f"checking {len(jobs)} answers ({mode})")
 
     def row(record: Any) -> None:
         if not as_json:
-            figure = key_figure(answers[record.answer], record.final)
-            line = f"{record.answer:<24} {record.status:<9} {figure:<24} {record.seconds:6.1f}s"
-            if record.status != "ok":
-                line += f"  {record.message}"
-            click.echo(line)
+            click.echo(rows.line(record))
             sys.stdout.flush()
 
     history = History(_db_url())
@@ -212,4 +219,7 @@ def check(names: tuple[str, ...], mode: str, workers: int | None, timeout: float
         click.echo(f"error: self-check cancelled after {len(records)} of {len(jobs)} answers",
                    err=True)
         sys.exit(EXIT_CANCELLED)
+    if bad:
+        click.echo(f"error: {len(bad)} of {len(records)} answers not ok: "
+                   f"{', '.join(f'{r.answer} ({r.status})' for r in bad)}", err=True)
     sys.exit(1 if bad else 0)

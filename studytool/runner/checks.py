@@ -12,6 +12,7 @@ from typing import Any
 
 from answers_code.registry import Answer
 from studytool.errors import StudytoolError
+from studytool.runner.figures import figure
 
 MAX_EPOCHS = 1000
 MAX_LR = 10.0
@@ -77,14 +78,18 @@ def first_failure(rows: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def key_figure(answer: Answer, final: dict[str, Any]) -> str:
-    """The number that best summarises a result: its first check's value, else accuracy."""
+def key_figure_parts(answer: Answer, final: dict[str, Any]) -> tuple[str, str]:
+    """(key, value as text) of the number that best summarises a result: its first check's
+    value, else accuracy, else its first number; ("", "") if it has none."""
     keys = [check.key for check in answer.checks] + ["accuracy"]
     keys += [k for k, v in final.items() if _number(v)]
     for key in keys:
         value = final.get(key)
-        if _number(value):
-            return f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}"
-        if isinstance(value, bool | str):
-            return f"{key} {value}"
-    return ""
+        if _number(value) or isinstance(value, bool | str):
+            return key, figure(value)
+    return "", ""
+
+
+def key_figure(answer: Answer, final: dict[str, Any]) -> str:
+    return " ".join(key_figure_parts(answer, final)).strip()
+

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from answers_code.registry import Answer
-from studytool.runner import checks
+from studytool.runner import checks, memory
 from studytool.runner.events import finite_or_none, strict_json
-from studytool.runner.process import EOF, STDERR_CHARS, WorkerProcess
+from studytool.runner.process import EOF, STDERR_CHARS, WorkerProcess, signal_name
 from studytool.runner.record import EpochRow, RunRecord
 
 OUTPUT_CHARS = 200_000  # captured log text kept per run (the tail)
@@ -151,8 +151,7 @@ def collect(worker: WorkerProcess, job: Job, cancel: threading.Event,
             continue
         if event is EOF:
             worker.finish(grace=2.0)
-            reason = f"{worker.exit_description()} before reporting a result"
-            return _ended(builder, worker, "failed", reason)
+            return _died(builder, worker, job.memory_limit_mb)
         builder.take(event)
         if clock_from_start and job.timeout and event.get("event") == "start":
             deadline = time.perf_counter() + job.timeout
@@ -178,6 +177,17 @@ def _error(builder: _Builder, worker: WorkerProcess, event: dict[str, Any]) -> O
     record = builder.finish(status, line, None, tail)
     return Outcome(record, worker_usable=kind != "memory",
                    device_error=line if kind == "device" else None)
+
+
+def _died(builder: _Builder, worker: WorkerProcess, limit_mb: int | None) -> Outcome:
+    """A worker that ended without a result: failed, or under a memory limit and killed by a
+    signal that running out causes, an error that names the limit."""
+    code = worker.proc.poll()
+    if limit_mb and code is not None and memory.killed_by_memory(code):
+        cause = f"worker killed by {signal_name(-code)}"
+        return _ended(builder, worker, "error", memory.limit_message(limit_mb, cause))
+    reason = f"{worker.exit_description()} before reporting a result"
+    return _ended(builder, worker, "failed", reason)
 
 
 def _ended(builder: _Builder, worker: WorkerProcess, status: str, message: str) -> Outcome:

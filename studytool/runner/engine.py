@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 from studytool.errors import StudytoolError
-from studytool.runner import catalog, checks, devices
+from studytool.runner import catalog, checks, devices, memory
 from studytool.runner.collect import EventCallback, Job, Outcome, collect
 from studytool.runner.process import WorkerProcess
 from studytool.runner.record import RunRecord
@@ -34,11 +34,7 @@ def prepare_job(name: str, params: dict[str, Any] | None = None, device: str = "
         raise StudytoolError(f"unknown device '{device}' (use {', '.join(devices.DEVICES)})")
     overrides = checks.validate_overrides(answer, dict(params or {}))
     timeout = checks.validate_timeout(timeout)
-    if memory_limit_mb is not None and (isinstance(memory_limit_mb, bool)
-                                        or not isinstance(memory_limit_mb, int)
-                                        or memory_limit_mb < 1):
-        raise StudytoolError(f"memory limit must be a positive number of MB, "
-                             f"not {memory_limit_mb!r}")
+    memory_limit_mb = memory.check_limit(memory_limit_mb)
     return Job(answer, answer.params_for(quick, overrides), device, quick, timeout,
                memory_limit_mb, threads)
 

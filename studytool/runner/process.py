@@ -121,10 +121,13 @@ class WorkerProcess:
         if code is None:
             return "worker still running"
         if code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
             hint = " (out of memory?)" if -code == signal.SIGKILL else ""
-            return f"worker killed by {name}{hint}"
+            return f"worker killed by {signal_name(-code)}{hint}"
         return f"worker exited with code {code}"
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"

@@ -19,7 +19,6 @@ import io
 import json
 import math
 import os
-import resource
 import signal
 import sys
 import threading
@@ -28,7 +27,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from studytool.runner import devices
+from studytool.runner import devices, memory
 from studytool.runner.events import ANSWER_EVENTS, encode
 
 
@@ -164,26 +163,6 @@ def _set_threads(threads: int | None) -> None:
     torch.set_num_threads(threads)
 
 
-def _vm_bytes() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _limit_memory(megabytes: int | None) -> tuple[int, int] | None:
-    """Cap further allocations at `megabytes` beyond what is mapped now; returns the old limit."""
-    if not megabytes:
-        return None
-    old = resource.getrlimit(resource.RLIMIT_AS)
-    soft = _vm_bytes() + megabytes * 1024 * 1024
-    if old[1] != resource.RLIM_INFINITY:
-        soft = min(soft, old[1])
-    resource.setrlimit(resource.RLIMIT_AS, (soft, old[1]))
-    return old
-
-
 class GlobalState:
     """Process-wide settings an answer may change; restored so the next answer in a pool
     worker starts as it would in a fresh process."""
@@ -215,13 +194,16 @@ def _one_line(exc: BaseException) -> str:
     return line if len(line) <= 300 else line[:297] + "..."
 
 
-def _is_out_of_memory(exc: BaseException) -> bool:
-    if isinstance(exc, MemoryError):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and (
-        "out of memory" in text or "can't allocate memory" in text
-    )
+def _describe(exc: BaseException, limit_mb: int | None) -> tuple[str, str]:
+    """(error kind, one-line message) for what the answer raised; `limit_mb` if a memory
+    limit was in force."""
+    if isinstance(exc, SystemExit):
+        return "exception", f"the answer called sys.exit({exc.code!r})"
+    if not memory.is_out_of_memory(exc, limited=limit_mb is not None):
+        return "exception", _one_line(exc)
+    if limit_mb is not None:  # the cause's type only: its text is often a path or a C message
+        return "memory", memory.limit_message(limit_mb, type(exc).__name__)
+    return "memory", f"out of memory: {_one_line(exc)}"
 
 
 def _final_of(value: Any) -> dict[str, Any]:
@@ -249,30 +231,25 @@ def run_job(request: dict[str, Any], channel: Channel) -> None:
     writer = LogWriter(channel)
     saved_stdout, sys.stdout = sys.stdout, writer
     old_limit = None
+    limit_mb = request.get("memory_limit_mb")
     try:
         from answers_code.context import RunContext
 
         entry = load_entry(_entry_for(request))
-        old_limit = _limit_memory(request.get("memory_limit_mb"))
+        old_limit = memory.apply_limit(limit_mb)
         final = entry(RunContext(params=params, device=device, emit=guard.emit))
     except LossNotFiniteError as exc:
         _report_error(channel, writer, "nan", str(exc), None)
         return
     except BaseException as exc:  # noqa: BLE001 - the answer may raise anything; report it
-        kind = "memory" if _is_out_of_memory(exc) else "exception"
-        message = _one_line(exc)
-        if kind == "memory":
-            message = f"out of memory: {message}"
-        if isinstance(exc, SystemExit):
-            message = f"the answer called sys.exit({exc.code!r})"
+        kind, message = _describe(exc, limit_mb if old_limit is not None else None)
         _report_error(channel, writer, kind, guard.diverged or message, exc)
         if isinstance(exc, KeyboardInterrupt):
             raise
         return
     finally:
         sys.stdout = saved_stdout
-        if old_limit is not None:
-            resource.setrlimit(resource.RLIMIT_AS, old_limit)
+        memory.restore(old_limit)
         state.restore()
     writer.flush()
     if guard.diverged:  # the answer swallowed the LossNotFiniteError; still a diverged run
