@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import make_app, service_for, settle
+from test_tui_support import (
+    _utc_wall_clock,  # noqa: F401  (autouse fixture)
+    make_app,
+    service_for,
+    settle,
+)
 from textual.widgets import DataTable, Input, Select
 
 from studytool.tui.screens.browse import BrowseScreen

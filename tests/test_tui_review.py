@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_support import make_app, service_for, settle
+from test_tui_support import (
+    _utc_wall_clock,  # noqa: F401  (autouse fixture)
+    make_app,
+    service_for,
+    settle,
+)
 
 from studytool.tui.screens.review import ReviewScreen
 

@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_tui_support import make_app, settle, use_fixture_answers, wait_until
+from test_tui_support import (
+    _utc_wall_clock,  # noqa: F401  (autouse fixture)
+    make_app,
+    settle,
+    use_fixture_answers,
+    wait_until,
+)
 from textual.widgets import DataTable, Tree
 
 from studytool.tui.screens.runlab import RunLabScreen

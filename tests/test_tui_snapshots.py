@@ -9,7 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_support import make_app, settle
+from test_tui_support import (
+    _utc_wall_clock,  # noqa: F401  (autouse fixture)
+    make_app,
+    settle,
+)
 from textual.widgets import Input
 
 from answers_code.registry import Answer, Check

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,19 @@ def demo_deck(path: Path, answers: tuple[str, ...] = ("fx-epochs",)) -> Deck:
                  answers=answers if i == 1 else (), mistake=mistake)
         for i, (text, answer, mistake) in enumerate(texts, start=1))
     return Deck(id="demo", title="Demo: recurrent networks", path=path, questions=questions)
+
+
+@pytest.fixture(autouse=True)
+def _utc_wall_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Times on screen are local: pin the zone so tests and snapshots read the same anywhere.
+
+    Autouse here; the other TUI test modules import it so it applies there too.
+    """
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 def make_app(tmp_path: Path, *, answers: tuple[str, ...] = ("fx-epochs",),

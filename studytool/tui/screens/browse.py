@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.select import NoSelection
 
 from studytool.tui.backend import error_text
-from studytool.tui.text import one_line
+from studytool.tui.text import local_time, one_line
 
 if TYPE_CHECKING:
     from studytool.tui.app import StudyApp
@@ -130,7 +130,7 @@ class BrowseScreen(Screen[None]):
         for card in message.cards:
             key = str(card.card_id)
             self.cards[key] = card
-            due = card.due.strftime("%Y-%m-%d %H:%M") if getattr(card, "due", None) else "-"
+            due = local_time(card.due)
             table.add_row(card.question_id, card.state, due, "yes" if is_suspended(card) else "",
                           one_line(str(card.text), 60), key=key)
         if message.cards:
@@ -171,10 +171,10 @@ class BrowseScreen(Screen[None]):
         table.clear()
         for row in message.rows:
             seconds = f"{row.duration_ms / 1000:.1f}" if row.duration_ms else "-"
-            table.add_row(row.reviewed_at.strftime("%Y-%m-%d %H:%M"),
+            table.add_row(local_time(row.reviewed_at),
                           RATING_NAMES.get(row.rating, str(row.rating)),
                           f"{row.state_before} → {row.state_after}",
-                          row.due_after.strftime("%Y-%m-%d %H:%M"), seconds)
+                          local_time(row.due_after), seconds)
         count = f"{len(message.rows)} reviews" if message.rows else "never reviewed"
         self.query_one("#history-title", Static).update(
             f"{current.question_id}: {count} · s suspends/unsuspends it")

@@ -186,6 +186,7 @@ class ReviewScreen(Screen[None]):
 
     def _set_revealed(self, revealed: bool) -> None:
         self.revealed = revealed
+        self.refresh_bindings()  # the footer's keys depend on the card and on `revealed`
         self.query_one("#compare").display = revealed
         self.query_one("#mistake").display = revealed and bool(
             getattr(self.card, "mistake", None))
@@ -209,7 +210,9 @@ class ReviewScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "rate":
             return self.revealed and self.card is not None and not self.busy
-        if action in ("bury", "suspend", "edit", "run", "reveal"):
+        if action == "reveal":
+            return self.card is not None and not self.revealed
+        if action in ("bury", "suspend", "edit", "run"):
             return self.card is not None
         return True
 

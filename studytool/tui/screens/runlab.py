@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tree
 
 from studytool.tui.backend import book_rows, error_text
-from studytool.tui.text import one_line
+from studytool.tui.text import local_time, one_line
 from studytool.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
@@ -197,7 +197,7 @@ class RunLabScreen(Screen[None]):
         table = self.query_one("#past-runs", DataTable)
         table.clear()
         for record in message.records:
-            when = record.started_at.strftime("%Y-%m-%d %H:%M") if record.started_at else "-"
+            when = local_time(record.started_at)
             acc = record.final.get("accuracy") if record.final else None
             table.add_row(when, record.answer, record.status, record.device,
                           str(len(record.epochs)),
