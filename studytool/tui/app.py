@@ -118,6 +118,15 @@ class StudyApp(App[None]):
             raise StudytoolError(self.backend_error or "the database is not open yet")
         return self.backend
 
+    def run_device(self) -> str:
+        """The device runs use: the app's own (tests), else the learner's default setting."""
+        if self.device:
+            return self.device
+        try:
+            return str(self.opened.service.get_settings().default_device or "auto")
+        except Exception:  # no database yet: let the engine choose
+            return "auto"
+
     def require_backend(self) -> Backend | None:
         """The backend, or None after telling the user why a screen cannot open yet."""
         if self.backend is None:

@@ -287,7 +287,7 @@ class ReviewScreen(Screen[None]):
             return
         panel = self.query_one("#side-run", RunPanel)
         panel.display = True
-        panel.start(answer, quick=True, device=self.app.device or "auto",
+        panel.start(answer, quick=True, device=self.app.run_device(),
                     book_rows=book_rows(answer))
 
     # -- editing the question file ----------------------------------------------------------------

@@ -147,7 +147,7 @@ class RunLabScreen(Screen[None]):
             self.notify("The self-check is running: Esc cancels it.", severity="warning")
             return
         self.query_one("#lab-tabs", TabbedContent).active = "live"
-        device = self.app.device or _default_device(self.app)
+        device = self.app.run_device()
         self.query_one("#lab-run", RunPanel).start(
             answer, quick=self.quick, device=device, book_rows=book_rows(answer))
         self._load_past(name)
@@ -221,7 +221,7 @@ class RunLabScreen(Screen[None]):
             table.add_row(name, "queued", "", "", "", key=name)
         self.query_one("#lab-tabs", TabbedContent).active = "check"
         table.focus()
-        self._run_check(list(self.answers), self.app.device or _default_device(self.app))
+        self._run_check(list(self.answers), self.app.run_device())
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="lab-check")
     def _run_check(self, names: list[str], device: str) -> None:
@@ -323,14 +323,3 @@ def _question_order(backend: Any) -> Any:
             order.setdefault(question.id, len(order))
     # Before the decks are read: questionnaire items (-qNN) before further research (-frN).
     return lambda qid: (order.get(qid, len(order)), "-fr" in qid, qid)
-
-
-
-def _default_device(app: Any) -> str:
-    backend = app.backend
-    if backend is None:
-        return "auto"
-    try:
-        return str(backend.service.get_settings().default_device or "auto")
-    except Exception:
-        return "auto"
