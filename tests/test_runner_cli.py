@@ -11,19 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
+from runner_helpers import gone, with_fixture_answers
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RUN_KEYS = ["answer", "status", "device", "params", "epochs", "final", "seconds", "message"]
 EPOCH_KEYS = ["epoch", "train_loss", "valid_loss", "accuracy", "seconds"]
 
 
 @pytest.fixture
 def env(child_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    child_env["STUDYTOOL_EXTRA_ANSWERS"] = "studytool_fixture_answers"
-    path = child_env.get("PYTHONPATH")
-    child_env["PYTHONPATH"] = f"{FIXTURES}{os.pathsep}{path}" if path else str(FIXTURES)
-    child_env["STUDYTOOL_DB"] = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
-    return child_env
+    return with_fixture_answers(child_env, tmp_path)
 
 
 def studytool(args: list[str], env: dict[str, str], timeout: float = 120,
@@ -45,13 +41,6 @@ def stored_runs(env: dict[str, str]) -> list:
     finally:
         db.close()
 
-
-def gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except FileNotFoundError:
-        return True
 
 
 def test_run_json_prints_the_design_object_and_stores_the_run(env):
@@ -113,6 +102,9 @@ def test_timeout_is_reported_and_stored(env):
     ["run", "fx-epochs", "--seed", "1.5"],
     ["run", "fx-epochs", "--device", "tpu"],
     ["run", "fx-epochs", "--timeout", "-1"],
+    ["run", "fx-ok", "--memory-limit", "1"],
+    ["run", "fx-ok", "--memory-limit", "255"],
+    ["run", "fx-ok", "--memory-limit", "lots"],
     ["run", "fx-ok", "--epochs", "2"],
     ["run"],
 ])
@@ -239,3 +231,83 @@ def test_on_a_terminal_the_epoch_table_sits_beside_the_book(env, tmp_path):
     assert "train_loss" in header, screen and header.index("accuracy") < header.index("book")
     assert "0.4676" in screen  # the book's first LMModel1 accuracy, beside epoch 0
     assert "PASS reaches 0.5" in screen and "ok · fx-epochs · cpu" in screen
+
+
+def test_a_run_that_hits_its_memory_limit_says_so_in_one_line(env):
+    result = studytool(["run", "fx-map", "--device", "cpu", "--memory-limit", "256"], env)
+    assert result.returncode == 1
+    reason = ("out of memory: ImportError; the run hit the 256 MB memory limit "
+              "(raise --memory-limit)")
+    assert result.stderr == f"error: fx-map error: {reason}\n"
+    assert reason in result.stdout.splitlines()  # one line, not wrapped at 80 columns
+    assert "Traceback" not in result.stdout and "failed to map" not in result.stdout
+    [run] = stored_runs(env)
+    assert run.status == "error" and "failed to map segment" in run.stderr_tail
+
+
+def test_a_memory_limit_below_the_bound_names_it(env):
+    result = studytool(["run", "fx-ok", "--memory-limit", "1"], env)
+    assert result.stderr == "error: --memory-limit must be at least 256 MB, not 1\n"
+
+
+def test_a_run_that_is_not_ok_also_says_so_on_stderr(env):
+    result = studytool(["run", "fx-raise", "--device", "cpu"], env)
+    assert result.returncode == 1
+    assert result.stderr == "error: fx-raise error: ValueError: shapes 3 and 4 do not match\n"
+    result = studytool(["run", "fx-low", "--device", "cpu", "--json"], env)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["status"] == "failed"  # stdout stays pure JSON
+    assert result.stderr == "error: fx-low failed: check failed: beats 0.5: got 0.1\n"
+    result = studytool(["run", "fx-hang", "--device", "cpu", "--timeout", "1"], env)
+    assert result.returncode == 1
+    assert result.stderr == "error: fx-hang timeout: timed out after 1 s\n"
+    ok = studytool(["run", "fx-ok", "--device", "cpu"], env)
+    assert ok.returncode == 0 and ok.stderr == ""
+
+
+def test_final_figures_keep_significant_digits_and_no_params_no_parentheses(env):
+    result = studytool(["run", "fx-tiny", "--device", "cpu"], env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "running fx-tiny"
+    cells = {parts[0]: parts[1] for parts in
+             (line.strip("│ ").split("│") for line in lines if line.startswith("│"))}
+    cells = {k.strip(): v.strip() for k, v in cells.items()}
+    assert cells == {"spacing_near_0": "1.401e-45", "eps": "1.192e-07",
+                     "accuracies": "[0.4762, 0.5]", "spacing_near_1e8": "8", "count": "3",
+                     "huge": "4.295e+09"}
+
+
+def test_book_figures_from_another_schedule_length_are_labelled(env):
+    result = studytool(["run", "fx-epochs", "--device", "cpu"], env)  # 3 epochs; the book 4
+    assert result.returncode == 0, result.stderr
+    epoch_lines = [line for line in result.stdout.splitlines() if line.startswith("epoch ")]
+    assert all(line.endswith("(book's 4-epoch schedule)") for line in epoch_lines)
+    assert "book's final accuracy after its 4 epochs: 0.4944" in result.stdout
+    same = studytool(["run", "fx-epochs", "--device", "cpu", "--epochs", "4"], env)
+    epoch_lines = [line for line in same.stdout.splitlines() if line.startswith("epoch ")]
+    assert len(epoch_lines) == 4 and "schedule" not in same.stdout
+    assert epoch_lines[3].endswith("(book accuracy 0.4944)")
+
+
+def column_starts(header: str, names: list[str]) -> list[int]:
+    return [header.index(name) for name in names]
+
+
+def test_answers_is_an_aligned_table_within_80_columns(env):
+    env["COLUMNS"] = "80"
+    rows = {row["name"]: row for row in json.loads(studytool(["answers", "--json"], env).stdout)}
+    lines = studytool(["answers"], env).stdout.splitlines()
+    starts = column_starts(lines[0], ["name", "trains", "questions", "title"])
+    assert starts[0] == 0 and len(lines) == len(rows) + 1
+    for line in lines[1:]:
+        assert len(line) <= 80, line
+        name, trains, questions, title = (line[a:b].strip() for a, b in
+                                          zip(starts, [*starts[1:], None], strict=True))
+        row = rows[name]
+        assert all(line[start - 1] == " " for start in starts[1:])  # no cell runs over
+        assert trains == ("yes" if row["trains"] else "")
+        assert questions.split() == [q.split("-", 1)[1] for q in row["questions"]]
+        assert title == row["title"] or (title.endswith("…")
+                                         and row["title"].startswith(title[:-1]))
+    assert any(line.endswith("…") for line in lines)  # the real catalogue has long titles

@@ -6,16 +6,14 @@ import json
 import os
 import threading
 import time
-from pathlib import Path
 
 import pytest
+from runner_helpers import FIXTURES, gone
 
 from answers_code.registry import Answer, Check
 from studytool.errors import StudytoolError
 from studytool.runner import DeviceUnavailable, run_answer, start_run
 from studytool.runner import checks as run_checks
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(autouse=True)
@@ -25,14 +23,6 @@ def fixture_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", f"{FIXTURES}{os.pathsep}{path}" if path else str(FIXTURES))
     monkeypatch.setenv("STUDYTOOL_EXTRA_ANSWERS", "studytool_fixture_answers")
 
-
-def gone(pid: int) -> bool:
-    """True once `pid` no longer runs (a zombie waiting for an init that never reaps counts)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except FileNotFoundError:
-        return True
 
 
 def grandchild_pid(output: str) -> int:
@@ -228,3 +218,36 @@ def test_a_worker_whose_parent_dies_ends_its_group():
     while not (gone(worker) and gone(grandchild)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert gone(worker) and gone(grandchild)
+
+
+def test_an_import_that_cannot_map_under_a_limit_is_the_limits_error():
+    # The user's case: numpy.random's shared object "failed to map segment" at --memory-limit 1.
+    record = run_answer("fx-map", device="cpu", timeout=60, memory_limit_mb=256)
+    assert record.status == "error"
+    assert record.message == ("out of memory: ImportError; the run hit the 256 MB memory limit "
+                              "(raise --memory-limit)")
+    assert "failed to map segment" in record.stderr_tail  # the detail stays in the record
+
+
+def test_a_worker_killed_under_a_limit_is_the_limits_error_and_without_one_a_failure():
+    record = run_answer("fx-killed", device="cpu", timeout=60, memory_limit_mb=300)
+    assert record.status == "error"
+    assert record.message == ("out of memory: worker killed by SIGKILL; the run hit the 300 MB "
+                              "memory limit (raise --memory-limit)")
+    record = run_answer("fx-killed", device="cpu", timeout=60)
+    assert record.status == "failed"
+    assert record.message == "worker killed by SIGKILL (out of memory?) before reporting a result"
+
+
+def test_memory_limits_below_the_bound_raise_before_anything_is_spawned(monkeypatch):
+    from studytool.runner import engine, memory
+
+    def no_spawn(*args, **kwargs):
+        raise AssertionError("a worker was spawned for bad input")
+
+    monkeypatch.setattr(engine, "WorkerProcess", no_spawn)
+    for megabytes in (1, memory.MIN_MB - 1, 0, -5, True, 300.5, "512"):
+        with pytest.raises(StudytoolError, match="^--memory-limit must be") as info:
+            start_run("fx-ok", device="cpu", memory_limit_mb=megabytes)
+        assert info.value.exit_code == 2
+    assert engine.prepare_job("fx-ok", memory_limit_mb=memory.MIN_MB).memory_limit_mb == 256

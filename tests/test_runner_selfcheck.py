@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from runner_helpers import with_fixture_answers
 
 
 @pytest.fixture
 def env(child_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    child_env["STUDYTOOL_EXTRA_ANSWERS"] = "studytool_fixture_answers"
-    path = child_env.get("PYTHONPATH")
-    child_env["PYTHONPATH"] = f"{FIXTURES}{os.pathsep}{path}" if path else str(FIXTURES)
-    child_env["STUDYTOOL_DB"] = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
-    return child_env
+    return with_fixture_answers(child_env, tmp_path)
 
 
 def processes_with(marker: str) -> list[int]:
@@ -173,3 +167,30 @@ def test_an_answer_cannot_change_the_next_ones_torch_settings(env, tmp_path):
     assert rows["fx-meddle"]["final"] == {"dtype": "torch.float64"}
     assert rows["fx-state"]["final"] == {"dtype": "torch.float32", "grad": True,
                                          "cwd": str(tmp_path)}
+
+
+def test_check_rows_are_aligned_and_a_failure_is_one_error_line(env):
+    import re
+
+    env["COLUMNS"] = "80"
+    result = check(["fx-ok", "fx-tiny", "fx-low", "fx-raise", "fx-garbage"], env)
+    assert result.returncode == 1
+    assert result.stderr == "error: 2 of 5 answers not ok: fx-low (failed), fx-raise (error)\n"
+    rows = result.stdout.splitlines()[1:-1]
+    assert len(rows) == 5
+    # Where each column starts (or, right-aligned, ends) must be the same on every row.
+    spans = [[m.span() for m in re.finditer(r"\S+", row)] for row in rows]
+    status_starts = {span[1][0] for span in spans}
+    seconds = [next(i for i, (a, b) in enumerate(span) if re.fullmatch(r"\d+\.\ds", row[a:b]))
+               for span, row in zip(spans, rows, strict=True)]
+    seconds_ends = {span[i][1] for span, i in zip(spans, seconds, strict=True)}
+    figured = [(span, i) for span, i in zip(spans, seconds, strict=True) if i == 4]
+    key_starts = {span[2][0] for span, _ in figured}
+    value_ends = {span[3][1] for span, _ in figured}
+    assert len(figured) == 4  # fx-raise has no figure
+    assert [len(s) for s in (status_starts, seconds_ends, key_starts, value_ends)] == [1] * 4
+    assert max(seconds_ends) <= 80
+    tiny = next(row for row in rows if row.startswith("fx-tiny"))
+    assert tiny.split()[2:4] == ["spacing_near_0", "1.401e-45"]  # its first number, readable
+    assert next(row for row in rows if row.startswith("fx-low")).endswith(
+        "check failed: beats 0.5: got 0.1")

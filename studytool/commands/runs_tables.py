@@ -18,6 +18,7 @@ GAP = "  "
 MIN_LAST = 16  # the last column keeps at least this many characters, even past the width
 VALUE_WIDTH = 10  # a figure by studytool.runner.figures: "-1.234e-04" at most, for numbers
 KEY_WIDTH_MAX = 22  # longer keys are cut: the row must stay within 80 columns
+KEY_WIDTH_MIN = 14  # room for a key the answer's final holds beyond its checks
 
 
 def width() -> int:
@@ -61,7 +62,7 @@ class CheckRows:
         self.name_width = max((len(name) for name in answers), default=4)
         self.status_width = max(len(status) for status in STATUSES)
         keys = [a.checks[0].key if a.checks else "accuracy" for a in answers.values()]
-        self.key_width = min(KEY_WIDTH_MAX, max((len(k) for k in keys), default=8))
+        self.key_width = min(KEY_WIDTH_MAX, max([KEY_WIDTH_MIN, *(len(k) for k in keys)]))
 
     def line(self, record: RunRecord) -> str:
         key, value = key_figure_parts(self.answers[record.answer], record.final)
