@@ -72,5 +72,6 @@ class Settings:
     desired_retention: float = 0.9
     day_starts_at_hour: int = 4
     default_device: str = "auto"
+    theme: str = "textual-dark"
     # Personal FSRS weights from `studytool optimize --save`; None: fsrs's defaults.
     fsrs_parameters: tuple[float, ...] | None = None
