@@ -146,6 +146,17 @@ def test_a_missing_device_is_bad_input():
         assert record.device == "mps"  # a Mac: the device exists
 
 
+@pytest.fixture
+def no_spawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bad input must raise in the parent: spawning a worker fails the test."""
+    from studytool.runner import engine
+
+    def spawn(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker was spawned for bad input")
+
+    monkeypatch.setattr(engine, "WorkerProcess", spawn)
+
+
 @pytest.mark.parametrize(("name", "params", "device", "message"), [
     ("fx-epoch", {}, "cpu", "unknown answer 'fx-epoch' (did you mean fx-epochs"),
     ("fx-epochs", {"epochs": 0}, "cpu", "--epochs must be a whole number from 1 to 1000"),
@@ -158,14 +169,8 @@ def test_a_missing_device_is_bad_input():
     ("fx-ok", {"epochs": 3}, "cpu", "answer 'fx-ok' has no parameter 'epochs'"),
     ("fx-ok", {}, "tpu", "unknown device 'tpu'"),
 ])
-def test_bad_requests_raise_before_anything_is_spawned(monkeypatch, name, params, device,
+def test_bad_requests_raise_before_anything_is_spawned(no_spawn, name, params, device,
                                                        message):
-    from studytool.runner import engine
-
-    def no_spawn(*args, **kwargs):
-        raise AssertionError("a worker was spawned for bad input")
-
-    monkeypatch.setattr(engine, "WorkerProcess", no_spawn)
     with pytest.raises(StudytoolError) as info:
         start_run(name, params, device=device)
     assert str(info.value).startswith(message)
@@ -239,13 +244,9 @@ def test_a_worker_killed_under_a_limit_is_the_limits_error_and_without_one_a_fai
     assert record.message == "worker killed by SIGKILL (out of memory?) before reporting a result"
 
 
-def test_memory_limits_below_the_bound_raise_before_anything_is_spawned(monkeypatch):
+def test_memory_limits_below_the_bound_raise_before_anything_is_spawned(no_spawn):
     from studytool.runner import engine, memory
 
-    def no_spawn(*args, **kwargs):
-        raise AssertionError("a worker was spawned for bad input")
-
-    monkeypatch.setattr(engine, "WorkerProcess", no_spawn)
     for megabytes in (1, memory.MIN_MB - 1, 0, -5, True, 300.5, "512"):
         with pytest.raises(StudytoolError, match="^--memory-limit must be") as info:
             start_run("fx-ok", device="cpu", memory_limit_mb=megabytes)

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from studytool.runner.devices import DEVICES
+from studytool.runner.memory import MIN_MB
 
 EXIT_CANCELLED = 130
 
@@ -77,7 +78,8 @@ def answers(as_json: bool) -> None:
 @click.option("--timeout", type=float, metavar="SECONDS", help="Kill the run after this long.")
 @click.option("--quick", is_flag=True, help="Use the answer's short settings.")
 @click.option("--memory-limit", "memory_limit", type=int, metavar="MB",
-              help="Cap the memory the answer may allocate (an error, not a hang).")
+              help=f"Cap the memory the answer may allocate beyond torch's own (at least "
+                   f"{MIN_MB}; running out is an error, not a hang).")
 @click.option("--json", "as_json", is_flag=True, help="Print only the final JSON object.")
 def run(name: str, device: str, epochs: int | None, lr: float | None, seed: int | None,
         timeout: float | None, quick: bool, memory_limit: int | None, as_json: bool) -> None:
