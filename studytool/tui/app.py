@@ -141,16 +141,40 @@ class StudyApp(App[None]):
         else:
             self.action_show_help_panel()
 
+    def store_run(self, record: Any) -> None:
+        """Save a finished run (any thread); a failure is a notification, not a lost app."""
+        if self.backend is None or record is None:
+            return
+        try:
+            from studytool.tui.backend import store_run
+
+            store_run(self.backend, record)
+        except Exception as exc:
+            self.tell(f"run not saved: {error_text(exc)}", severity="warning")
+
     def cancel_runs(self) -> None:
-        for handle in list(self.active_runs):
+        """Cancel every run still going and store each as cancelled (waits a few seconds)."""
+        handles = list(self.active_runs)
+        self.active_runs.clear()
+        for handle in handles:
             try:
                 handle.cancel()
             except Exception:  # the child may already be gone
                 pass
-        self.active_runs.clear()
+        for handle in handles:
+            wait = getattr(handle, "wait", None)  # a self-check pool stores its own rows
+            if wait is None:
+                continue
+            try:
+                record = wait(timeout=5.0)
+            except Exception:  # never finished, or the device vanished: nothing to store
+                continue
+            self.store_run(record)
 
     async def action_quit(self) -> None:
-        self.cancel_runs()
+        import asyncio
+
+        await asyncio.to_thread(self.cancel_runs)
         self.exit()
 
     def on_unmount(self) -> None:

@@ -7,6 +7,7 @@ migrate), so the first frame paints before any of it is imported.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,6 +55,20 @@ def open_backend(db_url: str, clock: Clock | None, decks: Sequence[Any] | None,
     service = StudyService(db, clock=clock, **(service_options or {}))
     service.sync_decks(list(decks))
     return Backend(db, service, {d.id: d for d in decks}, list(problems))
+
+
+# The run's worker thread and the quitting app may both hold the same finished record.
+_SAVE_LOCK = threading.Lock()
+
+
+def store_run(backend: Backend, record: Any) -> int:
+    """Store a finished run once: every run the app starts (review, lab, self-check) ends here."""
+    with _SAVE_LOCK:
+        if getattr(record, "id", None) is not None:
+            return int(record.id)
+        from studytool.store.runs import save_run
+
+        return save_run(backend.db, record)
 
 
 def reload_decks(backend: Backend) -> list[str]:

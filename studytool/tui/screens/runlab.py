@@ -50,6 +50,7 @@ class RunLabScreen(Screen[None]):
         Binding("c", "self_check", "Self-check"),
         Binding("v", "tab('live')", "Live", show=False),
         Binding("p", "tab('past')", "Past runs"),
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def __init__(self, answer: str | None = None) -> None:
@@ -153,22 +154,8 @@ class RunLabScreen(Screen[None]):
         self._load_past(name)
 
     def on_run_panel_finished(self, message: RunPanel.Finished) -> None:
-        if message.record is not None:
-            self._save_and_reload(message.record)
-
-    @work(thread=True, exit_on_error=False, group="lab-db")
-    def _save_and_reload(self, record: Any) -> None:
-        backend = self.app.backend
-        if backend is None:
-            return
-        try:
-            from studytool.store.runs import save_run
-
-            if getattr(record, "id", None) is None:
-                save_run(backend.db, record)
-        except Exception as exc:
-            self.app.tell(f"run not saved: {error_text(exc)}", severity="warning")
-        self._load_past_now(record.answer)
+        if message.record is not None:  # the panel has stored it: show it among past runs
+            self._load_past(message.record.answer)
 
     def _load_past(self, answer: str | None) -> None:
         self._past_for = answer  # answers for any other answer arrive late and are dropped
@@ -251,13 +238,7 @@ class RunLabScreen(Screen[None]):
         self._save_only(record)
 
     def _save_only(self, record: Any) -> None:
-        try:
-            from studytool.store.runs import save_run
-
-            if self.app.backend is not None and getattr(record, "id", None) is None:
-                save_run(self.app.backend.db, record)
-        except Exception:  # the table still shows the result; saving is best effort here
-            pass
+        self.app.store_run(record)
 
     def on_check_row(self, message: CheckRow) -> None:
         table = self.query_one("#check-table", DataTable)

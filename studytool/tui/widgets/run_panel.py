@@ -54,7 +54,7 @@ class RunPanel(Vertical):
             self.event = event
 
     class Finished(Message):
-        """The run ended (any status); `record` is the engine's RunRecord or None."""
+        """The run ended (any status); `record` is the engine's RunRecord (already stored)."""
 
         def __init__(self, panel: RunPanel, record: Any, error: str | None = None) -> None:
             super().__init__()
@@ -142,6 +142,8 @@ class RunPanel(Vertical):
             return
         finally:
             self.app.active_runs.discard(handle)
+        # Stored here, before the screens hear of it, so a run started anywhere is kept.
+        self.app.store_run(record)
         self.post_message(RunPanel.Finished(self, record))
 
     # -- events from the engine -----------------------------------------------------------------
