@@ -99,6 +99,39 @@ async def test_typed_answer_is_shown_beside_the_reference(tmp_path: Path) -> Non
         assert screen.card.question_id == "demo-q02"
 
 
+async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_review(pilot, app)
+        typed = screen.query_one("#typed")
+        await pilot.press("w")
+        await pilot.pause()
+        assert typed.has_focus and "typing" in str(screen.query_one("#card-info").render())
+        assert not [n for n in app._notifications if "Typed" in n.message]  # nothing covers it
+        await pilot.press(*"hidden", "enter")
+        await pilot.pause()
+        assert screen.revealed and not typed.has_focus
+        await pilot.press("3")  # keys rate again once the answer is shown
+        await settle(pilot, app)
+        assert screen.card.question_id == "demo-q02"
+        assert typed.display and typed.has_focus and typed.value == ""  # the mode stayed on
+        await pilot.press("q", "escape")  # q is text here; Esc leaves the field only
+        await pilot.pause()
+        assert typed.value == "q" and not typed.has_focus
+        assert app.screen is screen and screen.card.question_id == "demo-q02"
+        assert not screen.revealed
+        await pilot.press("w")  # typing off: the field goes, Space reveals again
+        await pilot.pause()
+        assert not typed.display and "typing" not in str(screen.query_one("#card-info").render())
+        await pilot.press("space")
+        await pilot.pause()
+        assert screen.revealed and not screen.query_one("#your-answer").display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+    assert service_for(app).history(screen.card.card_id) == []
+
+
 async def test_the_end_of_the_queue_says_so(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

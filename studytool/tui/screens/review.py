@@ -168,9 +168,7 @@ class ReviewScreen(Screen[None]):
             self._set_revealed(False)
             self.query_one("#ratings", Static).update("")
             return
-        tags = f" · {', '.join(card.tags)}" if card.tags else ""
-        runnable = " · [b]r[/b] runs its answer" if card.answers else ""
-        info.update(f"[b]{card.question_id}[/b] · {card.state}{tags}{runnable}")
+        self._update_info()
         self.query_one("#question", Markdown).update(str(card.text))
         self.query_one("#answer", Markdown).update(str(card.answer))
         mistake = getattr(card, "mistake", None)
@@ -183,6 +181,20 @@ class ReviewScreen(Screen[None]):
         if self.typed_mode:
             typed.focus()
         self.query_one("#card").scroll_home(animate=False)
+
+    def _update_info(self) -> None:
+        """The card header: id, state, tags, and the modes that change what keys do."""
+        card = self.card
+        if card is None:
+            return
+        parts = [f"[b]{card.question_id}[/b]", str(card.state)]
+        if card.tags:
+            parts.append(", ".join(card.tags))
+        if card.answers:
+            parts.append("[b]r[/b] run")
+        if self.typed_mode:
+            parts.append("[reverse] typing [/reverse]")  # `w` turns it off
+        self.query_one("#card-info", Static).update(" · ".join(parts))
 
     def _set_revealed(self, revealed: bool) -> None:
         self.revealed = revealed
@@ -200,7 +212,8 @@ class ReviewScreen(Screen[None]):
                 f"[b]{n}[/b] {label} [dim]{self.intervals.get(n, '?')}[/dim]"
                 for n, label in RATINGS.items()))
         elif self.typed_mode:
-            ratings.update("Type your answer and press [b]Enter[/b] to compare")
+            ratings.update("Type, [b]Enter[/b] compares   [b]Esc[/b] leaves the field   "
+                           "[b]w[/b] typing off")
         else:
             ratings.update("[b]Space[/b] show answer   [b]w[/b] type your answer first   "
                            "[b]?[/b] all keys")
@@ -255,12 +268,20 @@ class ReviewScreen(Screen[None]):
             self._act("suspend", self.card.card_id, started=time.perf_counter())
 
     def action_typed(self) -> None:
+        # No notification: it would cover the field; the card header shows the mode instead.
         self.typed_mode = not self.typed_mode
-        self.notify("Typed-answer mode " + ("on" if self.typed_mode else "off"), timeout=2)
-        if self.card is not None and not self.revealed:
+        if self.card is None:
+            return
+        if self.revealed:
+            self._update_info()  # takes effect from the next card
+        else:
             self._show(self.card, self.intervals)
 
     def action_back(self) -> None:
+        typed = self.query_one("#typed", Input)
+        if typed.has_focus:  # Esc in the field leaves the field, not the card
+            self.set_focus(None)
+            return
         panel = self.query_one("#side-run", RunPanel)
         if panel.running:
             panel.cancel()
