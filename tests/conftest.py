@@ -31,3 +31,41 @@ def child_env(tmp_path: Path) -> dict[str, str]:
     env["STUDYTOOL_HOME"] = str(tmp_path / "home")
     env.pop("STUDYTOOL_DB", None)
     return env
+
+
+# -- databases: every store-level test runs on SQLite, and on PostgreSQL where one is set up ----
+PG_URL = os.environ.get("STUDYTOOL_TEST_PG")
+
+
+def reset_postgres(url: str) -> None:
+    """Empty the shared server's database (schema and Alembic revision included)."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh, empty database URL: a SQLite file, then PostgreSQL ($STUDYTOOL_TEST_PG)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
+        return
+    if not PG_URL:
+        pytest.skip("no PostgreSQL: STUDYTOOL_TEST_PG is not set (bash .ci/postgres.sh)")
+    reset_postgres(PG_URL)
+    yield PG_URL
+    reset_postgres(PG_URL)  # leave nothing (no "newer" revision) for the next test
+
+
+@pytest.fixture
+def db(db_url: str):
+    """The database at `db_url`, opened (migrated) and closed after the test."""
+    from studytool.store import open_db
+
+    database = open_db(db_url)
+    yield database
+    database.close()

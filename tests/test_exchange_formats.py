@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import csv
 import html
-import os
 import sqlite3
 import subprocess
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import select, update
 
 from studytool.deck import Deck, Question
 from studytool.exchange.anki import export_apkg, note_guid
@@ -25,28 +23,7 @@ from studytool.store import open_db
 from studytool.store.models import CardRow, ReviewLogRow
 from studytool.store.runs import save_run
 
-PG_URL = os.environ.get("STUDYTOOL_TEST_PG")
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-
-
-def reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
-        return
-    if not PG_URL:
-        pytest.skip("no PostgreSQL: STUDYTOOL_TEST_PG is not set (bash .ci/postgres.sh)")
-    reset_postgres(PG_URL)
-    yield PG_URL
-    reset_postgres(PG_URL)
 
 
 class Clock:

@@ -5,7 +5,6 @@ STUDYTOOL_TEST_PG is set."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import tempfile
 from dataclasses import replace
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
 from studytool.config import Settings
 from studytool.deck import Deck, Question
@@ -30,29 +29,13 @@ from studytool.store import open_db
 from studytool.store.models import CardRow, ReviewLogRow
 from studytool.store.runs import save_run
 
-PG_URL = os.environ.get("STUDYTOOL_TEST_PG")
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-def reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def target_url(request, tmp_path):
+@pytest.fixture
+def target_url(db_url):
     """The database imported into: SQLite, or PostgreSQL when available."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'target.sqlite3'}"
-        return
-    if not PG_URL:
-        pytest.skip("no PostgreSQL: STUDYTOOL_TEST_PG is not set (bash .ci/postgres.sh)")
-    reset_postgres(PG_URL)
-    yield PG_URL
-    reset_postgres(PG_URL)
+    return db_url
 
 
 class Clock:

@@ -3,13 +3,12 @@ suspend, deck sync, stats and settings. SQLite always; PostgreSQL too when avail
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from studytool.config import Settings
 from studytool.deck import Deck, Question
@@ -18,7 +17,6 @@ from studytool.srs import StudyService, format_interval
 from studytool.store import open_db
 from studytool.store.models import CardRow, ReviewLogRow
 
-PG_URL = os.environ.get("STUDYTOOL_TEST_PG")
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday noon; the day began at 04:00 UTC
 
 
@@ -38,30 +36,6 @@ def make_deck(n: int, deck_id: str = "d1", text: str = "question") -> Deck:
                                tags=("even",) if i % 2 == 0 else ())
                       for i in range(n))
     return Deck(deck_id, f"Deck {deck_id}", Path(f"{deck_id}.toml"), questions)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'srs.sqlite3'}"
-    else:
-        if not PG_URL:
-            pytest.skip("no PostgreSQL: STUDYTOOL_TEST_PG is not set (bash .ci/postgres.sh)")
-        engine = create_engine(PG_URL)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
-        engine.dispose()
-        url = PG_URL
-    database = open_db(url)
-    yield database
-    database.close()
-    if request.param == "postgresql":  # leave the shared server's database empty
-        engine = create_engine(PG_URL)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
-        engine.dispose()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -16,28 +15,6 @@ from studytool.store import open_db
 from studytool.store.database import make_engine
 from studytool.store.migrate import head_revision, migrate
 from studytool.store.models import Base, DeckRow
-
-PG_URL = os.environ.get("STUDYTOOL_TEST_PG")
-
-
-def reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
-        return
-    if not PG_URL:
-        pytest.skip("no PostgreSQL: STUDYTOOL_TEST_PG is not set (bash .ci/postgres.sh)")
-    reset_postgres(PG_URL)
-    yield PG_URL
-    reset_postgres(PG_URL)  # leave no "newer" revision behind for the next test's open_db
 
 
 def revision_of(url: str) -> str:

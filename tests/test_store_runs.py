@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
 from studytool.runner.record import EpochRow, RunRecord
-from studytool.store import open_db
 from studytool.store.models import RunEpochRow
 from studytool.store.runs import get_run, recent_runs, save_run
-
-PG_URL = os.environ.get("STUDYTOOL_TEST_PG")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
-    else:
-        if not PG_URL:
-            pytest.skip("no PostgreSQL: STUDYTOOL_TEST_PG is not set (bash .ci/postgres.sh)")
-        engine = create_engine(PG_URL)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
-        engine.dispose()
-        url = PG_URL
-    database = open_db(url)
-    yield database
-    database.close()
-    if request.param == "postgresql":  # leave the shared server's database empty
-        engine = create_engine(PG_URL)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
-        engine.dispose()
 
 
 def make_record(answer: str = "lmmodel3", status: str = "ok", epochs: int = 3) -> RunRecord:
