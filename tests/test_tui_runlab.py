@@ -18,7 +18,7 @@ from test_tui_support import (
 from textual.widgets import DataTable, Tree
 
 from studytool.tui.screens.runlab import RunLabScreen
-from studytool.tui.widgets.run_panel import RunPanel
+from studytool.tui.widgets.run_panel import COLUMN_WIDTHS, RunPanel
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +66,7 @@ async def test_a_run_streams_rows_and_is_stored(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_lab(pilot, app)
         questions = [str(node.label) for node in screen.query_one("#answers", Tree).root.children]
-        assert any(label.startswith("ch12-q01") for label in questions)
+        assert any(label.startswith("q01") for label in questions)  # the short id fits
         await _select(pilot, screen, "fx-epochs")
         panel = screen.query_one("#lab-run", RunPanel)
         assert panel.answer_name == "fx-epochs"
@@ -81,8 +81,10 @@ async def test_a_run_streams_rows_and_is_stored(tmp_path: Path) -> None:
         from answers_code.book import book_table
 
         book = book_table("lmmodel1")
-        assert [str(c) for c in epochs.get_row_at(1)][5:] == [
-            f"{book[1]['valid_loss']:.3f}", f"{book[1]['accuracy']:.3f}"]
+        labels = [str(c.label) for c in epochs.columns.values()]
+        row = dict(zip(labels, [str(c) for c in epochs.get_row_at(1)], strict=True))
+        assert row["book acc"] == f"{book[1]['accuracy']:.3f}"
+        assert sum(COLUMN_WIDTHS[label] for label in labels) <= panel.size.width
         assert "final accuracy 0.4944" in str(panel.query_one(".run-book").render())
         past = screen.query_one("#past-runs", DataTable)
         await wait_until(pilot, lambda: past.row_count == 1)
@@ -159,7 +161,11 @@ async def test_r_runs_the_cards_answer_beside_the_card_and_stores_it(tmp_path: P
         panel = review.query_one("#side-run", RunPanel)
         assert panel.display
         await wait_until(pilot, lambda: not panel.running)
-        assert panel.query_one(".run-epochs", DataTable).row_count == 2  # quick: 2 epochs
+        table = panel.query_one(".run-epochs", DataTable)
+        assert table.row_count == 2  # quick: 2 epochs
+        # Half of 80 columns: the book's accuracy stays, the time and book loss give way.
+        labels = [str(c.label) for c in table.columns.values()]
+        assert labels == ["epoch", "train", "valid", "acc", "book acc"]
         assert review.card.question_id == "demo-q01"  # still on the same card
         await pilot.press("escape")  # hides the panel
         assert not panel.display and app.screen is review

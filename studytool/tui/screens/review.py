@@ -48,7 +48,7 @@ class ActionFailed(Message):
 class ReviewScreen(Screen[None]):
     app: StudyApp  # type: ignore[assignment]
     BINDINGS = [
-        Binding("space", "reveal", "Show answer"),
+        Binding("space", "reveal", "Show"),
         Binding("1", "rate(1)", "Again", show=False),
         Binding("2", "rate(2)", "Hard", show=False),
         Binding("3", "rate(3)", "Good", show=False),
@@ -57,7 +57,7 @@ class ReviewScreen(Screen[None]):
         Binding("b", "bury", "Bury"),
         Binding("s", "suspend", "Suspend"),
         Binding("e", "edit", "Edit"),
-        Binding("r", "run", "Run answer"),
+        Binding("r", "run", "Run"),
         Binding("w", "typed", "Type answer"),
         Binding("escape", "back", "Back"),
     ]
@@ -87,7 +87,8 @@ class ReviewScreen(Screen[None]):
                 yield Markdown("", id="mistake")
             yield RunPanel(id="side-run")
         yield Static("", id="ratings")
-        yield Footer()
+        # Compact, no palette entry: every key fits at 80 columns (`?` and ctrl+p still work).
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#side-run").display = False

@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tree
@@ -108,16 +109,20 @@ class RunLabScreen(Screen[None]):
         tree: Tree[str] = self.query_one("#answers", Tree)
         highlighted = tree.cursor_node.data if tree.cursor_node else self.initial_answer
         tree.clear()
+        self._question_nodes: dict[str, Any] = {}
         groups: dict[str, list[Any]] = {}
         for answer in self.answers.values():
             for question in answer.questions or ("(no question)",):
                 groups.setdefault(question, []).append(answer)
         backend = self.app.backend
         cursor_line = None
+        width = self._label_width()
         for question in sorted(groups, key=_question_order(backend)):
             text = backend.question_text(question) if backend else ""
-            label = f"{question} {one_line(text, 40)}" if text else question
+            short = short_id(question)
+            label = one_line(f"{short} {text}", width) if text else short
             node = tree.root.add(Text(label), expand=True)
+            self._question_nodes[question] = node
             for answer in groups[question]:
                 leaf = node.add_leaf(Text(answer.name), data=answer.name)
                 if answer.name == highlighted and cursor_line is None:
@@ -128,7 +133,33 @@ class RunLabScreen(Screen[None]):
             self.query_one("#lab-run", RunPanel).query_one(".run-title", Static).update(
                 "No runnable answers are registered yet.")
 
+    def _label_width(self) -> int:
+        """Room for a question's label: the tree's width less its guides and scrollbar."""
+        tree = self.query_one("#answers", Tree)
+        width = tree.size.width or min(44, self.app.size.width * 3 // 10)
+        return max(12, width - 5)
+
+    def on_resize(self, _event: Resize) -> None:
+        self._build_tree()  # the labels are cut to the tree's width
+
     # -- running one answer -----------------------------------------------------------------------
+
+    @on(Tree.NodeHighlighted, "#answers")
+    def _highlighted(self, event: Tree.NodeHighlighted) -> None:
+        # Labels are cut to the tree's width: the idle panel shows the question in full.
+        panel = self.query_one("#lab-run", RunPanel)
+        if panel.running or not panel.has_class("-idle"):
+            return
+        node = event.node if event.node.data is None else event.node.parent
+        if node is None or not node.children:
+            return
+        question = next((q for q, n in self._question_nodes.items() if n is node), "")
+        backend = self.app.backend
+        text = backend.question_text(question) if backend and question else ""
+        name = node.children[0].data if event.node.data is None else event.node.data
+        panel.query_one(".run-title", Static).update(
+            f"[b]{short_id(question)}[/b] · Enter runs [b]{name}[/b]\n"
+            f"{_escape(one_line(text, 400))}")
 
     @on(Tree.NodeSelected, "#answers")
     def _selected(self, event: Tree.NodeSelected) -> None:
@@ -294,6 +325,17 @@ class _PoolHandle:
 
     def cancel(self) -> None:
         self.pool.cancel.set()
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def short_id(question_id: str) -> str:
+    """A question's id without its deck prefix: "ch12-q03" -> "q03" (the tree is narrow)."""
+    return question_id.rsplit("-", 1)[-1]
 
 
 def _question_order(backend: Any) -> Any:

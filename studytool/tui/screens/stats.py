@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from studytool.tui.backend import error_text
+from studytool.tui.widgets.plot import whole_ticks
 
 if TYPE_CHECKING:
     from studytool.tui.app import StudyApp
@@ -82,21 +83,33 @@ class StatsScreen(Screen[None]):
 
     def on_stats_loaded(self, message: StatsLoaded) -> None:
         stats = message.stats
-        retention = getattr(stats, "retention_30d", None)
+        per_day = _pairs(getattr(stats, "reviews_per_day", []))
         by_state = getattr(stats, "by_state", {}) or {}
+        numbers = self.query_one("#stats-numbers", Static)
+        width = numbers.size.width or self.app.size.width * 3 // 5 - 2
         lines = [
             f"[b]Reviews today[/b]  {getattr(stats, 'reviews_today', 0)}",
             f"[b]Due tomorrow[/b]   {getattr(stats, 'due_tomorrow', 0)}",
-            "[b]Retention 30d[/b]  "
-            + (f"{retention:.0%}" if isinstance(retention, float) else "- (no reviews yet)"),
-            "[b]Cards[/b]  " + ("  ".join(f"{state} {count}" for state, count in by_state.items()
-                                        if count) or "none"),
+            *item_lines("Retention 30d", retention_text(
+                getattr(stats, "retention_30d", None), sum(n for _, n in per_day)).split(),
+                width, sep=" "),
+            *item_lines("Cards", [f"{state} {count}" for state, count in by_state.items()
+                                  if count] or ["none"], width),
         ]
-        self.query_one("#stats-numbers", Static).update("\n".join(lines))
-        self.query_one("#stats-runs", Static).update(runs_summary(message.runs))
-        self._bars("#per-day", "Reviews per day", _pairs(getattr(stats, "reviews_per_day", [])))
+        numbers.update("\n".join(lines))
+        self.query_one("#stats-runs", Static).update(runs_summary(message.runs, self._order()))
+        self._bars("#per-day", "Reviews per day", per_day)
         self._bars("#forecast", "Due in the next 30 days",
                    _pairs(getattr(stats, "forecast_30d", [])))
+
+    def _order(self) -> list[str]:
+        """The catalogue's answer names (registry order), for sorting the best runs."""
+        try:
+            from studytool.runner.catalog import all_answers
+
+            return list(all_answers())
+        except Exception:  # no catalogue: names sort on their own
+            return []
 
     def _bars(self, selector: str, title: str, pairs: list[tuple[str, int]]) -> None:
         plot = self.query_one(selector, PlotextPlot)
@@ -106,14 +119,47 @@ class StatsScreen(Screen[None]):
         plt.title(title)
         if pairs and any(count for _, count in pairs):
             xs = [float(i) for i in range(len(pairs))]
-            plt.bar(xs, [count for _, count in pairs])
+            counts = [count for _, count in pairs]
+            plt.bar(xs, counts)
+            plt.yticks(whole_ticks(max(counts), most=5))  # counts: no 0.33 or 1.67
             # One label a week, chosen here: plotext's own pick among 30 labels is not stable.
             plt.xticks(xs[::7], [label for label, _ in pairs][::7])
         plot.refresh()
 
 
-def runs_summary(runs: list[Any]) -> str:
-    """Runs by status and each answer's best accuracy."""
+def retention_text(retention: float | None, reviews: int) -> str:
+    """Retention, or why there is none: no reviews at all, or none of review-state cards."""
+    if isinstance(retention, float):
+        return f"{retention:.0%}"
+    if reviews:
+        return "- (no reviews of cards in the review state yet)"
+    return "- (no reviews yet)"
+
+
+def item_lines(label: str, items: list[str], width: int, sep: str = "  ") -> list[str]:
+    """`label  a  b  c`, continued under the first item so no item is split at the edge."""
+    lines = [f"[b]{label}[/b]  "]
+    start = used = len(label) + 2
+    for item in items:
+        gap = sep if used > start else ""
+        if used + len(gap) + len(item) > width and used > start:
+            lines.append(" " * start)
+            used, gap = start, ""
+        lines[-1] += gap + item
+        used += len(gap) + len(item)
+    return lines
+
+
+def answer_order(name: str, catalogue: list[str]) -> tuple[int, int, str]:
+    """The book's models first (lmmodel1..7 by number), then the catalogue's order."""
+    if name.startswith("lmmodel") and name[7:].isdigit():
+        return (0, int(name[7:]), name)
+    position = catalogue.index(name) if name in catalogue else len(catalogue)
+    return (1, position, name)
+
+
+def runs_summary(runs: list[Any], catalogue: list[str] | None = None, most: int = 8) -> str:
+    """Runs by status and the best accuracy of every answer that trained."""
     if not runs:
         return "[b]Runs[/b]\n  none yet (l on Home opens the run lab)"
     by_status: dict[str, int] = {}
@@ -121,8 +167,13 @@ def runs_summary(runs: list[Any]) -> str:
     for run in runs:
         by_status[run.status] = by_status.get(run.status, 0) + 1
         acc = (run.final or {}).get("accuracy")
-        if run.status == "ok" and isinstance(acc, float):
-            best[run.answer] = max(best.get(run.answer, 0.0), acc)
+        if run.status == "ok" and run.epochs and isinstance(acc, int | float):
+            best[run.answer] = max(best.get(run.answer, 0.0), float(acc))
     lines = ["[b]Runs[/b]  " + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))]
-    lines += [f"  best {name:<14}{acc:.3f}" for name, acc in sorted(best.items())[:3]]
+    names = sorted(best, key=lambda name: answer_order(name, catalogue or []))
+    if names:
+        lines.append("[b]Best accuracy[/b]")
+    lines += [f"  {name:<16}{best[name]:.3f}" for name in names[:most]]
+    if len(names) > most:
+        lines.append(f"  … {len(names) - most} more (run lab, Past runs)")
     return "\n".join(lines)

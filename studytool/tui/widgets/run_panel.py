@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.events import Resize
 from textual.message import Message
-from textual.widgets import DataTable, Log, ProgressBar, Static
+from textual.widgets import DataTable, ProgressBar, RichLog, Static
 
 from studytool.tui.backend import error_text
 from studytool.tui.widgets.plot import MetricsPlot
@@ -22,6 +23,21 @@ if TYPE_CHECKING:
 
 EPOCH_COLUMNS = ("epoch", "train", "valid", "acc", "time")
 BOOK_COLUMNS = ("book valid", "book acc")
+# Columns' widths on screen (cell or header, plus padding), and which go first when narrow.
+COLUMN_WIDTHS = {"epoch": 7, "train": 7, "valid": 7, "acc": 7, "time": 8,
+                 "book valid": 12, "book acc": 10}
+DROP_ORDER = ("time", "book valid")
+
+
+def visible_columns(width: int, with_book: bool) -> tuple[str, ...]:
+    """The epoch table's columns that fit `width`: time, then the book's loss, go first."""
+    columns = [*EPOCH_COLUMNS, *(BOOK_COLUMNS if with_book else ())]
+    for name in DROP_ORDER:
+        if sum(COLUMN_WIDTHS[c] for c in columns) <= width:
+            break
+        if name in columns:
+            columns.remove(name)
+    return tuple(columns)
 
 
 def _fmt(value: Any, digits: int = 4) -> str:
@@ -70,18 +86,21 @@ class RunPanel(Vertical):
         self.running = False
         self._epochs: list[dict[str, Any]] = []
         self._book: list[dict[str, Any]] = []
+        self._columns: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Static("Choose an answer and press Enter to run it.", classes="run-title")
         yield ProgressBar(total=None, show_eta=False, classes="run-progress")
         yield DataTable(classes="run-epochs", cursor_type="none", zebra_stripes=True)
         yield Static("", classes="run-book")
+        yield Static(LEGEND, classes="run-legend")
         yield MetricsPlot(classes="run-plot")
-        yield Log(classes="run-log", max_lines=500)
+        # Wrapped: a demo's printed lines are read in full, not cut at the panel's edge.
+        yield RichLog(classes="run-log", max_lines=500, wrap=True, min_width=20, markup=False)
         yield Static("", classes="run-message")
 
     def on_mount(self) -> None:
-        self.query_one(".run-epochs", DataTable).add_columns(*EPOCH_COLUMNS)
+        self._fill_table()
         self.query_one(".run-progress").display = False  # shown once a run starts
 
     # -- starting and stopping ------------------------------------------------------------------
@@ -100,12 +119,10 @@ class RunPanel(Vertical):
         self.query_one(".run-progress").display = True
         self.query_one(".run-progress", ProgressBar).update(
             total=epochs if isinstance(epochs, int) and epochs > 0 else None, progress=0)
-        table = self.query_one(".run-epochs", DataTable)
-        table.clear(columns=True)
-        table.add_columns(*EPOCH_COLUMNS, *(BOOK_COLUMNS if self._book else ()))
+        self._fill_table()
         self.query_one(".run-book", Static).update(_book_note(self._book))
         self.query_one(MetricsPlot).reset()
-        self.query_one(".run-log", Log).clear()
+        self.query_one(".run-log", RichLog).clear()
         # Answers that train get the table and the plot; demos get their printed output.
         self.set_class(not answer.trains, "-demo")
         self.remove_class("-idle")
@@ -161,15 +178,13 @@ class RunPanel(Vertical):
             if isinstance(total, int) and isinstance(done, int) and not self._epochs:
                 self.query_one(".run-progress", ProgressBar).update(total=total, progress=done)
         elif kind == "log":
-            self.query_one(".run-log", Log).write_line(str(event.get("text", "")))
+            self.query_one(".run-log", RichLog).write(str(event.get("text", "")))
 
     def _add_epoch(self, row: dict[str, Any]) -> None:
         index = len(self._epochs)
         self._epochs.append(row)
-        book = (self._book[index] if index < len(self._book) else {}) if self._book else None
-        table = self.query_one(".run-epochs", DataTable)
-        table.add_row(*epoch_cells(row, book))
-        table.scroll_end(animate=False)
+        self._table_row(index)
+        self.query_one(".run-epochs", DataTable).scroll_end(animate=False)
         bar = self.query_one(".run-progress", ProgressBar)
         if bar.total is not None:
             bar.update(progress=len(self._epochs))
@@ -197,6 +212,33 @@ class RunPanel(Vertical):
                     f"on {record.device}")
         self._message(outcome_text(record))
 
+    # -- the epoch table at any width -----------------------------------------------------------
+
+    def _width(self) -> int:
+        # Before the first layout (a panel just shown) the size is 0: guess from the screen.
+        return self.size.width or self.app.size.width // 2
+
+    def _fill_table(self) -> None:
+        """(Re)build the table with the columns that fit, rows included."""
+        self._columns = visible_columns(self._width(), bool(self._book))
+        table = self.query_one(".run-epochs", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*self._columns)
+        for index in range(len(self._epochs)):
+            self._table_row(index)
+
+    def _table_row(self, index: int) -> None:
+        book = None
+        if self._book:
+            book = self._book[index] if index < len(self._book) else {}
+        cells = dict(zip((*EPOCH_COLUMNS, *BOOK_COLUMNS),
+                         epoch_cells(self._epochs[index], book), strict=False))
+        self.query_one(".run-epochs", DataTable).add_row(*(cells[c] for c in self._columns))
+
+    def on_resize(self, _event: Resize) -> None:
+        if visible_columns(self._width(), bool(self._book)) != self._columns:
+            self._fill_table()
+
     # -- small helpers --------------------------------------------------------------------------
 
     def _title(self, text: str) -> None:
@@ -204,6 +246,11 @@ class RunPanel(Vertical):
 
     def _message(self, text: str) -> None:
         self.query_one(".run-message", Static).update(text)
+
+
+# The plot's series colours (see MetricsPlot), named here instead of a legend over the data.
+LEGEND = ("[blue]━[/] train  [red]━[/] valid  [green]━[/] acc "
+          "[dim](right)[/dim]")
 
 
 def _book_note(rows: list[dict[str, Any]]) -> str:
