@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from studytool.errors import StudytoolError
 from studytool.runner.devices import DEVICES
 from studytool.runner.memory import MIN_MB
 
@@ -80,15 +81,25 @@ def answers(as_json: bool) -> None:
 @click.option("--memory-limit", "memory_limit", type=int, metavar="MB",
               help=f"Cap the memory the answer may allocate beyond torch's own (at least "
                    f"{MIN_MB}; running out is an error, not a hang).")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="Any other parameter of the answer, e.g. --param seeds=0,1,2 "
+                   "(see `studytool answers --json`).")
 @click.option("--json", "as_json", is_flag=True, help="Print only the final JSON object.")
 def run(name: str, device: str, epochs: int | None, lr: float | None, seed: int | None,
-        timeout: float | None, quick: bool, memory_limit: int | None, as_json: bool) -> None:
+        timeout: float | None, quick: bool, memory_limit: int | None, params: tuple[str, ...],
+        as_json: bool) -> None:
     """Run one answer in a child process and show its results."""
+    from studytool.runner.checks import parse_param
     from studytool.runner.engine import RunHandle, prepare_job
     from studytool.runner.history import History
 
-    job = prepare_job(name, {"epochs": epochs, "lr": lr, "seed": seed}, device, timeout, quick,
-                      memory_limit)
+    overrides: dict[str, Any] = dict(parse_param(text) for text in params)
+    for key, value in (("epochs", epochs), ("lr", lr), ("seed", seed)):
+        if value is not None:
+            if key in overrides:
+                raise StudytoolError(f"--{key} and --param {key}=... both given")
+            overrides[key] = value
+    job = prepare_job(name, overrides, device, timeout, quick, memory_limit)
     events: queue.Queue[dict[str, Any]] = queue.Queue()
     handle = RunHandle(job, on_event=events.put)  # spawned: the child imports torch now
     history = History(_db_url())

@@ -47,8 +47,42 @@ def validate_overrides(answer: Answer, overrides: dict[str, Any]) -> dict[str, A
             known = ", ".join(sorted(answer.defaults)) or "none"
             raise StudytoolError(f"answer '{answer.name}' has no parameter '{key}' "
                                  f"(its parameters: {known})")
-        _check_param(key, value)
+        given[key] = _coerce(key, answer.defaults[key], value)
+        _check_param(key, given[key])
     return given
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """`KEY=VALUE` from `--param`: numbers, true/false, JSON lists, "0,1,2" lists, or text."""
+    import json
+
+    key, sep, raw = text.partition("=")
+    key, raw = key.strip(), raw.strip()
+    if not sep or not key or not raw:
+        raise StudytoolError(f"--param needs KEY=VALUE, e.g. seeds=0,1,2 (got {text!r})")
+
+    def value_of(item: str) -> Any:
+        try:
+            return json.loads(item)
+        except ValueError:
+            return item
+
+    if "," in raw and not raw.startswith("["):
+        return key, [value_of(item.strip()) for item in raw.split(",") if item.strip()]
+    return key, value_of(raw)
+
+
+def _coerce(key: str, default: Any, value: Any) -> Any:
+    # A number given for a float default is a float; a text for a number default is an error.
+    if isinstance(default, bool) or default is None or isinstance(default, str | list | tuple):
+        return value
+    if isinstance(default, float) and _number(value):
+        return float(value)
+    if isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if _number(default) and not _number(value):
+        raise StudytoolError(f"--param {key} must be a number, not {value!r}")
+    return value
 
 
 def validate_timeout(timeout: float | None) -> float | None:
