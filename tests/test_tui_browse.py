@@ -101,3 +101,33 @@ async def test_settings_are_stored_in_the_database(tmp_path: Path) -> None:
         await pilot.press("escape")
         await settle(pilot, app)
         assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_the_theme_is_stored_and_applied_on_the_next_start(tmp_path: Path) -> None:
+    from textual.widgets import Select
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        assert app.theme == "textual-dark"
+        await pilot.press("o")
+        await settle(pilot, app)
+        app.screen.query_one("#set-theme", Select).value = "nord"
+        await pilot.pause()
+        assert app.theme == "nord"  # previewed at once
+        await pilot.press("escape")  # not saved: back to the stored theme
+        await settle(pilot, app)
+        assert app.theme == "textual-dark"
+        assert service_for(app).get_settings().theme == "textual-dark"
+        await pilot.press("o")
+        await settle(pilot, app)
+        app.screen.query_one("#set-theme", Select).value = "gruvbox"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert service_for(app).get_settings().theme == "gruvbox"
+
+    again = make_app(tmp_path)  # same database file
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, again)
+        assert again.theme == "gruvbox"

@@ -99,11 +99,11 @@ class StudyApp(App[None]):
                 refresh()
 
     def _apply_stored_theme(self) -> None:
-        # Settings carry a theme once the store keeps one; until then the default stays.
+        # The learner's stored theme (Settings.theme), applied as soon as the database is open.
         if self.backend is None:
             return
         try:
-            theme = getattr(self.backend.service.get_settings(), "theme", None)
+            theme = self.backend.service.get_settings().theme
         except Exception:  # reading settings failed: keep the default look
             return
         if theme in self.available_themes:

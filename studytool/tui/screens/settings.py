@@ -36,7 +36,7 @@ class SettingsLoaded(Message):
 
 class SettingsScreen(Screen[None]):
     app: StudyApp  # type: ignore[assignment]
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "back", "Back")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -86,6 +86,13 @@ class SettingsScreen(Screen[None]):
         if isinstance(event.value, str):
             self.app.theme = event.value
 
+    def action_back(self) -> None:
+        # Leaving without saving: the previewed theme goes back to the stored one.
+        stored = getattr(self.settings, "theme", None)
+        if stored in self.app.available_themes and stored != self.app.theme:
+            self.app.theme = stored
+        self.app.pop_screen()
+
     @on(Button.Pressed, "#save")
     def _pressed(self) -> None:
         self.action_save()
@@ -102,9 +109,7 @@ class SettingsScreen(Screen[None]):
                 self.notify(f"{label}: '{text}' is not a number", severity="error")
                 return
         changes["default_device"] = self.query_one("#set-default_device", Select).value
-        fields = {f.name for f in dataclasses.fields(self.settings)}
-        if "theme" in fields:
-            changes["theme"] = self.app.theme
+        changes["theme"] = self.app.theme  # the previewed theme is the chosen one
         self._save(dataclasses.replace(self.settings, **changes))
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="settings")
