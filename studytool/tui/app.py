@@ -109,6 +109,13 @@ class StudyApp(App[None]):
         if theme in self.available_themes:
             self.theme = theme
 
+    def refresh_counts(self) -> None:
+        """After an import: every open screen re-reads what it shows (home's counts too)."""
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_data", None)
+            if refresh is not None:
+                refresh()
+
     @property
     def opened(self) -> Backend:
         """The backend for screens that only open once it is there (see require_backend)."""

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 MENU = (
     "[b]Enter[/b]/[b]r[/b] review the deck   [b]l[/b] run lab   [b]b[/b] browse cards   "
-    "[b]t[/b] stats   [b]o[/b] settings   [b]?[/b] all keys   [b]q[/b] quit"
+    "[b]t[/b] stats   [b]o[/b] settings   [b]x[/b] export/import   [b]?[/b] all keys   "
+    "[b]q[/b] quit"
 )
 
 
@@ -39,6 +40,7 @@ class HomeScreen(Screen[None]):
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
         Binding("o", "settings", "Settings"),
+        Binding("x", "exchange", "Export/Import"),
         Binding("g", "refresh", "Refresh", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -144,6 +146,13 @@ class HomeScreen(Screen[None]):
         from studytool.tui.screens.settings import SettingsScreen
 
         self.app.push_screen(SettingsScreen())
+
+    def action_exchange(self) -> None:
+        if self.app.require_backend() is None:
+            return
+        from studytool.tui.screens.exchange import ExchangeScreen
+
+        self.app.push_screen(ExchangeScreen())
 
     def action_refresh(self) -> None:
         self.refresh_data()

@@ -1,0 +1,138 @@
+"""Export and import: the same calls as `studytool export` / `studytool import`, run in a thread.
+
+Export writes JSON, the CSV review log, an Anki package or the Markdown report; import merges a
+JSON export into this database. Each shows the one line the exchange API returns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+
+from studytool.tui.backend import error_text
+
+if TYPE_CHECKING:
+    from studytool.tui.app import StudyApp
+
+FORMATS = (("JSON (everything, importable)", "json"), ("CSV review log", "csv"),
+           ("Anki package (.apkg)", "apkg"), ("Markdown report", "md"))
+
+
+class ExchangeDone(Message):
+    """An export or import finished: the line to show, and whether it worked."""
+
+    def __init__(self, kind: str, line: str, ok: bool) -> None:
+        super().__init__()
+        self.kind = kind
+        self.line = line
+        self.ok = ok
+
+
+def default_path(fmt: str) -> str:
+    return str(Path.cwd() / f"studytool-export.{fmt}")
+
+
+class ExchangeScreen(Screen[None]):
+    app: StudyApp  # type: ignore[assignment]
+    BINDINGS = [
+        Binding("ctrl+e", "export", "Export"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="exchange"):
+            # On top: at 24 rows the bottom of the form is below the fold.
+            yield Static("", id="exchange-result")
+            yield Static("[b]Export[/b]", classes="exchange-head")
+            with Grid(classes="exchange-grid"):
+                yield Label("Format")
+                yield Select(FORMATS, allow_blank=False, value="json", id="export-format")
+                yield Label("Write to")
+                yield Input(default_path("json"), id="export-path")
+            yield Button("Export (ctrl+e)", id="export", variant="primary")
+            yield Static("[b]Import[/b] a JSON export (merged into this database)",
+                         classes="exchange-head -second")
+            with Grid(classes="exchange-grid"):
+                yield Label("Read from")
+                yield Input(placeholder="path to a studytool JSON export", id="import-path")
+            yield Button("Import", id="import")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#export-format", Select).focus()
+
+    @on(Select.Changed, "#export-format")
+    def _format_changed(self, event: Select.Changed) -> None:
+        # Keep the suggested file's extension in step with the format, unless it was edited.
+        path = self.query_one("#export-path", Input)
+        if path.value in {default_path(fmt) for _, fmt in FORMATS} and isinstance(
+                event.value, str):
+            path.value = default_path(event.value)
+
+    @on(Button.Pressed, "#export")
+    @on(Input.Submitted, "#export-path")
+    def action_export(self) -> None:
+        fmt = self.query_one("#export-format", Select).value
+        path = self.query_one("#export-path", Input).value.strip()
+        if not path:
+            self.notify("Say where to write the export.", severity="warning")
+            return
+        self._start("export", str(fmt), path)
+
+    @on(Button.Pressed, "#import")
+    @on(Input.Submitted, "#import-path")
+    def action_import(self) -> None:
+        path = self.query_one("#import-path", Input).value.strip()
+        if not path:
+            self.notify("Say which file to import.", severity="warning")
+            return
+        self._start("import", "", path)
+
+    def _start(self, kind: str, fmt: str, path: str) -> None:
+        if self.busy:
+            self.notify("Still working on the last one.", severity="warning")
+            return
+        self.busy = True
+        self.query_one("#exchange-result", Static).update(f"{kind}ing…")
+        self._exchange(kind, fmt, path)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="exchange")
+    def _exchange(self, kind: str, fmt: str, path: str) -> None:
+        # Only the exchange API: it never imports the optimizer (torch).
+        from studytool.exchange.api import export_to, import_from
+
+        target = Path(path).expanduser()
+        try:
+            if kind == "export":
+                line = export_to(self.app.db_url, fmt, target)
+            else:
+                line = import_from(self.app.db_url, target)
+        except Exception as exc:  # StudytoolError: its one line; anything else: short text
+            self.post_message(ExchangeDone(kind, error_text(exc), False))
+            return
+        self.post_message(ExchangeDone(kind, line, True))
+
+    def on_exchange_done(self, message: ExchangeDone) -> None:
+        self.busy = False
+        result = self.query_one("#exchange-result", Static)
+        result.update(message.line if message.ok else f"[b]error:[/b] {message.line}")
+        if not message.ok:
+            self.notify(message.line, title=message.kind.capitalize(), severity="error",
+                        timeout=10)
+            return
+        self.notify(message.line, timeout=5)
+        if message.kind == "import":
+            self.app.refresh_counts()

@@ -1,0 +1,98 @@
+"""Export and import from the app (x on Home): real files, real databases, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from test_tui_support import (
+    _utc_wall_clock,  # noqa: F401  (autouse fixture)
+    make_app,
+    service_for,
+    settle,
+)
+from textual.widgets import Input, Select
+
+from studytool.tui.screens.exchange import ExchangeScreen
+
+
+async def _open(pilot, app) -> ExchangeScreen:
+    await settle(pilot, app)
+    await pilot.press("x")
+    await settle(pilot, app)
+    assert isinstance(app.screen, ExchangeScreen)
+    return app.screen
+
+
+def _result(screen: ExchangeScreen) -> str:
+    return str(screen.query_one("#exchange-result").render())
+
+
+async def test_export_then_import_into_another_database(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    first.mkdir()
+    app = make_app(first)
+    out = tmp_path / "out.json"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        for key in ("space", "3", "space", "4", "escape"):
+            await pilot.press(key)
+            await settle(pilot, app)
+        screen = await _open(pilot, app)
+        screen.query_one("#export-path", Input).value = str(out)
+        await pilot.press("ctrl+e")
+        await settle(pilot, app)
+        assert _result(screen) == f"wrote {out}: 2 reviews (JSON export)"
+        document = json.loads(out.read_text())
+        assert document  # a real export file
+
+        screen.query_one("#export-format", Select).value = "md"
+        await pilot.pause()
+        report = tmp_path / "report.md"
+        screen.query_one("#export-path", Input).value = str(report)
+        await pilot.press("ctrl+e")
+        await settle(pilot, app)
+        assert "Markdown report" in _result(screen) and report.read_text().startswith("#")
+
+    second = tmp_path / "second"
+    second.mkdir()
+    other = make_app(second)
+    async with other.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, other)
+        home = other.screen_stack[-2]
+        assert [str(c) for c in home.query_one("#decks").get_row_at(0)][1] == "5"
+        screen.query_one("#import-path", Input).value = str(out)
+        screen.query_one("#import-path", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, other)
+        assert _result(screen).startswith(f"imported {out}:")
+        # The home screen below re-read its counts: two cards are no longer new.
+        assert [str(c) for c in home.query_one("#decks").get_row_at(0)][1] == "3"
+        reviews = [len(service_for(other).history(c.card_id)) for c in
+                   service_for(other).browse()]
+        assert sum(reviews) == 2
+
+
+async def test_a_bad_import_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, app)
+        screen.query_one("#import-path", Input).value = str(bad)
+        screen.query_one("#import-path", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, app)
+        notes = [n.message for n in app._notifications if n.severity == "error"]
+        assert len(notes) == 1 and "\n" not in notes[0] and "Traceback" not in notes[0]
+        assert "bad.json" in notes[0] or "JSON" in notes[0]
+        screen.query_one("#export-path", Input).value = str(tmp_path / "no" / "such" / "x.csv")
+        screen.query_one("#export-format", Select).value = "csv"
+        await pilot.press("ctrl+e")
+        await settle(pilot, app)
+        assert _result(screen).startswith("error:")
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert [str(c) for c in app.screen.query_one("#decks").get_row_at(0)][1] == "5"
