@@ -1,7 +1,8 @@
 """Review: question, Space reveals the answer, 1-4 rate (each labelled with its next interval).
 
 u undo, b bury, s suspend, e edit the question file at this card, r run the card's answer in a
-side panel, w typed-answer mode (write first, then compare side by side).
+side panel, w typed-answer mode (write first, then compare side by side); for a card with an
+exercise, x opens (or creates) its file in the editor and v verifies it beside the card.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, Static
 
 from studytool.tui.backend import book_rows, error_text, question_line, reload_decks
+from studytool.tui.widgets.exercise_panel import ExercisePanel
 from studytool.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
@@ -33,9 +35,10 @@ class CardLoaded(Message):
     """The next card (None: nothing due) and its interval preview, from a worker."""
 
     def __init__(self, card: Any, intervals: dict[int, str], started: float | None,
-                 note: str = "") -> None:
+                 note: str = "", exercise: tuple[Any, bool] | None = None) -> None:
         super().__init__()
         self.card = card
+        self.exercise = exercise  # (Exercise, done) when the card has one
         self.intervals = intervals
         self.started = started  # perf_counter() of the key press that asked for it
         self.note = note
@@ -59,6 +62,8 @@ class ReviewScreen(Screen[None]):
         Binding("e", "edit", "Edit"),
         Binding("r", "run", "Run"),
         Binding("w", "typed", "Type answer"),
+        Binding("x", "exercise", "Exercise", show=False),
+        Binding("v", "verify", "Verify", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -69,6 +74,8 @@ class ReviewScreen(Screen[None]):
         self.intervals: dict[int, str] = {}
         self.revealed = False
         self.typed_mode = False
+        self.exercise: Any = None  # the card's exercise (the first, when it has several)
+        self.exercise_done = False
         self.busy = False
         self.shown_at = time.perf_counter()
         # rating key press -> next card painted, seconds (the benchmark reads it)
@@ -86,12 +93,14 @@ class ReviewScreen(Screen[None]):
                     yield Markdown("", id="answer")
                 yield Markdown("", id="mistake")
             yield RunPanel(id="side-run")
+            yield ExercisePanel(id="side-verify")
         yield Static("", id="ratings")
         # Compact, no palette entry: every key fits at 80 columns (`?` and ctrl+p still work).
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#side-run").display = False
+        self.query_one("#side-verify").display = False
         self.query_one("#typed").display = False
         self._set_revealed(False)
         self.busy = True
@@ -114,7 +123,21 @@ class ReviewScreen(Screen[None]):
         except Exception as exc:
             self.post_message(CardLoaded(None, {}, None, f"error: {error_text(exc)}"))
             return
-        self.post_message(CardLoaded(card, dict(intervals), started, note))
+        exercise = self._exercise_of(card) if card is not None else None
+        self.post_message(CardLoaded(card, dict(intervals), started, note, exercise))
+
+    def _exercise_of(self, card: Any) -> tuple[Any, bool] | None:
+        """The card's exercise and whether it is done (progress is read only for those)."""
+        try:
+            from studytool.exercises import exercises_for_question, progress
+
+            found = exercises_for_question(card.question_id)
+            if not found:
+                return None
+            record = progress.load_all(self.app.db_url).get(found[0].name)
+        except Exception:  # exercises are a side note to the card: never block a review
+            return None
+        return found[0], bool(record is not None and record.done)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="review")
     def _act(self, action: str, card_id: Any, rating: int = 0, duration_ms: int = 0,
@@ -147,6 +170,7 @@ class ReviewScreen(Screen[None]):
             self.notify(message.note[7:], severity="error", timeout=10)
         elif message.note:
             self.notify(message.note, timeout=3)
+        self.exercise, self.exercise_done = message.exercise or (None, False)
         self._show(message.card, message.intervals)
         if message.started is not None:
             started = message.started
@@ -193,6 +217,9 @@ class ReviewScreen(Screen[None]):
             parts.append(", ".join(card.tags))
         if card.answers:
             parts.append("[b]r[/b] run")
+        if self.exercise is not None:
+            state = "done" if self.exercise_done else "pending"
+            parts.append(f"exercise: {self.exercise.name} ({state}) [b]x[/b]/[b]v[/b]")
         if self.typed_mode:
             parts.append("[reverse] typing [/reverse]")  # `w` turns it off
         self.query_one("#card-info", Static).update(" · ".join(parts))
@@ -228,6 +255,8 @@ class ReviewScreen(Screen[None]):
             return self.card is not None and not self.revealed
         if action in ("bury", "suspend", "edit", "run"):
             return self.card is not None
+        if action in ("exercise", "verify"):
+            return self.card is not None and self.exercise is not None
         return True
 
     def action_reveal(self) -> None:
@@ -283,6 +312,13 @@ class ReviewScreen(Screen[None]):
         if typed.has_focus:  # Esc in the field leaves the field, not the card
             self.set_focus(None)
             return
+        checks = self.query_one("#side-verify", ExercisePanel)
+        if checks.running:
+            checks.cancel()
+            return
+        if checks.display:
+            checks.display = False
+            return
         panel = self.query_one("#side-run", RunPanel)
         if panel.running:
             panel.cancel()
@@ -308,9 +344,66 @@ class ReviewScreen(Screen[None]):
             self.notify(error_text(exc), severity="error")
             return
         panel = self.query_one("#side-run", RunPanel)
+        if self.query_one("#side-verify", ExercisePanel).running:
+            self.notify("The exercise checks are running: Esc stops them.", severity="warning")
+            return
+        self.query_one("#side-verify").display = False
         panel.display = True
         panel.start(answer, quick=True, device=self.app.run_device(),
                     book_rows=book_rows(answer))
+
+    # -- the card's exercise ----------------------------------------------------------------------
+
+    def action_exercise(self) -> None:
+        """x: create the exercise file if needed, then open it in the learner's editor."""
+        if self.exercise is None:
+            return
+        from studytool.errors import StudytoolError
+        from studytool.exercises import workspace
+
+        try:
+            started = workspace.start(self.exercise)
+            command = workspace.editor_command(started.path)
+        except StudytoolError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if started.created:
+            self.notify(f"wrote {started.path}", timeout=4)
+        try:
+            with self.app.suspend():
+                subprocess.run(command, check=False)
+        except Exception as exc:  # no editor, or a terminal that cannot suspend
+            self.notify(f"cannot open the editor: {error_text(exc)}; the file is "
+                        f"{started.path}", severity="error")
+            return
+        self.app.refresh()
+
+    def action_verify(self) -> None:
+        """v: run the exercise's checks on the learner's file, results beside the card."""
+        if self.exercise is None:
+            return
+        from studytool.exercises import workspace
+
+        try:
+            path = workspace.exercise_file(self.exercise)
+        except Exception as exc:
+            self.notify(error_text(exc), severity="error")
+            return
+        if not path.is_file():
+            self.notify(f"No {path.name} yet: x creates it.", severity="warning")
+            return
+        if self.query_one("#side-run", RunPanel).running:
+            self.notify("A run is going: Esc cancels it.", severity="warning")
+            return
+        self.query_one("#side-run").display = False
+        panel = self.query_one("#side-verify", ExercisePanel)
+        panel.display = True
+        panel.verify(self.exercise, path)
+
+    def on_exercise_panel_verified(self, message: ExercisePanel.Verified) -> None:
+        if self.exercise is not None and message.name == self.exercise.name and message.done:
+            self.exercise_done = True
+            self._update_info()
 
     # -- editing the question file ----------------------------------------------------------------
 

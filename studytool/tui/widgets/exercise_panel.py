@@ -1,0 +1,142 @@
+"""An exercise's checks beside its card: `verify()` runs them in a child process (thread
+worker) and shows each check's result as the child reports it, then records the attempt."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+
+from studytool.tui.backend import error_text
+
+if TYPE_CHECKING:
+    from studytool.tui.app import StudyApp
+
+MARKS = {"passed": "[green]✓[/green]", "failed": "[red]✗[/red]", "skipped": "[dim]-[/dim]"}
+
+
+class ExercisePanel(VerticalScroll):
+    """`verify(exercise, path)`; `cancel()` stops the child; posts `ExercisePanel.Verified`."""
+    app: StudyApp  # type: ignore[assignment]
+
+    class Event(Message):
+        def __init__(self, event: dict[str, Any]) -> None:
+            super().__init__()
+            self.event = event
+
+    class Verified(Message):
+        """Finished: `passed`, and `done` as recorded (None when it could not be recorded)."""
+
+        def __init__(self, name: str, passed: bool, done: bool | None, summary: str) -> None:
+            super().__init__()
+            self.name = name
+            self.passed = passed
+            self.done = done
+            self.summary = summary
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.running = False
+        self.exercise_name: str | None = None
+        self._stop: threading.Event | None = None
+        self._lines: dict[str, str] = {}  # check label -> its line, in the plan's order
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="verify-title")
+        yield Static("", classes="verify-summary")  # above the checks: a long list scrolls
+        yield Static("", classes="verify-checks")
+
+    def verify(self, exercise: Any, path: Any) -> bool:
+        if self.running:
+            self.notify("The checks are running: Esc stops them.", severity="warning")
+            return False
+        self.running = True
+        self.exercise_name = exercise.name
+        self._lines = {}
+        self._stop = threading.Event()
+        self._show_title(f"[b]{escape(exercise.name)}[/b] · checking… [dim]Esc stops[/dim]")
+        self.query_one(".verify-checks", Static).update("")
+        self.query_one(".verify-summary", Static).update(f"[dim]{escape(str(path))}[/dim]")
+        self._verify(exercise, path, self._stop)
+        return True
+
+    def cancel(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="verify")
+    def _verify(self, exercise: Any, path: Any, stop: threading.Event) -> None:
+        from studytool.exercises import progress, verify
+
+        handle = _StopHandle(stop)
+        self.app.active_runs.add(handle)  # quitting stops the child too
+        try:
+            result = verify.verify_file(exercise, path,
+                                        on_event=lambda ev: self.post_message(self.Event(ev)),
+                                        stop=stop)
+        except Exception as exc:
+            self.post_message(self.Verified(exercise.name, False, None, error_text(exc)))
+            return
+        finally:
+            self.app.active_runs.discard(handle)
+        passed_count, total = result.counts
+        summary = (f"all {total} checks passed" if result.passed
+                   else f"{passed_count} of {total} checks passed")
+        done: bool | None = None
+        if not stop.is_set():  # a stopped run is not an attempt
+            try:
+                done = progress.record_verify(self.app.db_url, exercise.name,
+                                              result.passed).done
+            except Exception as exc:
+                summary += f" (not recorded: {error_text(exc)})"
+        # The final word on every check (a crash fills in the ones never reported).
+        for check in result.checks:
+            self.post_message(self.Event({"event": "check", "label": check.label,
+                                          "status": check.status, "message": check.message}))
+        self.post_message(self.Verified(exercise.name, result.passed, done, summary))
+
+    def on_exercise_panel_event(self, message: ExercisePanel.Event) -> None:
+        message.stop()
+        event = message.event
+        kind = event.get("event")
+        label = str(event.get("label", ""))
+        if kind == "plan":
+            self._lines = {str(lb): f"[dim]·[/dim] {escape(str(lb))}"
+                           for lb in event.get("checks", [])}
+        elif kind == "begin":
+            self._lines[label] = f"[dim]…[/dim] {escape(label)}"
+        elif kind == "check":
+            mark = MARKS.get(str(event.get("status")), "?")
+            text = str(event.get("message", ""))
+            self._lines[label] = f"{mark} {escape(label)}" + (
+                f"\n   [dim]{escape(text)}[/dim]" if text else "")
+        else:
+            return
+        self.query_one(".verify-checks", Static).update("\n".join(self._lines.values()))
+
+    def on_exercise_panel_verified(self, message: ExercisePanel.Verified) -> None:
+        # Not stopped: the review screen updates the card header from it.
+        self.running = False
+        self._stop = None
+        state = "passed" if message.passed else "not yet"
+        self._show_title(f"[b]{escape(message.name)}[/b] · {state}")
+        self.query_one(".verify-summary", Static).update(escape(message.summary))
+
+    def _show_title(self, text: str) -> None:
+        self.query_one(".verify-title", Static).update(text)
+
+
+class _StopHandle:
+    """Lets the app's quit stop a verification like a run (it has nothing to store)."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def cancel(self) -> None:
+        self.stop.set()
