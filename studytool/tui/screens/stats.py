@@ -121,7 +121,8 @@ class StatsScreen(Screen[None]):
             xs = [float(i) for i in range(len(pairs))]
             counts = [count for _, count in pairs]
             plt.bar(xs, counts)
-            plt.yticks(whole_ticks(max(counts), most=5))  # counts: no 0.33 or 1.67
+            ticks = whole_ticks(max(counts), most=5)  # counts: never 0.33 or 1.67
+            plt.yticks([float(t) for t in ticks], [str(t) for t in ticks])
             # One label a week, chosen here: plotext's own pick among 30 labels is not stable.
             plt.xticks(xs[::7], [label for label, _ in pairs][::7])
         plot.refresh()

@@ -77,9 +77,7 @@ class ExercisePanel(VerticalScroll):
         handle = _StopHandle(stop)
         self.app.active_runs.add(handle)  # quitting stops the child too
         try:
-            result = verify.verify_file(exercise, path,
-                                        on_event=lambda ev: self.post_message(self.Event(ev)),
-                                        stop=stop)
+            result = verify.verify_file(exercise, path, on_event=self._forward, stop=stop)
         except Exception as exc:
             self.post_message(self.Verified(exercise.name, False, None, error_text(exc)))
             return
@@ -100,6 +98,9 @@ class ExercisePanel(VerticalScroll):
             self.post_message(self.Event({"event": "check", "label": check.label,
                                           "status": check.status, "message": check.message}))
         self.post_message(self.Verified(exercise.name, result.passed, done, summary))
+
+    def _forward(self, event: dict[str, Any]) -> None:
+        self.post_message(self.Event(event))  # from the verify thread to the UI thread
 
     def on_exercise_panel_event(self, message: ExercisePanel.Event) -> None:
         message.stop()

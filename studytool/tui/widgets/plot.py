@@ -47,7 +47,8 @@ class MetricsPlot(PlotextPlot):
             # Epochs are whole numbers from 0; one epoch still gets an axis from 0 to 1.
             last = max(max(xs), 1)
             plt.xlim(0, last)
-            plt.xticks(whole_ticks(last))
+            ticks = whole_ticks(last)
+            plt.xticks([float(t) for t in ticks], [str(t) for t in ticks])
         self.refresh()
 
 
