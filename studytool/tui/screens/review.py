@@ -62,8 +62,8 @@ class ReviewScreen(Screen[None]):
         Binding("e", "edit", "Edit"),
         Binding("r", "run", "Run"),
         Binding("w", "typed", "Type answer"),
-        Binding("x", "exercise", "Exercise", show=False),
-        Binding("v", "verify", "Verify", show=False),
+        Binding("x", "exercise", "Exercise file", show=False),
+        Binding("v", "verify", "Verify exercise", show=False),
         Binding("escape", "back", "Back"),
     ]
 
