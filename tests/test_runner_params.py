@@ -38,8 +38,10 @@ def test_a_param_without_key_or_value_is_bad_input(text):
 def test_values_take_the_type_of_the_default_and_its_range():
     assert validate_overrides(ANSWER, {"lr": 1}) == {"lr": 1.0}
     assert isinstance(validate_overrides(ANSWER, {"lr": 1})["lr"], float)
-    with pytest.raises(StudytoolError, match="--param epochs must be a number"):
+    with pytest.raises(StudytoolError, match="--epochs must be a whole number"):
         validate_overrides(ANSWER, {"epochs": "many"})
+    with pytest.raises(StudytoolError, match="--param n must be a number, not 'x'"):
+        validate_overrides(Answer("d", "d", "m:f", (), defaults={"n": 64}), {"n": "x"})
     with pytest.raises(StudytoolError, match="--epochs must be a whole number"):
         validate_overrides(ANSWER, {"epochs": 0})
     with pytest.raises(StudytoolError, match="has no parameter 'bogus'"):

@@ -18,6 +18,7 @@ MAX_EPOCHS = 1000
 MAX_LR = 10.0
 MAX_SEED = 2**32 - 1
 MAX_TIMEOUT = 7 * 24 * 3600.0
+_OWN_FLAGS = ("epochs", "lr", "seed")
 
 
 def _number(value: Any) -> bool:
@@ -80,9 +81,9 @@ def _coerce(key: str, default: Any, value: Any) -> Any:
         return float(value)
     if isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool):
         return value
-    if _number(default) and not _number(value):
+    if _number(default) and not _number(value) and key not in _OWN_FLAGS:
         raise StudytoolError(f"--param {key} must be a number, not {value!r}")
-    return value
+    return value  # epochs, lr and seed get their own flag's message from _check_param
 
 
 def validate_timeout(timeout: float | None) -> float | None:
