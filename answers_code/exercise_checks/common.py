@@ -48,3 +48,31 @@ def state_dict_problems(mine: nn.Module, ref: nn.Module) -> list[str]:
 
 def random_tokens(shape: tuple[int, ...], vocab_sz: int) -> Tensor:
     return torch.randint(0, vocab_sz, shape)
+
+
+# -- the nn.LSTM / nn.GRU contract, shared by the lstm and gru exercises --------------------------
+def torch_pair(mod: Any, cls: str, ni: int, nh: int, layers: int) -> tuple[nn.Module, nn.Module]:
+    """(torch's module, the learner's `mod.<cls>`) with the learner's loaded from torch's."""
+    ref = getattr(nn, cls)(ni, nh, layers, batch_first=True)
+    mine = getattr(mod, cls)(ni, nh, layers, batch_first=True)
+    mine.load_state_dict(ref.state_dict())
+    wrapped = (getattr(nn, cls), getattr(nn, f"{cls}Cell"))
+    if any(isinstance(m, wrapped) for m in mine.modules()):
+        raise Mistake(f"your {cls} wraps nn.{cls} / nn.{cls}Cell; write the time loop yourself")
+    return ref, mine
+
+
+def check_parameter_names(mod: Any, cls: str) -> str:
+    problems = state_dict_problems(getattr(mod, cls)(5, 7, 2, batch_first=True),
+                                   getattr(nn, cls)(5, 7, 2, batch_first=True))
+    if problems:
+        raise Mistake(f"{cls}(5, 7, num_layers=2): " + "; ".join(problems))
+    return f"{cls}(5, 7, num_layers=2) has nn.{cls}'s 8 parameters"
+
+
+def check_loads_state_dict(mod: Any, cls: str) -> str:
+    ref, mine = torch_pair(mod, cls, 5, 7, 2)
+    for name, value in mine.state_dict().items():
+        if not torch.equal(value, ref.state_dict()[name]):
+            raise Mistake(f"after load_state_dict, {name} differs from nn.{cls}'s")
+    return f"load_state_dict(nn.{cls}(...).state_dict()) works"

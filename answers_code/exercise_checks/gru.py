@@ -9,10 +9,12 @@ from torch import Tensor, nn
 
 from answers_code.exercise_checks import rnn_variants as rv
 from answers_code.exercise_checks.common import (
+    check_loads_state_dict,
+    check_parameter_names,
     expect_shape,
     expect_tuple,
     max_diff,
-    state_dict_problems,
+    torch_pair,
 )
 from answers_code.exercise_checks.harness import CheckList, Mistake
 
@@ -23,13 +25,8 @@ LOADS = "loads nn.GRU's state_dict"
 ONE = "matches nn.GRU, one layer"
 
 
-def _pair(mod: types.ModuleType, ni: int, nh: int, layers: int) -> tuple[nn.GRU, nn.Module]:
-    ref = nn.GRU(ni, nh, layers, batch_first=True)
-    mine = mod.GRU(ni, nh, layers, batch_first=True)
-    mine.load_state_dict(ref.state_dict())
-    if any(isinstance(m, nn.GRU | nn.GRUCell) for m in mine.modules()):
-        raise Mistake("your GRU wraps nn.GRU / nn.GRUCell; write the time loop yourself")
-    return ref, mine
+def _pair(mod: types.ModuleType, ni: int, nh: int, layers: int) -> tuple[nn.Module, nn.Module]:
+    return torch_pair(mod, "GRU", ni, nh, layers)
 
 
 def _run(mine: nn.Module, x: Tensor, h0: Tensor | None, layers: int, nh: int) -> tuple[Tensor,
@@ -55,20 +52,12 @@ def _diagnose(ref: nn.GRU, x: Tensor, out: Tensor) -> str:
 
 @CHECKS.check(NAMES)
 def parameter_names(mod: types.ModuleType) -> str:
-    problems = state_dict_problems(mod.GRU(5, 7, 2, batch_first=True),
-                                   nn.GRU(5, 7, 2, batch_first=True))
-    if problems:
-        raise Mistake("GRU(5, 7, num_layers=2): " + "; ".join(problems))
-    return "GRU(5, 7, num_layers=2) has nn.GRU's 8 parameters"
+    return check_parameter_names(mod, "GRU")
 
 
 @CHECKS.check(LOADS, needs=(NAMES,))
 def loads_state_dict(mod: types.ModuleType) -> str:
-    ref, mine = _pair(mod, 5, 7, 2)
-    for name, value in mine.state_dict().items():
-        if not torch.equal(value, ref.state_dict()[name]):
-            raise Mistake(f"after load_state_dict, {name} differs from nn.GRU's")
-    return "load_state_dict(nn.GRU(...).state_dict()) works"
+    return check_loads_state_dict(mod, "GRU")
 
 
 @CHECKS.check(ONE, needs=(LOADS,))

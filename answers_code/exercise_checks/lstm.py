@@ -9,10 +9,12 @@ from torch import Tensor, nn
 
 from answers_code.exercise_checks import rnn_variants as rv
 from answers_code.exercise_checks.common import (
+    check_loads_state_dict,
+    check_parameter_names,
     expect_shape,
     expect_tuple,
     max_diff,
-    state_dict_problems,
+    torch_pair,
 )
 from answers_code.exercise_checks.harness import CheckList, Mistake
 
@@ -25,13 +27,8 @@ ONE = "matches nn.LSTM, one layer"
 State = tuple[Tensor, Tensor]
 
 
-def _pair(mod: types.ModuleType, ni: int, nh: int, layers: int) -> tuple[nn.LSTM, nn.Module]:
-    ref = nn.LSTM(ni, nh, layers, batch_first=True)
-    mine = mod.LSTM(ni, nh, layers, batch_first=True)
-    mine.load_state_dict(ref.state_dict())
-    if any(isinstance(m, nn.LSTM | nn.LSTMCell) for m in mine.modules()):
-        raise Mistake("your LSTM wraps nn.LSTM / nn.LSTMCell; write the time loop yourself")
-    return ref, mine
+def _pair(mod: types.ModuleType, ni: int, nh: int, layers: int) -> tuple[nn.Module, nn.Module]:
+    return torch_pair(mod, "LSTM", ni, nh, layers)
 
 
 def _run(mine: nn.Module, x: Tensor, state: State | None, layers: int,
@@ -61,20 +58,12 @@ def _diagnose(ref: nn.LSTM, x: Tensor, out: Tensor) -> str:
 
 @CHECKS.check(NAMES)
 def parameter_names(mod: types.ModuleType) -> str:
-    problems = state_dict_problems(mod.LSTM(5, 7, 2, batch_first=True),
-                                   nn.LSTM(5, 7, 2, batch_first=True))
-    if problems:
-        raise Mistake("LSTM(5, 7, num_layers=2): " + "; ".join(problems))
-    return "LSTM(5, 7, num_layers=2) has nn.LSTM's 8 parameters"
+    return check_parameter_names(mod, "LSTM")
 
 
 @CHECKS.check(LOADS, needs=(NAMES,))
 def loads_state_dict(mod: types.ModuleType) -> str:
-    ref, mine = _pair(mod, 5, 7, 2)
-    for name, value in mine.state_dict().items():
-        if not torch.equal(value, ref.state_dict()[name]):
-            raise Mistake(f"after load_state_dict, {name} differs from nn.LSTM's")
-    return "load_state_dict(nn.LSTM(...).state_dict()) works"
+    return check_loads_state_dict(mod, "LSTM")
 
 
 @CHECKS.check(ONE, needs=(LOADS,))
