@@ -188,3 +188,19 @@ def test_review_and_stats_against_postgresql(studytool_cmd, child_env):
         assert stats["by_state"]["learning"] == 1 and stats["by_state"]["review"] == 1
     finally:
         reset()
+
+
+def test_terminal_review_reflows_prose_and_keeps_code_and_drawings():
+    from studytool.commands.study import _fit
+
+    text = ("A paragraph that the deck file wrapped at its own width, long enough\n"
+            "to need re-flowing for a narrow terminal window.\n\n"
+            "```python\nloss = loss + alpha * activations.pow(2).mean()  # a long code line stays\n"
+            "```\n\n h0 --> [h_h] --> h1\n  |        |")
+    fitted = _fit(text, width=40).splitlines()
+    code = "loss = loss + alpha * activations.pow(2).mean()  # a long code line stays"
+    assert code in fitted and " h0 --> [h_h] --> h1" in fitted and "  |        |" in fitted
+    prose = fitted[:fitted.index("")]
+    assert all(len(line) <= 40 for line in prose)
+    assert " ".join(prose) == ("A paragraph that the deck file wrapped at its own width, long "
+                               "enough to need re-flowing for a narrow terminal window.")

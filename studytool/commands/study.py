@@ -209,7 +209,7 @@ class ReviewLoop:
             card = self.card
             click.echo()
             click.secho(f"[{card.state}] {card.question_id}", fg="cyan")
-            click.echo(card.text)
+            click.echo(_fit(card.text))
             click.secho("Enter/space: show answer   u undo  b bury  s suspend  q quit", dim=True)
             key = _key({"\r", "\n", " ", "u", "b", "s", "q"})
             if key == "q":
@@ -225,9 +225,9 @@ class ReviewLoop:
 
     def _reveal(self, card: Any) -> str:
         click.echo()
-        click.secho(card.answer, fg="green")
+        click.secho(_fit(card.answer), fg="green")
         if card.mistake:
-            click.secho(f"Common mistake: {card.mistake}", fg="yellow")
+            click.secho(_fit(f"Common mistake: {card.mistake}"), fg="yellow")
         for name in card.answers:
             click.secho(f"Run it: studytool run {name}", dim=True)
         previews = self.service.preview_intervals(card.card_id)
@@ -295,3 +295,34 @@ def _indent(text: str) -> str:
 
 def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _fit(text: str, width: int | None = None) -> str:
+    """Re-flow prose to the terminal's width (the deck's hard wraps would break mid-word);
+    code fences, indented lines and ASCII drawings stay exactly as written."""
+    import shutil
+    import textwrap
+
+    width = width or max(40, min(100, shutil.get_terminal_size((100, 24)).columns - 1))
+    out: list[str] = []
+    prose: list[str] = []
+    fenced = False
+
+    def flush() -> None:
+        if prose:
+            out.append(textwrap.fill(" ".join(line.strip() for line in prose), width))
+            prose.clear()
+
+    for line in text.strip("\n").splitlines():
+        if line.lstrip().startswith("```"):
+            flush()
+            fenced = not fenced
+            out.append(line)
+        elif fenced or not line.strip() or line.startswith((" ", "\t", "|", "-", "*")) \
+                or line.lstrip()[:2].rstrip(".").isdigit():
+            flush()
+            out.append(line)
+        else:
+            prose.append(line)
+    flush()
+    return "\n".join(out)
