@@ -96,3 +96,34 @@ async def test_a_bad_import_is_one_line_and_changes_nothing(tmp_path: Path) -> N
         await pilot.press("escape")
         await settle(pilot, app)
         assert [str(c) for c in app.screen.query_one("#decks").get_row_at(0)][1] == "5"
+
+
+async def test_the_extension_follows_the_format_and_replacing_a_file_needs_a_second_press(
+        tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    backup = tmp_path / "backup.json"
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, app)
+        path = screen.query_one("#export-path", Input)
+        path.value = str(backup)
+        await pilot.press("ctrl+e")
+        await settle(pilot, app)
+        saved = backup.read_bytes()
+        assert json.loads(saved)["format"] == "studytool-export"
+
+        # Another format: the file name follows, so the JSON backup is not overwritten.
+        screen.query_one("#export-format", Select).value = "csv"
+        await pilot.pause()
+        assert path.value == str(tmp_path / "backup.csv")
+
+        # Back to the backup's own name: the first press only warns, the second replaces.
+        screen.query_one("#export-format", Select).value = "json"
+        await pilot.pause()
+        assert path.value == str(backup)
+        backup.write_text("older backup")
+        await pilot.press("ctrl+e")
+        await settle(pilot, app)
+        assert backup.read_text() == "older backup"
+        await pilot.press("ctrl+e")
+        await settle(pilot, app)
+        assert json.loads(backup.read_text())["format"] == "studytool-export"

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 FORMATS = (("JSON (everything, importable)", "json"), ("CSV review log", "csv"),
            ("Anki package (.apkg)", "apkg"), ("Markdown report", "md"))
+EXTENSIONS = {fmt for _, fmt in FORMATS}
 
 
 class ExchangeDone(Message):
@@ -50,6 +51,7 @@ class ExchangeScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.busy = False
+        self._confirmed: tuple[str, str] | None = None  # (format, path) the learner may replace
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -62,7 +64,7 @@ class ExchangeScreen(Screen[None]):
                 yield Select(FORMATS, allow_blank=False, value="json", id="export-format")
                 yield Label("Write to")
                 yield Input(default_path("json"), id="export-path")
-            yield Button("Export (ctrl+e)", id="export", variant="primary")
+            yield Button("Export (Enter in the path, or ctrl+e)", id="export", variant="primary")
             yield Static("[b]Import[/b] a JSON export (merged into this database)",
                          classes="exchange-head -second")
             with Grid(classes="exchange-grid"):
@@ -76,11 +78,11 @@ class ExchangeScreen(Screen[None]):
 
     @on(Select.Changed, "#export-format")
     def _format_changed(self, event: Select.Changed) -> None:
-        # Keep the suggested file's extension in step with the format, unless it was edited.
+        # Keep the file's extension in step with the format, so a CSV never lands in x.json.
         path = self.query_one("#export-path", Input)
-        if path.value in {default_path(fmt) for _, fmt in FORMATS} and isinstance(
-                event.value, str):
-            path.value = default_path(event.value)
+        current = Path(path.value.strip())
+        if isinstance(event.value, str) and current.suffix.lstrip(".") in EXTENSIONS:
+            path.value = str(current.with_suffix(f".{event.value}"))
 
     @on(Button.Pressed, "#export")
     @on(Input.Submitted, "#export-path")
@@ -90,6 +92,13 @@ class ExchangeScreen(Screen[None]):
         if not path:
             self.notify("Say where to write the export.", severity="warning")
             return
+        target = Path(path).expanduser()
+        if target.exists() and self._confirmed != (str(fmt), path):
+            # An export replaces the file: ask once, so a backup is not lost to a slip.
+            self._confirmed = (str(fmt), path)
+            self.notify(f"{target} exists: export again to replace it.", severity="warning")
+            return
+        self._confirmed = None
         self._start("export", str(fmt), path)
 
     @on(Button.Pressed, "#import")
