@@ -182,11 +182,10 @@ class RunLabScreen(Screen[None]):
         device = self.app.run_device()
         self.query_one("#lab-run", RunPanel).start(
             answer, quick=self.quick, device=device, book_rows=book_rows(answer))
-        self._load_past(name)
 
     def on_run_panel_finished(self, message: RunPanel.Finished) -> None:
         if message.record is not None:  # the panel has stored it: show it among past runs
-            self._load_past(message.record.answer)
+            self._load_past(None)  # every answer's runs, newest first: nothing hidden
 
     def _load_past(self, answer: str | None) -> None:
         self._past_for = answer  # answers for any other answer arrive late and are dropped
@@ -203,7 +202,7 @@ class RunLabScreen(Screen[None]):
         try:
             from studytool.store.runs import recent_runs
 
-            records = recent_runs(backend.db, answer, limit=20)
+            records = recent_runs(backend.db, answer, limit=50)
         except Exception as exc:
             self.app.tell(f"past runs: {error_text(exc)}", severity="warning")
             return
