@@ -59,7 +59,8 @@ async def test_stats_after_new_card_reviews(tmp_path: Path) -> None:
         assert all(not line.strip().isdigit() for line in numbers.splitlines())
         assert "suspended 1" in numbers
         runs = str(screen.query_one("#stats-runs").render())
-        best = [line.split() for line in runs.splitlines() if line.startswith("  ")]
+        best = [line.split()[:2] for line in runs.splitlines() if line.startswith("  ")]
+        assert all(line.endswith(" 2 ep") for line in runs.splitlines() if line.startswith("  "))
         # Best of the ok runs that trained, the book's models first by number.
         assert best == [["lmmodel1", "0.490"], ["lmmodel2", "0.470"], ["lmmodel3", "0.480"],
                         ["avg-loss", "0.900"]]
@@ -87,6 +88,8 @@ def test_runs_summary_lists_every_trained_answer_up_to_a_limit() -> None:
     names = [line.split()[0] for line in text.splitlines() if line.startswith("  ")]
     assert names[:7] == [f"lmmodel{n}" for n in range(1, 8)]
     assert names[7] == "zz" and "1 more" in text and "a-demo" not in text
+    lmmodel1 = next(line for line in text.splitlines() if line.startswith("  lmmodel1 "))
+    assert lmmodel1.split()[1:] == ["0.410", f"{len(runs[6].epochs)}", "ep"]
 
 
 def test_epoch_table_columns_give_way_at_narrow_widths() -> None:

@@ -164,17 +164,18 @@ def runs_summary(runs: list[Any], catalogue: list[str] | None = None, most: int 
     if not runs:
         return "[b]Runs[/b]\n  none yet (l on Home opens the run lab)"
     by_status: dict[str, int] = {}
-    best: dict[str, float] = {}
+    best: dict[str, tuple[float, int]] = {}  # accuracy and the epochs it took
     for run in runs:
         by_status[run.status] = by_status.get(run.status, 0) + 1
         acc = (run.final or {}).get("accuracy")
         if run.status == "ok" and run.epochs and isinstance(acc, int | float):
-            best[run.answer] = max(best.get(run.answer, 0.0), float(acc))
+            best[run.answer] = max(best.get(run.answer, (0.0, 0)), (float(acc), len(run.epochs)))
     lines = ["[b]Runs[/b]  " + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))]
     names = sorted(best, key=lambda name: answer_order(name, catalogue or []))
     if names:
         lines.append("[b]Best accuracy[/b]")
-    lines += [f"  {name:<16}{best[name]:.3f}" for name in names[:most]]
+    # The epochs say whether a figure is a 1-epoch self-check or a full run.
+    lines += [f"  {name:<16}{best[name][0]:.3f}  {best[name][1]} ep" for name in names[:most]]
     if len(names) > most:
         lines.append(f"  … {len(names) - most} more (run lab, Past runs)")
     return "\n".join(lines)
