@@ -36,3 +36,17 @@ def test_saved_parameters_change_the_intervals_and_survive_a_settings_save(tmp_p
     assert again.get_settings().new_per_day == 5
     assert again.get_settings().fsrs_parameters == tuple(personal)
     db.close()
+
+
+def test_a_malformed_stored_parameter_list_falls_back_to_the_defaults(tmp_path):
+    db = open_db(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    service = StudyService(db, clock=lambda: NOW, tz=UTC, fuzz=False)
+    service.sync_decks([make_deck(1)])
+    card = service.next_card()
+    assert card is not None
+    expected = service.preview_intervals(card.card_id)
+    save_parameters(db, [1.0, 2.0, 3.0])  # wrong length: fsrs would refuse it
+    fresh = StudyService(db, clock=lambda: NOW, tz=UTC, fuzz=False)
+    assert fresh.get_settings().fsrs_parameters is None
+    assert fresh.preview_intervals(card.card_id) == expected
+    db.close()

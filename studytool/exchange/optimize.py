@@ -74,12 +74,11 @@ def usable_reviews(history: History) -> int:
 def stored_parameters(db: Database) -> list[float]:
     from fsrs.scheduler import DEFAULT_PARAMETERS
 
+    from studytool.srs.settings_store import load_settings
+
     with db.session(write=False) as session:
-        row = session.get(SettingRow, PARAMETERS_KEY)
-    if row is not None and isinstance(row.value, list) and len(row.value) == len(
-            DEFAULT_PARAMETERS):
-        return [float(v) for v in row.value]
-    return [float(v) for v in DEFAULT_PARAMETERS]
+        personal = load_settings(session).fsrs_parameters
+    return [float(v) for v in (personal or DEFAULT_PARAMETERS)]
 
 
 def save_parameters(db: Database, parameters: Sequence[float]) -> None:

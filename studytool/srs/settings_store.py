@@ -17,9 +17,21 @@ _FIELDS = {f.name for f in fields(Settings)}
 def load_settings(session: Session) -> Settings:
     stored = {row.key: row.value for row in session.scalars(select(SettingRow))
               if row.key in _FIELDS}
-    if stored.get("fsrs_parameters") is not None:
-        stored["fsrs_parameters"] = tuple(float(v) for v in stored["fsrs_parameters"])
+    if "fsrs_parameters" in stored:
+        stored["fsrs_parameters"] = _parameters(stored["fsrs_parameters"])
     return replace(Settings(), **stored)
+
+
+def _parameters(value: object) -> tuple[float, ...] | None:
+    """Stored personal FSRS weights, or None (fsrs's defaults) when absent or malformed."""
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    if isinstance(value, list) and len(value) == len(DEFAULT_PARAMETERS):
+        try:
+            return tuple(float(v) for v in value)
+        except (TypeError, ValueError):
+            return None
+    return None
 
 
 def save_settings(session: Session, settings: Settings) -> None:
