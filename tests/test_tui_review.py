@@ -106,7 +106,7 @@ async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path)
         typed = screen.query_one("#typed")
         await pilot.press("w")
         await pilot.pause()
-        assert typed.has_focus and "typing" in str(screen.query_one("#card-info").render())
+        assert typed.has_focus and "quiz" in str(screen.query_one("#card-info").render())
         assert not [n for n in app._notifications if "Typed" in n.message]  # nothing covers it
         await pilot.press(*"hidden", "enter")
         await pilot.pause()
@@ -122,7 +122,7 @@ async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path)
         assert not screen.revealed
         await pilot.press("w")  # typing off: the field goes, Space reveals again
         await pilot.pause()
-        assert not typed.display and "typing" not in str(screen.query_one("#card-info").render())
+        assert not typed.display and "quiz" not in str(screen.query_one("#card-info").render())
         await pilot.press("space")
         await pilot.pause()
         assert screen.revealed and not screen.query_one("#your-answer").display
