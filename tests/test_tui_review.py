@@ -173,3 +173,29 @@ async def test_a_locked_database_is_a_notification(tmp_path: Path,
         await settle(pilot, app)
         assert [r.rating for r in service_for(app).history(first.card_id)] == [3]
         assert screen.card.question_id == "demo-q02"
+
+
+async def test_the_quiz_grades_a_typed_answer_and_stores_the_grade(tmp_path: Path) -> None:
+    from test_tui_support import wait_until
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open_review(pilot, app)
+        first = screen.card
+        await pilot.press("w")
+        await pilot.pause()
+        # Markup in the learner's text stays text.
+        await pilot.press(*"[b]the activations[/b] carried from one step to the next", "enter")
+        await wait_until(pilot, lambda: screen.grade is not None
+                         or "Not graded" in str(screen.query_one("#grade").render()), 180)
+        box = str(screen.query_one("#grade").render())
+        assert "Score" in box and "suggested:" in box, box
+        assert "[b]the activations[/b]" in str(screen.query_one("#your-answer").render())
+        suggested, score = screen.grade.suggested_rating, screen.grade.score
+        await pilot.press("enter")  # takes the suggestion
+        await settle(pilot, app)
+        (row,) = service_for(app).history(first.card_id)
+        assert row.rating == suggested == row.suggested_rating
+        assert row.typed_answer.startswith("[b]the activations[/b]")
+        assert row.grade_score == pytest.approx(score)
+        assert screen.card.question_id == "demo-q02"
