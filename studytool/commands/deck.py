@@ -66,7 +66,7 @@ def import_questions(source: Path, deck_id: str, output: Path | None, title: str
     for warning in result.warnings:
         click.echo(warning, err=True)
     click.echo(f"wrote {_count(len(result.deck))} (deck '{result.deck.id}') to {result.path}")
-    if result.missing_answers:
+    if result.missing_answers and result.shape == "fastbook":  # else one warning each above
         click.echo(f"{_count(result.missing_answers)} without an answer yet, marked "
                    f"'(no answer yet)': write them in the file, with `studytool write-answer "
                    f"ID`, or in the app's quiz (w)")

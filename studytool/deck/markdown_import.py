@@ -36,6 +36,7 @@ class ImportResult:
     deck: Deck
     warnings: list[str]
     missing_answers: int = 0
+    shape: str = ""  # how the questions were found (questionnaire.Questionnaire.shape)
 
 
 def question_ids(deck_id: str, questions: list[ImportedQuestion]) -> list[str]:
@@ -111,7 +112,7 @@ def import_markdown(
             else Problem(str(source), line, message, warning=True)
         warnings.append(str(problem))
     missing = sum(not q.has_answer for q in questionnaire.questions)
-    return ImportResult(target, deck, warnings, missing)
+    return ImportResult(target, deck, warnings, missing, questionnaire.shape)
 
 
 def _default_path(deck_id: str) -> Path:
