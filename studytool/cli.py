@@ -18,7 +18,10 @@ from studytool.errors import StudytoolError
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "decks": ("study", "decks", "Decks with counts: new, learning, review, due today."),
     "validate": ("deck", "validate", "Validate question files (default: the installed decks)."),
-    "import-questions": ("deck", "import_questions", "Turn a Markdown questionnaire into a deck."),
+    "import-questions": ("deck", "import_questions",
+                         "Turn a questionnaire (fastbook notebook or Markdown) into a deck."),
+    "write-answer": ("deck", "write_answer", "Write a question's answer into its deck file."),
+    "grade": ("grade", "grade", "Grade a typed answer by meaning and key concepts."),
     "review": ("study", "review", "Review due cards in the plain terminal."),
     "stats": ("study", "stats", "Reviews, retention and cards by state."),
     "answers": ("runs", "answers", "List the runnable answers and the questions they answer."),

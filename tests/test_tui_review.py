@@ -106,7 +106,7 @@ async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path)
         typed = screen.query_one("#typed")
         await pilot.press("w")
         await pilot.pause()
-        assert typed.has_focus and "typing" in str(screen.query_one("#card-info").render())
+        assert typed.has_focus and "quiz" in str(screen.query_one("#card-info").render())
         assert not [n for n in app._notifications if "Typed" in n.message]  # nothing covers it
         await pilot.press(*"hidden", "enter")
         await pilot.pause()
@@ -122,7 +122,7 @@ async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path)
         assert not screen.revealed
         await pilot.press("w")  # typing off: the field goes, Space reveals again
         await pilot.pause()
-        assert not typed.display and "typing" not in str(screen.query_one("#card-info").render())
+        assert not typed.display and "quiz" not in str(screen.query_one("#card-info").render())
         await pilot.press("space")
         await pilot.pause()
         assert screen.revealed and not screen.query_one("#your-answer").display
@@ -172,4 +172,30 @@ async def test_a_locked_database_is_a_notification(tmp_path: Path,
         await pilot.press("3")
         await settle(pilot, app)
         assert [r.rating for r in service_for(app).history(first.card_id)] == [3]
+        assert screen.card.question_id == "demo-q02"
+
+
+async def test_the_quiz_grades_a_typed_answer_and_stores_the_grade(tmp_path: Path) -> None:
+    from test_tui_support import wait_until
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open_review(pilot, app)
+        first = screen.card
+        await pilot.press("w")
+        await pilot.pause()
+        # Markup in the learner's text stays text.
+        await pilot.press(*"[b]the activations[/b] carried from one step to the next", "enter")
+        await wait_until(pilot, lambda: screen.grade is not None
+                         or "Not graded" in str(screen.query_one("#grade").render()), 180)
+        box = str(screen.query_one("#grade").render())
+        assert "Score" in box and "suggested:" in box, box
+        assert "[b]the activations[/b]" in str(screen.query_one("#your-answer").render())
+        suggested, score = screen.grade.suggested_rating, screen.grade.score
+        await pilot.press("enter")  # takes the suggestion
+        await settle(pilot, app)
+        (row,) = service_for(app).history(first.card_id)
+        assert row.rating == suggested == row.suggested_rating
+        assert row.typed_answer.startswith("[b]the activations[/b]")
+        assert row.grade_score == pytest.approx(score)
         assert screen.card.question_id == "demo-q02"

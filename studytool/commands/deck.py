@@ -53,13 +53,48 @@ def validate(files: tuple[Path, ...]) -> None:
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 def import_questions(source: Path, deck_id: str, output: Path | None, title: str | None,
                      force: bool) -> None:
-    """Turn a Markdown questionnaire ('## question' + answer below) into a deck file."""
+    """Turn a questionnaire into a deck file.
+
+    SOURCE: a fastbook notebook (.ipynb, read as JSON, nothing is run) or its Markdown
+    ("## Questionnaire" + numbered list, "### Further Research" + list), a Markdown answers
+    document ('## question' + answer below), or a numbered list with answers indented under
+    each item.
+    """
     from studytool.deck.markdown_import import import_markdown
 
     result = import_markdown(source, deck_id, output, force=force, title=title)
     for warning in result.warnings:
         click.echo(warning, err=True)
     click.echo(f"wrote {_count(len(result.deck))} (deck '{result.deck.id}') to {result.path}")
+    if result.missing_answers and result.shape == "fastbook":  # else one warning each above
+        click.echo(f"{_count(result.missing_answers)} without an answer yet, marked "
+                   f"'(no answer yet)': write them in the file, with `studytool write-answer "
+                   f"ID`, or in the app's quiz (w)")
+
+
+@click.command("write-answer")
+@click.argument("question_id", metavar="QUESTION_ID")
+@click.argument("answer", required=False, metavar="[ANSWER | -]")
+def write_answer(question_id: str, answer: str | None) -> None:
+    """Write the answer of a question into its deck file (from stdin with '-' or none given).
+
+    Only that answer changes in the file; the card keeps its id, schedule and review history.
+    """
+    import sys
+
+    from studytool.deck.answer_edit import write_answer as write
+    from studytool.deck.installed import deck_files
+    from studytool.deck.loader import check_file
+
+    if answer is None or answer == "-":
+        answer = sys.stdin.read()
+    for path in deck_files():
+        deck, _problems = check_file(path, use_cache=True)
+        if deck is not None and deck.get(question_id) is not None:
+            write(path, question_id, answer)
+            click.echo(f"wrote the answer of {question_id} to {path}")
+            return
+    raise StudytoolError(f"unknown question '{question_id}' (see `studytool decks`)")
 
 
 def _expand(files: tuple[Path, ...]) -> list[Path]:

@@ -1,12 +1,15 @@
 """`studytool decks`, `review` and `stats`: the study commands of the plain terminal.
 
-`review` reads single keys when it talks to a terminal. With stdin not a terminal it reads one
-command per line so it can be scripted: 1-4 rate the current card (the reveal is implicit),
-u undo the last review, b bury, s suspend, q quit; blank lines are ignored. Each card is
-printed as `card ID QUESTION_ID STATE` and `Q: text`; every command is acknowledged with one
-line (`rated Good: next due in 10m`, `undone: ...`, `buried ...`, `suspended ...`), printed
-and flushed only after its transaction committed. A bad line prints `error: ...` on stderr and
-the review goes on; the exit status is then 2 once the input ends.
+`review` reads single keys when it talks to a terminal (w types an answer to be graded). With
+stdin not a terminal it reads one command per line so it can be scripted: 1-4 rate the current
+card (the reveal is implicit), u undo the last review, b bury, s suspend, q quit; blank lines
+are ignored. `> ANSWER` grades a typed answer (printed as `graded: ...` lines); then `ok`
+rates with the suggested rating, or 1-4 overrides it; the grade is stored with the review.
+Each card is printed as `card ID QUESTION_ID STATE` and `Q: text`; every command is
+acknowledged with one line (`rated Good: next due in 10m`, `undone: ...`, `buried ...`,
+`suspended ...`), printed and flushed only after its transaction committed. A bad line
+prints `error: ...` on stderr and the review goes on; the exit status is then 2 once the
+input ends.
 """
 
 from __future__ import annotations
@@ -88,18 +91,22 @@ def review(obj: dict[str, Any], deck_id: str | None) -> None:
         known = ", ".join(service.deck_ids()) or "none"
         raise StudytoolError(f"unknown deck '{deck_id}' (known: {known})")
     loop = ReviewLoop(service, deck_id)
-    if sys.stdin.isatty() and sys.stdout.isatty():
-        loop.interactive()
-    else:
-        errors = loop.scripted(sys.stdin)
-        if errors:
-            raise StudytoolError(f"{errors} bad command(s) in the input", exit_code=2)
+    try:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            loop.interactive()
+        else:
+            errors = loop.scripted(sys.stdin)
+            if errors:
+                raise StudytoolError(f"{errors} bad command(s) in the input", exit_code=2)
+    finally:
+        loop.close()
 
 
 class ReviewLoop:
     """One review session in the plain terminal; the same commands from keys or lines."""
 
-    HELP = "1 Again, 2 Hard, 3 Good, 4 Easy, u undo, b bury, s suspend, q quit"
+    HELP = ("1 Again, 2 Hard, 3 Good, 4 Easy, u undo, b bury, s suspend, q quit, "
+            "> ANSWER grade a typed answer, ok take its suggested rating")
 
     def __init__(self, service: Any, deck_id: str | None) -> None:
         self.service = service
@@ -108,11 +115,41 @@ class ReviewLoop:
         self.shown_at = time.monotonic()
         self.reviewed = 0
         self.undone: Any = None
+        self.typed: Any = None  # the current card's graded typed answer (TypedGrade)
+        self._grader: Any = None
+        self._decks: dict[str, Any] | None = None
 
     # -- the commands, shared by both modes ---------------------------------------------
     def advance(self) -> None:
         self.card = self.service.next_card(self.deck_id)
         self.shown_at = time.monotonic()
+        self.typed = None
+
+    def close(self) -> None:
+        if self._grader is not None:
+            self._grader.close()
+
+    def grade_typed(self, answer: str) -> list[str]:
+        """Grade a typed answer to the current card; returns the lines to print. The grade
+        waits for the next rating, which stores it (StudytoolError when it cannot grade)."""
+        from studytool.commands.grade import describe
+        from studytool.grading.client import Grader
+        from studytool.grading.messages import request_for
+        from studytool.srs import TypedGrade
+
+        card = self._current("grade")
+        if self._decks is None:
+            from studytool.deck import load_installed
+
+            self._decks = {d.id: d for d in load_installed()[0]}
+        deck = self._decks.get(card.deck_id)
+        if deck is None:
+            raise StudytoolError(f"the deck of {card.question_id} is not installed")
+        if self._grader is None:
+            self._grader = Grader()
+        result = self._grader.grade(request_for(deck, card.question_id, answer))
+        self.typed = TypedGrade(result.score, result.suggested_rating, answer)
+        return describe(result)
 
     def do(self, command: str) -> str:
         """Run one command; returns its acknowledgement line (raises StudytoolError).
@@ -122,6 +159,10 @@ class ReviewLoop:
         """
         if command in ("1", "2", "3", "4"):
             return self.rate(int(command))
+        if command in ("ok", "y"):
+            if self.typed is None:
+                raise StudytoolError("no graded answer to accept: type '> ANSWER' first")
+            return self.rate(self.typed.suggested_rating)
         if command == "u":
             return self.undo()
         if command in ("b", "s"):
@@ -138,7 +179,7 @@ class ReviewLoop:
 
         card = self._current("rate")
         duration_ms = int((time.monotonic() - self.shown_at) * 1000)
-        after = self.service.rate(card.card_id, rating, duration_ms)
+        after = self.service.rate(card.card_id, rating, duration_ms, self.typed)
         self.reviewed += 1
         wait = format_interval(after.due - (after.last_review or self.service.now()))
         return f"rated {RATING_NAMES[rating]}: next due in {wait}"
@@ -156,7 +197,7 @@ class ReviewLoop:
         if command == "u" and self.undone is not None:
             self.card, self.undone = self.undone, None
             self.shown_at = time.monotonic()
-        elif command in ("1", "2", "3", "4", "b", "s"):
+        elif command in ("1", "2", "3", "4", "b", "s", "ok", "y"):
             self.advance()
 
     def _current(self, verb: str) -> Any:
@@ -176,6 +217,14 @@ class ReviewLoop:
                 continue
             if command == "q":
                 break
+            if command.startswith(">"):
+                try:
+                    for graded in self.grade_typed(line.strip()[1:].strip()):
+                        _say(f"graded: {graded}")
+                except StudytoolError as exc:
+                    errors += 1
+                    click.echo(f"error: {exc}", err=True)
+                continue
             shown = self.card
             try:
                 ack = self.do(command)
@@ -183,7 +232,7 @@ class ReviewLoop:
                 errors += 1
                 click.echo(f"error: {exc}", err=True)
                 continue
-            if command in ("1", "2", "3", "4") and shown is not None:
+            if command in ("1", "2", "3", "4", "ok", "y") and shown is not None:
                 click.echo("A: " + _indent(shown.answer))
             _say(ack)
             self.after(command)
@@ -210,11 +259,14 @@ class ReviewLoop:
             click.echo()
             click.secho(f"[{card.state}] {card.question_id}", fg="cyan")
             click.echo(_fit(card.text))
-            click.secho("Enter/space: show answer   u undo  b bury  s suspend  q quit", dim=True)
-            key = _key({"\r", "\n", " ", "u", "b", "s", "q"})
+            click.secho("Enter/space: show answer   w type your answer   u undo  b bury  "
+                        "s suspend  q quit", dim=True)
+            key = _key({"\r", "\n", " ", "w", "u", "b", "s", "q"})
             if key == "q":
                 break
-            if key in ("\r", "\n", " "):
+            if key == "w":
+                self._type_answer()
+            if key in ("\r", "\n", " ", "w"):
                 key = self._reveal(card)
                 if key == "q":
                     break
@@ -222,6 +274,16 @@ class ReviewLoop:
         if self.card is None:
             click.echo("No more cards due now.")
         click.echo(f"{self.reviewed} reviewed.")
+
+    def _type_answer(self) -> None:
+        """w: read one line (the terminal back in line mode), grade it, show the grade."""
+        answer = _read_line("Your answer: ")
+        click.secho("grading...", dim=True)
+        try:
+            for line in self.grade_typed(answer):
+                click.secho(_fit(line), fg="magenta")
+        except StudytoolError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
 
     def _reveal(self, card: Any) -> str:
         click.echo()
@@ -234,6 +296,12 @@ class ReviewLoop:
         names = ("Again", "Hard", "Good", "Easy")
         click.echo("  ".join(f"{r} {names[r - 1]} ({previews[r]})" for r in (1, 2, 3, 4))
                    + "   u b s q")
+        if self.typed is not None:
+            rating = self.typed.suggested_rating
+            click.secho(f"Enter takes the suggested {rating} {names[rating - 1]}; 1-4 overrides",
+                        dim=True)
+            key = _key({"1", "2", "3", "4", "u", "b", "s", "q", "\r", "\n"})
+            return "ok" if key in ("\r", "\n") else key
         return _key({"1", "2", "3", "4", "u", "b", "s", "q"})
 
     def _interactive_do(self, key: str) -> None:
@@ -265,6 +333,24 @@ def _keys_mode() -> Iterator[None]:
         yield
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _read_line(prompt: str) -> str:
+    """One line of input with echo and editing, in the middle of single-key mode."""
+    try:
+        import termios
+    except ImportError:
+        return str(click.prompt(prompt, default="", show_default=False))
+    fd = sys.stdin.fileno()
+    keys = termios.tcgetattr(fd)
+    cooked = list(keys)
+    cooked[3] = cooked[3] | termios.ICANON | termios.ECHO
+    termios.tcsetattr(fd, termios.TCSANOW, cooked)
+    try:
+        click.echo(prompt, nl=False)
+        return sys.stdin.readline().rstrip("\n")
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, keys)
 
 
 def _read_key() -> str:

@@ -49,7 +49,7 @@ def scan(text: str) -> Layout:
     in_string: str | None = None  # the delimiter of the open multi-line string
     for number, raw in enumerate(text.split("\n"), start=1):
         if in_string:
-            if _closes(raw, in_string):
+            if string_closes(raw, in_string):
                 in_string = None
             continue
         line = raw.strip()
@@ -75,19 +75,19 @@ def scan(text: str) -> Layout:
                 if value:
                     qid = value[1] if value[1] is not None else value[2]
                     layout.ids.setdefault(qid, []).append(current.line)
-            in_string = _opens(match["value"])
+            in_string = string_opens(match["value"])
     return layout
 
 
-def _opens(value: str) -> str | None:
+def string_opens(value: str) -> str | None:
     """The delimiter of a multi-line string that starts in `value` and stays open."""
     for delim in ('"""', "'''"):
         if value.startswith(delim):
-            return None if _closes(value[3:], delim) else delim
+            return None if string_closes(value[3:], delim) else delim
     return None
 
 
-def _closes(text: str, delim: str) -> bool:
+def string_closes(text: str, delim: str) -> bool:
     if delim == "'''":
         return delim in text
     # In basic strings a backslash escapes the next character, so \""" does not close.

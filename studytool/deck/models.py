@@ -30,12 +30,13 @@ class Question:
     mistake: str | None = None  # a common mistake learners make here
     section: str | None = None  # where the chapter covers it
     kind: str = "recall"
+    concepts: tuple[str, ...] = ()  # key concepts a typed answer must contain (grading)
 
     def fingerprint(self) -> str:
         """Hash of what a learner reviews (text + answer): an edit here is a content change.
 
-        Metadata (tags, links, mistake, section, kind) is left out on purpose, so fixing a tag
-        never counts as an edit of the card.
+        Metadata (tags, links, mistake, section, kind, concepts) is left out on purpose, so
+        fixing a tag never counts as an edit of the card.
         """
         data = f"{self.text}\x00{self.answer}".encode()
         return hashlib.sha256(data).hexdigest()
@@ -76,7 +77,14 @@ def question_from_table(table: Mapping[str, Any]) -> Question:
         mistake=_optional(table.get("mistake")),
         section=_optional(table.get("section")),
         kind=table.get("kind", "recall"),
+        concepts=tuple(c.strip() for c in table.get("concepts", ())),
     )
+
+
+def concept_wordings(concept: str) -> list[str]:
+    """The wordings of one key concept: `"detach the state | truncated BPTT"` gives two; an
+    answer that says any one of them has the concept. The first names it in feedback."""
+    return [part.strip() for part in concept.split("|") if part.strip()]
 
 
 def deck_from_tables(

@@ -24,7 +24,16 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _concept(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank", "is empty")
+    if any(not part.strip() for part in value.split("|")):
+        raise PydanticCustomError("concept", "has an empty wording between '|'")
+    return value
+
+
 Text = Annotated[str, AfterValidator(_not_blank)]
+Concept = Annotated[str, StringConstraints(max_length=200), AfterValidator(_concept)]
 Kind = Literal["recall", "code", "experiment", "draw", "study"]
 
 
@@ -48,6 +57,7 @@ class QuestionSpec(_Strict):
     answers: list[Id] = []
     mistake: Text | None = None
     section: Text | None = None
+    concepts: list[Concept] = []
 
 
 DECK_FIELDS = tuple(DeckSpec.model_fields)

@@ -6,7 +6,10 @@ type), else as an escaped \"\"\"...\"\"\" block, so any text round-trips through
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
             "\r": "\\r"}
@@ -51,3 +54,16 @@ def _literal_ok(value: str) -> bool:
     if "'''" in value or value.endswith("'"):
         return False
     return not any((ord(ch) < 0x20 and ch not in "\t\n") or ord(ch) == 0x7F for ch in value)
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """Replace `target` with `text` in one step: a crash leaves the old file or the new one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

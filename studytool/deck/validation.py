@@ -135,6 +135,9 @@ class Checker:
                            f"{_suggest(name, sorted(self.known))}")
         for tag in _duplicates(_strings(raw.get("tags"))):
             self.error(at("tags"), f"{who}: tag '{tag}' is listed twice")
+        concepts = [c.strip().lower() for c in _strings(raw.get("concepts"))]
+        for concept in _duplicates(concepts):
+            self.error(at("concepts"), f"{who}: concept '{concept}' is listed twice")
         answer = raw.get("answer")
         if isinstance(answer, str) and answer.strip() == PLACEHOLDER_ANSWER:
             self.problems.append(placeholder_warning(self.name, at("answer"), who))
@@ -166,8 +169,14 @@ def _describe(err: Any, fields: tuple[str, ...]) -> tuple[str | None, str]:
         return key, f"unknown field '{key}'{_suggest(key or '', fields)}"
     if kind == "missing":
         return None, f"missing field '{key}'"
+    where = key if len(loc) < 2 else f"{key}[{loc[1]}]"
     if kind in ("blank", "string_too_short"):
-        return key, f"'{key}' is empty"
+        return key, f"'{where}' is empty"
+    if kind == "concept":
+        return key, f"'{where}' has an empty wording between '|'"
+    if kind == "string_too_long":
+        return key, f"'{where}' is too long (at most {err.get('ctx', {}).get('max_length')} " \
+            "characters)"
     value = err.get("input")
     if kind == "string_pattern_mismatch":
         allowed = "lowercase letters, digits and '-'" if key == "tags" else (
@@ -178,7 +187,6 @@ def _describe(err: Any, fields: tuple[str, ...]) -> tuple[str | None, str]:
         return key, f"'{key}' is {value!r}; expected {expected}"
     if kind in ("string_type", "list_type"):
         what = "a string" if kind == "string_type" else "a list"
-        where = key if len(loc) < 2 else f"{key}[{loc[1]}]"
         return key, f"'{where}' must be {what} (got {type(value).__name__} {value!r:.40})"
     return key, f"'{key}': {err.get('msg', 'invalid')}"
 

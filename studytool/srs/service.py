@@ -20,7 +20,7 @@ from studytool.srs import settings_store as settings_rows
 from studytool.srs.fsrs_bridge import apply_fsrs, make_scheduler, restore, snapshot, to_fsrs
 from studytool.srs.intervals import format_interval
 from studytool.srs.sync import sync_deck
-from studytool.srs.views import CardView, DeckSummary, ReviewRow, Stats
+from studytool.srs.views import CardView, DeckSummary, ReviewRow, Stats, TypedGrade
 from studytool.store import queries as q
 from studytool.store.database import Database
 from studytool.store.models import (
@@ -183,10 +183,19 @@ class StudyService:
         return {int(rating): format_interval(scheduler.review_card(card, rating, now)[0].due - now)
                 for rating in Rating}
 
-    def rate(self, card_id: int, rating: int, duration_ms: int | None = None) -> CardView:
-        """Rate a card: its new state and the review log row commit together."""
+    def rate(self, card_id: int, rating: int, duration_ms: int | None = None,
+             typed: TypedGrade | None = None) -> CardView:
+        """Rate a card: its new state and the review log row commit together.
+
+        typed: the grade of the answer the learner typed, stored with the review (the rating
+        given may differ from the suggestion: the learner has the last word).
+        """
         if rating not in (1, 2, 3, 4):
             raise StudytoolError(f"rating must be 1 (Again) to 4 (Easy), not {rating!r}")
+        if typed is not None and (typed.suggested_rating not in (1, 2, 3, 4)
+                                  or not 0.0 <= typed.score <= 1.0):
+            raise StudytoolError("a typed answer's grade needs a score in [0, 1] and a "
+                                 "suggested rating 1-4")
         now = self.now()
         scheduler = make_scheduler(self.get_settings(), fuzz=self.fuzz)
         with self.db.session() as session:
@@ -198,7 +207,10 @@ class StudyService:
             row.buried_until = None
             log = ReviewLogRow(card_id=row.id, rating=rating, reviewed_at=now,
                                duration_ms=duration_ms, state_before=state_before,
-                               card_before=before, state_after=row.state, due_after=row.due)
+                               card_before=before, state_after=row.state, due_after=row.due,
+                               grade_score=typed.score if typed else None,
+                               suggested_rating=typed.suggested_rating if typed else None,
+                               typed_answer=typed.answer if typed else None)
             session.add(log)
             session.flush()
             self._undo_stack.append(log.id)
@@ -311,7 +323,9 @@ class StudyService:
             return [ReviewRow(id=r.id, card_id=r.card_id, rating=r.rating,
                               reviewed_at=r.reviewed_at, duration_ms=r.duration_ms,
                               state_before=STATE_NAMES[r.state_before],
-                              state_after=STATE_NAMES[r.state_after], due_after=r.due_after)
+                              state_after=STATE_NAMES[r.state_after], due_after=r.due_after,
+                              grade_score=r.grade_score, suggested_rating=r.suggested_rating,
+                              typed_answer=r.typed_answer)
                     for r in rows]
 
     # -- helpers --------------------------------------------------------------------------

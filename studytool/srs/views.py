@@ -60,6 +60,18 @@ class ReviewRow:
     state_before: str
     state_after: str
     due_after: datetime
+    grade_score: float | None = None  # a typed answer's grade, when there was one
+    suggested_rating: int | None = None
+    typed_answer: str | None = None
+
+
+@dataclass(frozen=True)
+class TypedGrade:
+    """What a review stores about a typed answer: the grader's score and suggestion."""
+
+    score: float
+    suggested_rating: int
+    answer: str
 
 
 @dataclass(frozen=True)

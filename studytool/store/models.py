@@ -99,6 +99,10 @@ class ReviewLogRow(Base):
     card_before: Mapped[dict[str, Any]] = mapped_column(JSON)
     state_after: Mapped[int] = mapped_column(Integer)
     due_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A typed answer's grade (studytool.grading), when the learner typed one (migration 0004).
+    grade_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    suggested_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    typed_answer: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class RunRow(Base):

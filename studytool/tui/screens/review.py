@@ -1,8 +1,12 @@
 """Review: question, Space reveals the answer, 1-4 rate (each labelled with its next interval).
 
 u undo, b bury, s suspend, e edit the question file at this card, r run the card's answer in a
-side panel, w typed-answer mode (write first, then compare side by side); for a card with an
-exercise, x opens (or creates) its file in the editor and v verifies it beside the card.
+side panel, w quiz mode: type the answer first; Enter grades it (by meaning and key concepts,
+in the grading child process) and shows it beside the reference with the concepts found and
+missing and any contradiction; Enter then takes the suggested rating, 1-4 override it, and the
+grade is stored with the review. On a card with no answer yet, a saves what you typed as its
+answer (into the deck file; the card keeps its history). For a card with an exercise, x opens
+(or creates) its file in the editor and v verifies it beside the card.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import subprocess
 import time
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -48,6 +53,16 @@ class ActionFailed(Message):
     """A rating (undo, bury, suspend) did not reach the database."""
 
 
+class Graded(Message):
+    """A typed answer's grade (or the one-line reason there is none), from a worker."""
+
+    def __init__(self, card_id: Any, grade: Any = None, error: str = "") -> None:
+        super().__init__()
+        self.card_id = card_id
+        self.grade = grade
+        self.error = error
+
+
 class ReviewScreen(Screen[None]):
     app: StudyApp  # type: ignore[assignment]
     BINDINGS = [
@@ -61,7 +76,9 @@ class ReviewScreen(Screen[None]):
         Binding("s", "suspend", "Suspend"),
         Binding("e", "edit", "Edit"),
         Binding("r", "run", "Run"),
-        Binding("w", "typed", "Type answer"),
+        Binding("w", "typed", "Quiz"),
+        Binding("enter", "accept", "Take suggested", show=False),
+        Binding("a", "save_answer", "Save as answer", show=False),
         Binding("x", "exercise", "Exercise file", show=False),
         Binding("v", "verify", "Verify exercise", show=False),
         Binding("escape", "back", "Back"),
@@ -74,6 +91,9 @@ class ReviewScreen(Screen[None]):
         self.intervals: dict[int, str] = {}
         self.revealed = False
         self.typed_mode = False
+        self.grader: Any = None  # studytool.grading.client.Grader, started with the quiz
+        self.grade: Any = None  # the current card's Grade, once it came back
+        self.typed_text = ""
         self.exercise: Any = None  # the card's exercise (the first, when it has several)
         self.exercise_done = False
         self.busy = False
@@ -88,6 +108,7 @@ class ReviewScreen(Screen[None]):
             with VerticalScroll(id="card"):
                 yield Markdown("", id="question")
                 yield Input(placeholder="Type your answer, Enter to compare", id="typed")
+                yield Static("", id="grade")
                 with Horizontal(id="compare"):
                     yield Static("", id="your-answer")
                     yield Markdown("", id="answer")
@@ -102,9 +123,14 @@ class ReviewScreen(Screen[None]):
         self.query_one("#side-run").display = False
         self.query_one("#side-verify").display = False
         self.query_one("#typed").display = False
+        self.query_one("#grade").display = False
         self._set_revealed(False)
         self.busy = True
         self._next(time.perf_counter())
+
+    def on_unmount(self) -> None:
+        if self.grader is not None:
+            self.grader.close()
 
     # -- loading cards (worker threads) ---------------------------------------------------------
 
@@ -141,12 +167,12 @@ class ReviewScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="review")
     def _act(self, action: str, card_id: Any, rating: int = 0, duration_ms: int = 0,
-             started: float | None = None) -> None:
+             started: float | None = None, typed: Any = None) -> None:
         service = self._service()
         note = ""
         try:
             if action == "rate":
-                service.rate(card_id, rating, duration_ms)
+                service.rate(card_id, rating, duration_ms, typed)
             elif action == "undo":
                 note = "Undone." if service.undo() else "Nothing to undo."
             elif action == "bury":
@@ -185,6 +211,8 @@ class ReviewScreen(Screen[None]):
         self.card = card
         self.intervals = intervals
         self.shown_at = time.perf_counter()
+        self.grade = None
+        self.query_one("#grade").display = False
         info = self.query_one("#card-info", Static)
         if card is None:
             info.update("[b]No more cards due.[/b] Esc goes back; come back tomorrow.")
@@ -212,7 +240,9 @@ class ReviewScreen(Screen[None]):
         card = self.card
         if card is None:
             return
-        parts = [f"[b]{card.question_id}[/b]", str(card.state)]
+        parts = [f"[b]{_escape(card.question_id)}[/b]", str(card.state)]
+        if _no_answer(card):
+            parts.append("[b]no answer yet[/b]")
         if card.tags:
             parts.append(", ".join(card.tags))
         if card.answers:
@@ -221,7 +251,7 @@ class ReviewScreen(Screen[None]):
             state = "done" if self.exercise_done else "pending"
             parts.append(f"exercise: {self.exercise.name} ({state}) [b]x[/b]/[b]v[/b]")
         if self.typed_mode:
-            parts.append("[reverse] typing [/reverse]")  # `w` turns it off
+            parts.append("[reverse] quiz [/reverse]")  # `w` turns it off
         self.query_one("#card-info", Static).update(" · ".join(parts))
 
     def _set_revealed(self, revealed: bool) -> None:
@@ -233,17 +263,24 @@ class ReviewScreen(Screen[None]):
         your = self.query_one("#your-answer", Static)
         your.display = revealed and self.typed_mode
         ratings = self.query_one("#ratings", Static)
+        suggested = self.grade.suggested_rating if self.grade is not None else None
         if self.card is None:
             ratings.update("")
         elif revealed:
-            ratings.update("   ".join(
-                f"[b]{n}[/b] {label} [dim]{self.intervals.get(n, '?')}[/dim]"
-                for n, label in RATINGS.items()))
+            line = "   ".join(
+                (f"[reverse][b]{n}[/b] {label}[/reverse]" if n == suggested
+                 else f"[b]{n}[/b] {label}") + f" [dim]{self.intervals.get(n, '?')}[/dim]"
+                for n, label in RATINGS.items())
+            if suggested is not None:
+                line += "   [b]Enter[/b] takes the suggestion"
+            elif self.typed_mode and _no_answer(self.card) and self.typed_text.strip():
+                line += "   [b]a[/b] saves yours as the answer"
+            ratings.update(line)
         elif self.typed_mode:
-            ratings.update("Type, [b]Enter[/b] compares   [b]Esc[/b] leaves the field   "
-                           "[b]w[/b] typing off")
+            ratings.update("Type, [b]Enter[/b] grades   [b]Esc[/b] leaves the field   "
+                           "[b]w[/b] quiz off")
         else:
-            ratings.update("[b]Space[/b] show answer   [b]w[/b] type your answer first   "
+            ratings.update("[b]Space[/b] show answer   [b]w[/b] quiz: type and grade   "
                            "[b]?[/b] all keys")
 
     # -- actions ----------------------------------------------------------------------------------
@@ -257,6 +294,11 @@ class ReviewScreen(Screen[None]):
             return self.card is not None
         if action in ("exercise", "verify"):
             return self.card is not None and self.exercise is not None
+        if action == "accept":
+            return self.revealed and self.grade is not None and not self.busy
+        if action == "save_answer":
+            return self.revealed and self.typed_mode and self.card is not None \
+                and _no_answer(self.card) and bool(self.typed_text.strip())
         return True
 
     def action_reveal(self) -> None:
@@ -264,10 +306,13 @@ class ReviewScreen(Screen[None]):
             return
         typed = self.query_one("#typed", Input)
         if self.typed_mode:
-            self.query_one("#your-answer", Static).update(
-                f"[b]You wrote[/b]\n{_escape(typed.value) or '[dim](nothing)[/dim]'}")
+            self.typed_text = typed.value
+            # The learner's text is shown as plain Text: never parsed as markup.
+            self.query_one("#your-answer", Static).update(Text.assemble(
+                ("You wrote\n", "bold"), typed.value or ("(nothing)", "dim")))
             typed.display = False
             self.set_focus(None)
+            self._start_grading()
         self._set_revealed(True)
 
     @on(Input.Submitted, "#typed")
@@ -279,7 +324,100 @@ class ReviewScreen(Screen[None]):
             return
         self.busy = True
         duration_ms = int((time.perf_counter() - self.shown_at) * 1000)
-        self._act("rate", self.card.card_id, rating, duration_ms, time.perf_counter())
+        typed = None
+        if self.grade is not None:
+            from studytool.srs.views import TypedGrade
+
+            typed = TypedGrade(self.grade.score, self.grade.suggested_rating, self.typed_text)
+        self._act("rate", self.card.card_id, rating, duration_ms, time.perf_counter(), typed)
+
+    def action_accept(self) -> None:
+        """Enter after a grade: rate with the suggested rating."""
+        if self.grade is not None:
+            self.action_rate(int(self.grade.suggested_rating))
+
+    # -- the quiz: grading a typed answer ---------------------------------------------------------
+
+    def _start_grading(self) -> None:
+        card = self.card
+        grade = self.query_one("#grade", Static)
+        grade.display = True
+        if _no_answer(card):
+            grade.update(Text("This card has no answer yet, so there is nothing to grade "
+                              "against." + (" a saves what you typed as its answer."
+                                            if self.typed_text.strip() else "")))
+            return
+        grade.update(Text("Grading...", style="dim"))
+        self._grade(card, self.typed_text)
+
+    @work(thread=True, exit_on_error=False, group="grade")
+    def _grade(self, card: Any, answer: str) -> None:
+        try:
+            from studytool.grading.messages import request_for
+
+            deck = self.app.opened.decks.get(card.deck_id)
+            if deck is None:
+                raise RuntimeError(f"the deck of {card.question_id} is not loaded")
+            grader = self._grader()
+            result = grader.grade(request_for(deck, card.question_id, answer))
+        except Exception as exc:  # the model missing, the worker crashed: one line, go on
+            self.post_message(Graded(card.card_id, error=error_text(exc)))
+            return
+        self.post_message(Graded(card.card_id, result))
+
+    def _grader(self) -> Any:
+        if self.grader is None:
+            from studytool.grading.client import Grader
+
+            self.grader = Grader()
+        return self.grader
+
+    @work(thread=True, exit_on_error=False, group="grade")
+    def _warm_grader(self) -> None:
+        """Start the model as the quiz is turned on, so the first grade need not wait."""
+        try:
+            grader = self._grader()
+            grader.start()
+            grader.warm([str(q.answer) for d in self.app.opened.decks.values()
+                         for q in d.questions])
+        except Exception:
+            pass  # reported, with its reason, when the learner asks for a grade
+
+    def on_graded(self, message: Graded) -> None:
+        if self.card is None or message.card_id != self.card.card_id:
+            return  # the learner moved on before the grade came back
+        box = self.query_one("#grade", Static)
+        if message.error:
+            box.update(Text.assemble(("Not graded: ", "bold"), message.error,
+                                     "\nRate it yourself: 1-4."))
+            return
+        self.grade = message.grade
+        box.update(grade_text(message.grade))
+        self._set_revealed(True)  # the ratings line now marks the suggestion
+
+    def action_save_answer(self) -> None:
+        """a: a card without an answer takes what the learner typed (written to its file)."""
+        if self.card is None or not _no_answer(self.card) or not self.typed_text.strip():
+            return
+        path = self.app.opened.deck_path(self.card.deck_id)
+        if path is None:
+            self.notify("This deck has no question file to write to.", severity="warning")
+            return
+        self._save_answer(path, self.card.question_id, self.typed_text)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="review")
+    def _save_answer(self, path: Any, question_id: str, answer: str) -> None:
+        try:
+            from studytool.deck.answer_edit import write_answer
+
+            write_answer(path, question_id, answer)
+            problems = reload_decks(self.app.opened)
+        except Exception as exc:
+            self.app.tell(error_text(exc), severity="error", timeout=10)
+            return
+        for problem in problems:
+            self.app.tell(problem, title="Deck file", severity="warning", timeout=12)
+        self._post_next(None, f"Saved as the answer of {question_id}.")
 
     def action_undo(self) -> None:
         if self.busy:
@@ -300,6 +438,8 @@ class ReviewScreen(Screen[None]):
     def action_typed(self) -> None:
         # No notification: it would cover the field; the card header shows the mode instead.
         self.typed_mode = not self.typed_mode
+        if self.typed_mode:
+            self._warm_grader()
         if self.card is None:
             return
         if self.revealed:
@@ -442,3 +582,32 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+def _no_answer(card: Any) -> bool:
+    from studytool.deck.models import PLACEHOLDER_ANSWER
+
+    return str(getattr(card, "answer", "")).strip() == PLACEHOLDER_ANSWER
+
+
+def grade_text(grade: Any) -> Text:
+    """A grade as plain Text (concepts and statements come from files and the learner: no
+    markup): the score as a bar, the suggestion, found and missing concepts, contradictions."""
+    filled = round(grade.score * 10)
+    text = Text.assemble(
+        ("Score ", "bold"), ("█" * filled, "green"), ("░" * (10 - filled), "dim"),
+        f" {grade.score:.2f}   ", ("suggested: ", "bold"),
+        f"{grade.suggested_rating} {RATINGS[grade.suggested_rating]}")
+    if grade.found:
+        text.append("\nFound: ", style="bold green")
+        text.append("; ".join(grade.found))
+    if grade.missing:
+        text.append("\nMissing: ", style="bold yellow")
+        text.append("; ".join(grade.missing))
+    for statement in grade.contradictions:
+        text.append("\nContradicts: ", style="bold red")
+        text.append(statement)
+    if grade.note:
+        text.append("\nNote: ", style="bold")
+        text.append(grade.note)
+    return text
