@@ -125,6 +125,30 @@ def test_language_model_floor_fails_a_broken_model_and_passes_a_new_seed(name: s
     assert_passes(check, right)
 
 
+@pytest.mark.slow
+def test_lmmodel5_ceiling_fails_a_model_that_sees_its_targets() -> None:
+    """A ceiling catches the too-good-to-be-true: targets leaked into the inputs (the window
+    `nums[i+1:i+sl+1]` used for both), so the model only has to copy."""
+    from answers_code.data import DataLoaders
+
+    answer = get("lmmodel5")
+    ceiling = next(c for c in answer.checks if c.op == "<=")
+    spec = MODELS["lmmodel5"]
+
+    def leaked(params: dict[str, Any]) -> DataLoaders:
+        dls = spec.data(params)
+        return DataLoaders(type(dls.train)(dls.train.ys, dls.train.ys),
+                           type(dls.valid)(dls.valid.ys, dls.valid.ys), dls.vocab, dls.bs)
+
+    params = answer.params_for(False, {"seed": UNMEASURED_SEED})
+    wrong = train_answer(RunContext(params, "cpu", lambda e: None),
+                         ModelSpec(spec.build, leaked, True), "lmmodel5")
+    ok, message = ceiling.evaluate(wrong)
+    assert not ok and "above every correct run we measured" in message
+    right = train_answer(RunContext(params, "cpu", lambda e: None), spec, "lmmodel5")
+    assert ceiling.evaluate(right)[0] and floor_of(answer, False).evaluate(right)[0]
+
+
 def test_third_word_floor_fails_a_detached_head(monkeypatch: pytest.MonkeyPatch) -> None:
     answer = get("third-word")
     check = floor_of(answer, quick=True)

@@ -122,7 +122,10 @@ ANSWERS: tuple[Answer, ...] = (
         ("ch12-q18", "ch12-q19"),
         {"epochs": 15, "lr": 3e-3, **_STACKED},
         "Stacking RNN layers: deeper, and harder to train than LMModel4.",
-        extra=(Check("accuracy", "<", 0.60, "stays below LMModel4's 0.60: the chapter's lesson"),),
+        # The chapter's lesson, per run: no better than LMModel5's own measured band allows
+        # (medians: LMModel5 0.53 against LMModel4 0.63 over seeds 0-9).
+        extra=(floors.ceiling("lmmodel5", "accuracy", "full", "accuracy (stacking did not help)",
+                              hint="nn.RNN, not an LSTM or GRU, in LMModel5"),),
     ),
     _lm(
         "lmmodel6",
