@@ -132,7 +132,7 @@ class RunPanel(Vertical):
         # Answers that train get the table and the plot; demos get their printed output.
         self.set_class(not answer.trains, "-demo")
         self.remove_class("-idle")
-        mode = self._quick_note or ("quick" if quick else "book settings")
+        mode = self._quick_note or "book settings"  # a quick run identical to it is one
         self._title(f"[b]{answer.name}[/b] · running ({mode}, {device})… [dim]Esc cancels[/dim]"
                     f"\n{_escape(answer.title)}")
         self._message("")
@@ -268,8 +268,9 @@ BOOK_LEGEND = "  [magenta]·[/] book valid  [yellow]·[/] book acc"
 
 
 def quick_note(answer: Any, quick: bool) -> str:
-    """'quick: 1 of 10 epochs' for a quick run of a trained answer ('' otherwise)."""
-    if not quick:
+    """'quick: 1 of 10 epochs' for a quick run of a trained answer; '' when the run is the
+    answer's own settings (no quick settings, or not asked for)."""
+    if not quick or answer.params_for(True) == answer.params_for(False):
         return ""
     ran, full = answer.params_for(True).get("epochs"), answer.params_for(False).get("epochs")
     if answer.trains and isinstance(ran, int) and isinstance(full, int) and ran != full:
