@@ -172,31 +172,34 @@ def verify_one(answer: Answer, seed: int, db: str) -> dict[str, Any]:
 
 
 def verify(answers: list[Answer], seeds: list[int], jobs: int) -> bool:
+    results: dict[tuple[str, int], dict[str, Any]] = {}
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{tmp}/verify.sqlite"
         subprocess.run([sys.executable, "-m", "studytool", "--db", db, "decks"],
                        capture_output=True, check=False)  # create the database once
         work = sorted(((a, s) for a in answers for s in seeds), key=lambda r: -_cost(r[0], "full"))
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = dict(zip(work, pool.map(lambda r: verify_one(r[0], r[1], db), work),
-                               strict=True))
+            futures = {pool.submit(verify_one, a, s, db): (a.name, s) for a, s in work}
+            for future in as_completed(futures):
+                results[futures[future]] = res = future.result()
+                print(f"[{time.perf_counter() - started:7.0f}s] {futures[future][0]} seed "
+                      f"{futures[future][1]}: rc {res['rc']}, {res['status']}", flush=True)
     print(f"{'answer':<13} " + " ".join(f"{'seed ' + str(s):>11}" for s in seeds) + "  all pass")
     every = True
     for answer in answers:
+        runs = [results[(answer.name, s)] for s in seeds]
+        passed = [r["rc"] == 0 and all(c["passed"] for c in r["checks"]) for r in runs]
+        every &= all(passed)
         for key in answer.calibrated:
             cells = []
-            for seed in seeds:
-                res = results[(answer, seed)]
-                ok = res["rc"] == 0 and all(c["passed"] for c in res["checks"])
-                every &= ok
+            for res, ok in zip(runs, passed, strict=True):
                 value = res["final"].get(key)
                 shown = f"{value:.4f}" if isinstance(value, float) else "-"
                 cells.append(f"{shown}{'' if ok else ' FAIL'}".rjust(11))
-            passed = all(results[(answer, s)]["rc"] == 0 for s in seeds)
-            label = answer.name if key == "accuracy" else f"  {key}"
-            print(f"{label:<13} " + " ".join(cells) + f"  {'yes' if passed else 'NO'}")
-        for seed in seeds:
-            res = results[(answer, seed)]
+            label = answer.name if key == answer.calibrated[0] else f"  {key}"
+            print(f"{label:<13} " + " ".join(cells) + f"  {'yes' if all(passed) else 'NO'}")
+        for seed, res in zip(seeds, runs, strict=True):
             for check in res["checks"]:
                 if not check["passed"]:
                     print(f"  seed {seed}: {check['message']}")
