@@ -97,7 +97,7 @@ ANSWERS: tuple[Answer, ...] = (
     ),
     Answer(
         name="gru-torch",
-        title="nn.GRU and the GRU from scratch trained side by side, beside the book's LSTM",
+        title="nn.GRU, the GRU from scratch and LMModel6's LSTM trained side by side",
         entry=f"{_M}:gru_torch",
         questions=("ch12-fr3",),
         defaults=dict(_LM6),
@@ -118,7 +118,8 @@ ANSWERS: tuple[Answer, ...] = (
         trains=True,
         book_model="lmmodel6",
         summary="Further Research 3: accuracy tables and seconds per epoch of nn.GRU and our "
-                "GRU from the same weights, beside LMModel6's LSTM (seeds=0,1,2 to compare).",
+                "GRU from the same weights, and LMModel6 (nn.LSTM) trained with the same seed "
+                "beside them (--param seeds=0,1,2 to compare spreads).",
         **_medians("gru-torch", ("accuracy", "scratch_accuracy"), _GRU_HINT),
     ),
     Answer(
