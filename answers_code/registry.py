@@ -42,6 +42,7 @@ class Check:
     spread: Spread | None = None
     reference: str = ""
     hint: str = ""
+    subject: str = "this run"  # what is checked: "the median" for a median of seeds
 
     def evaluate(self, final: dict[str, Any]) -> tuple[bool, str]:
         """(passed, message). A missing or non-comparable key fails with a message saying so."""
@@ -74,13 +75,14 @@ class Check:
         if not ok:
             word = "below" if low_side else "above"
             look = f": look at {self.hint}" if self.hint else ""
-            return (f"{label}: this run {actual:.4f} is {word} every correct run we measured "
-                    f"({band}; {limit} {self.value}){look}")
+            return (f"{label}: {self.subject} {actual:.4f} is {word} every correct run we "
+                    f"measured ({band}; {limit} {self.value}){look}")
         if inside or not beyond:
-            return f"{label}: this run {actual:.4f} is within the usual spread ({band})"
+            return f"{label}: {self.subject} {actual:.4f} is within the usual spread ({band})"
         word = "below" if low_side else "above"
-        return (f"{label}: this run {actual:.4f} is {word} the {len(spread.values)} correct runs "
-                f"measured here ({band}) but within the {limit} {self.value}: unusual, not wrong")
+        return (f"{label}: {self.subject} {actual:.4f} is {word} the {len(spread.values)} correct "
+                f"runs measured here ({band}) but within the {limit} {self.value}: unusual, not "
+                "wrong")
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,7 @@ def test_median_checks_pass_every_set_of_measured_runs(answer: Answer) -> None:
             assert check.value >= single.value
         for runs in combinations(spread.values, len(answer.median_seeds)):
             assert check.evaluate({check.key: statistics.median(runs)})[0], runs
+        assert "the median" in check.evaluate({check.key: spread.median})[1]
 
 
 @pytest.mark.parametrize("answer", CALIBRATED, ids=lambda a: a.name)

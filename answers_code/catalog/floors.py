@@ -48,7 +48,7 @@ def median_checks(answer: str, keys: tuple[str, ...], what: dict[str, str] | Non
         seeds = ", ".join(str(s) for s in calibration.MEDIAN_SEEDS)
         name = (what or {}).get(key, key)
         checks.append(Check(key, ">=", limit, f"median {name} of seeds {seeds} at least {limit}",
-                            spread, reference, hint))
+                            spread, reference, hint, subject="the median"))
     return (calibration.MEDIAN_SEEDS if checks else ()), tuple(checks)
 
 
