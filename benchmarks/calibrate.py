@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -130,8 +131,17 @@ def write(answer: str, mode: str, data: dict[str, Any], path: Path) -> None:
         answers.setdefault(answer, {})[mode] = data
         current["answers"] = dict(sorted(answers.items()))
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(current, indent=1) + "\n", encoding="utf-8")
+        tmp.write_text(dumps(current), encoding="utf-8")
         tmp.replace(path)
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """Indented JSON with each list of numbers on one line: one line per seed list, not per
+    number, so a diff of a recalibration reads as what changed."""
+    text = json.dumps(data, indent=1)
+    numbers = re.compile(r"\[\s*((?:-?[0-9.eE+-]+|null)(?:,\s*(?:-?[0-9.eE+-]+|null))*)\s*\]")
+    return numbers.sub(lambda m: "[" + ", ".join(v.strip() for v in m[1].split(",")) + "]",
+                       text) + "\n"
 
 
 def calibrate(answers: list[Answer], modes: list[str], seeds: list[int], jobs: int,
