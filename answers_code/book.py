@@ -68,6 +68,15 @@ def fastai_reruns(name: str) -> tuple[float, ...]:
     return tuple(float(a) for a in _model(name)["fastai_reruns_final_accuracy"])
 
 
+def column_notes(name: str) -> dict[str, str]:
+    """Columns of the book's table for `name` that the book computed differently from this
+    tool, each with why ({} for most models; LMModel7's train_loss included AR and TAR)."""
+    try:
+        return dict(_model(name).get("column_notes", {}))
+    except KeyError:
+        return {}
+
+
 def dataset_facts() -> dict[str, Any]:
     """The Human Numbers facts the offline rebuild must reproduce (lines, tokens, vocab...)."""
     return dict(_tables()["dataset"])

@@ -173,7 +173,7 @@ def run_lmmodel(ctx: RunContext) -> dict[str, Any]:
 
 
 def run_baseline(ctx: RunContext) -> dict[str, Any]:
-    """ch12-q01: before training anything, how well does always guessing the most common next
+    """Before training anything, how well does always guessing the most common next
     word do? 'thousand' is the target of 638 of the 4,207 validation windows: 15.2%."""
     base = baseline()
     ctx.log(

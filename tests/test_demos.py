@@ -17,11 +17,12 @@ OURS = ("lstm-scratch", "lstmcell-refactor", "gru-scratch", "gru-torch", "dropou
         "train-eval", "h-zero", "valid-batches", "float-precision", "exploding-activations",
         "chunk", "tanh-sigmoid", "ar-tar", "weight-tying")
 QUESTIONS = {
-    "lstm-scratch": {"ch12-q24", "ch12-q25", "ch12-q27", "ch12-fr2"},
-    "lstmcell-refactor": {"ch12-q29"}, "gru-scratch": {"ch12-fr3"}, "gru-torch": {"ch12-fr3"},
+    "lstm-scratch": {"ch12-q25", "ch12-fr2"},
+    "lstmcell-refactor": {"ch12-q27", "ch12-q29"}, "gru-scratch": {"ch12-fr3"},
+    "gru-torch": {"ch12-fr3"},
     "dropout": {"ch12-q32", "ch12-q33"}, "bernoulli": {"ch12-q35"},
     "train-eval": {"ch12-q34", "ch12-q36"}, "h-zero": {"ch12-fr1"},
-    "valid-batches": {"ch12-q02", "ch12-q13"}, "float-precision": {"ch12-q22"},
+    "valid-batches": {"ch12-q13"}, "float-precision": {"ch12-q22"},
     "exploding-activations": {"ch12-q21", "ch12-q23"}, "chunk": {"ch12-q28"},
     "tanh-sigmoid": {"ch12-q26"}, "ar-tar": {"ch12-q37", "ch12-q38", "ch12-fr4"},
     "weight-tying": {"ch12-q39"},

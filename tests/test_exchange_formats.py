@@ -149,6 +149,35 @@ def test_the_report_shows_states_retention_hardest_cards_and_runs_beside_the_boo
     service.db.close()
 
 
+def test_the_report_picks_each_answers_latest_full_run_and_marks_the_books_columns(db_url):
+    from answers_code.registry import get
+
+    db = open_db(db_url)
+    hour = timedelta(hours=1)
+
+    def run(answer: str, quick: bool, when: datetime, accuracy: float, **params) -> None:
+        settings = get(answer).params_for(quick, params)
+        rows = [EpochRow(e, 1.0, 1.5, accuracy, 0.1) for e in range(settings["epochs"])]
+        save_run(db, RunRecord(answer, "ok", "cpu", params=settings, epochs=rows,
+                               final={"accuracy": accuracy}, started_at=when,
+                               finished_at=when))
+
+    run("lmmodel7", False, START, 0.8811, seed=3)  # the full run, any seed
+    run("lmmodel7", False, START + hour, 0.7777, seed=4, epochs=5)  # other settings
+    run("lmmodel7", True, START + 2 * hour, 0.5261)  # a 1-epoch self-check, newest
+    run("lmmodel3", True, START, 0.3712)  # only ever run quick
+    text = render(db, now=START + 3 * hour)
+    section = text.split("## Latest full run of each answer", 1)[1]
+    seven = section.split("### `lmmodel7`", 1)[1]
+    assert "0.8811" in seven and "0.5261" not in seven and "0.7777" not in seven
+    assert "| Epoch | Train loss | Book* |" in seven  # the book's train_loss held AR and TAR
+    assert "\\* Book train loss: the book's train_loss includes AR and TAR" in seven
+    three = section.split("### `lmmodel3`", 1)[1].split("### `", 1)[0]
+    assert "No full run stored" in three and "1 of 10 epochs" in three and "0.3712" in three
+    assert "| Epoch | Train loss | Book |" in three  # no column of LMModel3's is marked
+    db.close()
+
+
 def test_export_command_writes_each_format_and_refuses_a_missing_folder(tmp_path,
                                                                        studytool_cmd,
                                                                        child_env):

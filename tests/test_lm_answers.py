@@ -16,12 +16,12 @@ from answers_code.lm_answers import run_baseline, run_lmmodel
 from answers_code.registry import Answer, get
 
 QUESTIONS = {
-    "baseline": ("ch12-q01",),
-    "lmmodel1": ("ch12-q03", "ch12-q04", "ch12-q08"),
-    "lmmodel2": ("ch12-q06", "ch12-q07", "ch12-q10"),
+    "baseline": (),
+    "lmmodel1": ("ch12-q03", "ch12-q04", "ch12-q08", "ch12-q10"),
+    "lmmodel2": ("ch12-q06", "ch12-q07"),
     "lmmodel3": ("ch12-q09", "ch12-q11", "ch12-q12", "ch12-q14"),
-    "lmmodel4": ("ch12-q15", "ch12-q16", "ch12-q17"),
-    "lmmodel5": ("ch12-q18", "ch12-q19", "ch12-q20"),
+    "lmmodel4": ("ch12-q15", "ch12-q16"),
+    "lmmodel5": ("ch12-q18", "ch12-q19"),
     "lmmodel6": ("ch12-q30",),
     "lmmodel7": ("ch12-q31", "ch12-fr4"),
     "third-word": ("ch12-q05",),

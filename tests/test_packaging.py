@@ -33,6 +33,7 @@ def test_wheel_carries_decks_migrations_and_book_tables(installed_wheel: Path) -
     assert "studytool/_data/db/env.py" in names
     assert any(n.startswith("studytool/_data/db/versions/") for n in names)
     assert "answers_code/book_tables.json" in names
+    assert "answers_code/calibration.json" in names  # the accuracy floors derive from it
     assert any(n.endswith("entry_points.txt") for n in names)
 
 

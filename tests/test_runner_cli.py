@@ -288,6 +288,8 @@ def test_book_figures_from_another_schedule_length_are_labelled(env):
     epoch_lines = [line for line in same.stdout.splitlines() if line.startswith("epoch ")]
     assert len(epoch_lines) == 4 and "schedule" not in same.stdout
     assert epoch_lines[3].endswith("(book accuracy 0.4944)")
+    quick = studytool(["run", "fx-epochs", "--device", "cpu", "--quick"], env)
+    assert "(this run: 2 of 3 epochs (a quick run: not the book's schedule))" in quick.stdout
 
 
 def column_starts(header: str, names: list[str]) -> list[int]:
@@ -311,3 +313,23 @@ def test_answers_is_an_aligned_table_within_80_columns(env):
         assert title == row["title"] or (title.endswith("…")
                                          and row["title"].startswith(title[:-1]))
     assert any(line.endswith("…") for line in lines)  # the real catalogue has long titles
+
+
+def test_the_books_lmmodel7_train_loss_column_is_marked_with_why():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from answers_code.registry import get
+    from studytool.commands.run_view import RunView
+
+    answer = get("lmmodel7")
+    view = RunView(Console(file=StringIO(), width=200), answer, answer.params_for(True))
+    table = view.epoch_table()
+    headers = [str(column.header) for column in table.columns]
+    assert "book train_loss*" in headers and "book valid_loss" in headers
+    assert "the book's train_loss includes AR and TAR" in str(table.caption)
+    assert "1 of 15 epochs (a quick run" in str(table.caption)
+    six = RunView(Console(file=StringIO()), get("lmmodel6"), get("lmmodel6").params_for(False))
+    assert "book train_loss" in [str(c.header) for c in six.epoch_table().columns]
+    assert six.epoch_table().caption is None

@@ -201,6 +201,12 @@ def test_checks_decide_only_for_the_settings_they_were_written_for():
     assert decisive and rows[0]["passed"] is True
     rows, decisive = run_checks.evaluate(answer, {"accuracy": 0.3}, {"epochs": 2}, quick=False)
     assert not decisive and rows[0]["advisory"] is True
+    # The floors are measured over seeds: another seed is still the settings they are for.
+    seeded = Answer("a", "A", "m:f", ("q",), defaults={"epochs": 4, "seed": 0},
+                    checks=(Check("accuracy", ">=", 0.5),))
+    rows, decisive = run_checks.evaluate(seeded, {"accuracy": 0.3}, {"epochs": 4, "seed": 7},
+                                         quick=False)
+    assert decisive and rows[0]["passed"] is False and rows[0]["advisory"] is False
 
 
 def test_a_worker_whose_parent_dies_ends_its_group():

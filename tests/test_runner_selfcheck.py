@@ -92,6 +92,35 @@ def test_full_mode_uses_the_default_settings(env):
     assert row["checks"][0]["advisory"] is False and row["checks"][0]["passed"]
 
 
+def test_full_mode_runs_a_wide_band_answer_per_seed_and_checks_the_median(env):
+    result = check(["--full", "--json", "fx-seeded"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    runs = report["answers"]
+    assert [(r["name"], r["params"]["seed"]) for r in runs] == [
+        ("fx-seeded", 0), ("fx-seeded", 1), ("fx-seeded", 2)]
+    assert all(r["status"] == "ok" and not r["checks"][0]["advisory"] for r in runs)
+    [median] = report["medians"]
+    assert median["passed"] and median["values"] == [0.7, 0.5, 0.8]
+    assert median["message"] == "median at least 0.65: got 0.7"
+
+    text = check(["--full", "fx-seeded"], env)
+    assert text.returncode == 0
+    names = [line.split()[:2] for line in text.stdout.splitlines()[1:4]]
+    assert sorted(names) == [["fx-seeded", "s0"], ["fx-seeded", "s1"], ["fx-seeded", "s2"]]
+    assert "fx-seeded  ok  median at least 0.65: got 0.7 (seeds 0, 1, 2: 0.7000, 0.5000, " \
+           "0.8000)" in text.stdout
+
+
+def test_a_median_below_its_floor_fails_the_check_though_every_run_passed(env):
+    result = check(["--full", "fx-seeded-low"], env)
+    assert result.returncode == 1
+    assert "3/3 ok" in result.stdout and "medians failing: fx-seeded-low" in result.stdout
+    assert result.stderr.strip() == "error: median over seeds below its floor: fx-seeded-low"
+    quick = check(["--quick", "--json", "fx-seeded-low"], env)  # quick: one run, no median
+    assert quick.returncode == 0 and len(json.loads(quick.stdout)["answers"]) == 1
+
+
 def test_an_unknown_name_is_bad_input(env):
     result = check(["fx-okk"], env)
     assert result.returncode == 2

@@ -174,6 +174,37 @@ async def test_r_runs_the_cards_answer_beside_the_card_and_stores_it(tmp_path: P
     assert runs[0].params.get("epochs") == 2
 
 
+async def test_a_quick_run_says_so_and_r_shift_runs_the_full_one(tmp_path: Path) -> None:
+    from answers_code.book import book_table
+    from studytool.tui.widgets.plot import MetricsPlot
+
+    app = make_app(tmp_path, answers=("fx-epochs",))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        review = app.screen
+        await pilot.press("r")
+        panel = review.query_one("#side-run", RunPanel)
+        await wait_until(pilot, lambda: not panel.running)
+        await settle(pilot, app)
+        assert "quick: 2 of 3 epochs" in str(panel.query_one(".run-title").render())
+        assert "this run: 2 of 3 epochs (quick)" in str(panel.query_one(".run-book").render())
+        assert "R runs it at the book's settings" in str(panel.query_one(".run-message").render())
+        plot = panel.query_one(MetricsPlot)
+        assert plot.book == book_table("lmmodel1")  # the book's curve drawn beside ours
+        assert "book acc" in str(panel.query_one(".run-legend").render())
+        await pilot.press("R")
+        await wait_until(pilot, lambda: not panel.running)
+        await settle(pilot, app)
+        title = str(panel.query_one(".run-title").render())
+        assert "ok" in title and "quick" not in title
+        assert panel.query_one(".run-epochs", DataTable).row_count == 3
+        assert "R runs" not in str(panel.query_one(".run-message").render())
+    runs = _stored_runs(app)
+    assert [(r.answer, len(r.epochs)) for r in runs] == [("fx-epochs", 2), ("fx-epochs", 3)]
+
+
 @pytest.mark.parametrize("key", ["ctrl+q", "q"])
 async def test_quitting_during_a_run_kills_the_child_and_stores_it_cancelled(
         tmp_path: Path, key: str) -> None:

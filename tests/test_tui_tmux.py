@@ -104,10 +104,10 @@ def test_the_real_command_reviews_edits_runs_and_quits(terminal) -> None:
     tmux.wait_for(lambda s: "Today: 1 reviewed" in s)
 
     tmux.keys("l")
-    tmux.wait_for(lambda s: "baseline" in s)
-    tmux.keys("Enter")  # the first question's answer: baseline, run in a child process
-    done = tmux.wait_for(lambda s: "baseline · ok" in s or "baseline · failed" in s, 90)
-    assert "baseline · ok" in done, done
+    tmux.wait_for(lambda s: "prototype" in s)
+    tmux.keys("Enter")  # the first question's answer: prototype, trained in a child process
+    done = tmux.wait_for(lambda s: "prototype · ok" in s or "prototype · failed" in s, 90)
+    assert "prototype · ok" in done, done
     assert "libtorch" not in _maps(pid)  # the app process never loaded torch
 
     tmux.keys("Escape", "q")

@@ -1,9 +1,9 @@
-"""The first batches of the validation set, decoded back to English (ch12-q13, q02).
+"""The first batches of the validation set, decoded back to English (ch12-q13).
 
 The documents (one number per line) are concatenated into one stream, with '.' between them,
-so the model can learn to carry context across them (q02). For the stateful models the stream is
-cut into sequences of 16 tokens and reordered by `group_chunks`: row j of batch k+1 starts where
-row j of batch k stopped, which the decoded rows show.
+so the model can learn to carry context across them (the `one-stream` answer, q02). For the
+stateful models the stream is cut into sequences of 16 tokens and reordered by `group_chunks`:
+row j of batch k+1 starts where row j of batch k stopped, which the decoded rows show.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """LMModel2: LMModel1 written as a loop, a recurrent neural network (ch12-q06, q07, q10).
 
 The loop over the input words is the RNN (q06); `h` is its hidden state (q07). Drawn as the
-three repeated layers LMModel1 spells out, it is the "unrolled" representation (q10).
+three repeated layers LMModel1 spells out, it is the "unrolled" representation (q10: the
+`unrolled` answer loads one's weights into the other and gets identical outputs).
 """
 
 from __future__ import annotations

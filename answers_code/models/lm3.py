@@ -2,10 +2,12 @@
 
 The state only means something if batch i+1 continues the text of batch i row by row, hence
 `group_chunks` and no shuffling (q09). Keeping the state but not its history (`detach`) stops
-the gradient at the batch boundary: without it, each backward pass would run through every
-batch seen so far, ever slower and larger (q11); this is truncated backpropagation through
-time (q12). `reset` empties the state at the start of each epoch and of validation, which the
-trainer's `reset=True` does as fastai's ModelResetter callback (q14).
+the gradient at the batch boundary, so it runs through the last three steps only (the book's
+"last three layers of gradients"): without it, each backward pass would run through every
+batch seen so far, ever slower and larger (q11; the `detach` answer measures it); this is
+truncated backpropagation through time (q12). `reset` empties the state at the start of each
+epoch and of validation, which the trainer's `reset=True` does as fastai's ModelResetter
+callback (q14).
 """
 
 from __future__ import annotations

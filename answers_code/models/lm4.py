@@ -3,9 +3,10 @@
 Predicting one word per three inputs wastes the signal (q15): here the input is a sequence of
 16 words and the target is the same sequence shifted by one, so the output has one set of
 scores per position, (bs, sl, vocab), and the loss flattens it to (bs*sl, vocab) against
-(bs*sl,) targets (q16: `flat_cross_entropy` in the trainer). With 16 steps through the same
-layer the network is deep, and its activations and gradients can explode or vanish, hence the
-unstable training (q17).
+(bs*sl,) targets (q16: `flat_cross_entropy` in the trainer). The state is detached once per
+batch, so backpropagation runs through the 16 steps in between: unrolled, 16 layers sharing
+one weight matrix, whose activations and gradients can explode or vanish, hence the unstable
+training (q17; the depth comes from the steps between detaches, not from the extra targets).
 """
 
 from __future__ import annotations

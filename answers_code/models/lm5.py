@@ -2,9 +2,10 @@
 
 The unrolled RNN is deep in time, but every step is the same single layer: stacking gives each
 step more than one layer of computation (q18). In the stacked drawing, layer 2's input at step t
-is layer 1's output at step t, and each layer carries its own hidden state (q19). Detaching less
-often should let the model see further back, but a plain RNN this deep suffers exploding and
-vanishing activations, and in practice this 2-layer model scores worse than LMModel4 (q20).
+is layer 1's output at step t, and each layer carries its own hidden state (q19). Deeper is not
+easier to train: through 16 steps and 2 layers a plain RNN's activations and gradients explode
+or vanish, and in practice this 2-layer model scores worse than LMModel4 (the chapter's lesson;
+q20's `longer-bptt` answer shows the same for longer chains in time).
 """
 
 from __future__ import annotations

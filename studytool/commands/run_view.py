@@ -53,6 +53,7 @@ class RunView:
         self.answer = answer
         self.params = params
         self.book = book_rows(answer)
+        self.notes = book_notes(answer) if self.book else {}
         self.schedule_note = _schedule_note(len(self.book), params.get("epochs"))
         self.rows: list[dict[str, Any]] = []
         self.device = "(starting)"
@@ -83,7 +84,8 @@ class RunView:
         table.add_column("time", justify="right")
         if self.book:
             for metric in METRICS:
-                table.add_column(f"book {metric}", justify="right", style="dim")
+                mark = "*" if metric in self.notes else ""
+                table.add_column(f"book {metric}{mark}", justify="right", style="dim")
         for i in range(max(len(self.rows), len(self.book))):
             row = self.rows[i] if i < len(self.rows) else {}
             cells = [str(row.get("epoch", i))] + [fmt(row.get(m)) for m in METRICS]
@@ -95,10 +97,12 @@ class RunView:
         return table
 
     def _caption(self) -> str | None:
-        if not (self.book and self.schedule_note):
-            return None
-        return (f"book columns: {self.answer.book_model} over the {self.schedule_note}; "
-                f"this run: {self.params.get('epochs')} epochs")
+        lines = [f"* book {metric}: {note}" for metric, note in self.notes.items()]
+        if self.book and self.schedule_note:
+            ran = _run_epochs(self.answer, self.params)
+            lines.insert(0, f"book columns: {self.answer.book_model} over the "
+                            f"{self.schedule_note}; this run: {ran}")
+        return "\n".join(lines) or None
 
     def _render(self) -> Group:
         parts: list[Any] = [self.progress]
@@ -154,7 +158,28 @@ class RunView:
         elif self.rows and self.book and self.schedule_note:
             last = self.book[-1]
             self._plain(f"book's final accuracy after its {len(self.book)} epochs: "
-                        f"{fmt(last.get('accuracy'))}")
+                        f"{fmt(last.get('accuracy'))} (this run: "
+                        f"{_run_epochs(self.answer, self.params)})")
+
+
+def book_notes(answer: Answer) -> dict[str, str]:
+    """The book's columns for this answer's model that the book computed differently."""
+    if not answer.book_model:
+        return {}
+    try:
+        from answers_code.book import column_notes
+
+        return column_notes(answer.book_model)
+    except (ImportError, OSError, ValueError):
+        return {}
+
+
+def _run_epochs(answer: Answer, params: dict[str, Any]) -> str:
+    """'1 of 10 epochs (quick)' when a run is shorter than the answer's own settings."""
+    ran, full = params.get("epochs"), answer.defaults.get("epochs")
+    if isinstance(ran, int) and isinstance(full, int) and ran < full:
+        return f"{ran} of {full} epochs (a quick run: not the book's schedule)"
+    return f"{ran} epochs"
 
 
 def _schedule_note(book_epochs: int, run_epochs: Any) -> str:

@@ -183,7 +183,7 @@ def _report(record: Any, run_id: int | None, as_json: bool) -> None:
 @click.option("--quick", "mode", flag_value="quick", default=True,
               help="Short settings and quick checks (default; under 60 s).")
 @click.option("--full", "mode", flag_value="full",
-              help="The book's epochs for every model and the accuracy bands.")
+              help="The book's settings for every answer; wide-spread answers over seeds 0-2.")
 @click.option("--workers", type=click.IntRange(1, 16), help="Parallel worker processes.")
 @click.option("--timeout", type=float, metavar="SECONDS", help="Per-answer time limit.")
 @click.option("--isolate", is_flag=True, help="A fresh process per answer (slower).")
@@ -199,7 +199,9 @@ def check(names: tuple[str, ...], mode: str, workers: int | None, timeout: float
     quick = mode == "quick"
     jobs = selfcheck.plan(list(names), quick, timeout=timeout)
     answers = {job.answer.name: job.answer for job in jobs}
-    rows = CheckRows(answers)
+    seeded = {job.answer.name for job in jobs if "seed" in job.params and job.answer.median_seeds
+              and not quick}
+    rows = CheckRows(answers, seeded)
     started = time.perf_counter()
     if not as_json:
         click.echo(f"checking {len(jobs)} answers ({mode})")
@@ -219,15 +221,25 @@ def check(names: tuple[str, ...], mode: str, workers: int | None, timeout: float
         history.close()
     total = time.perf_counter() - started
     bad = [r for r in records if r.status != "ok"]
+    median_rows = selfcheck.medians(jobs, records)
+    bad_medians = [m for m in median_rows if not m["passed"]]
     if as_json:
-        _print_json({"mode": mode, "ok": not bad, "seconds": round(total, 2), "answers": [
+        _print_json({"mode": mode, "ok": not bad and not bad_medians, "seconds": round(total, 2),
+                     "answers": [
             {"name": r.answer, "status": r.status, "figure": key_figure(answers[r.answer],
                                                                         r.final),
              "seconds": r.seconds, "message": r.message, "checks": r.checks, "final": r.final,
-             "id": run_id} for r, run_id in zip(records, ids, strict=True)]})
+             "params": r.params, "id": run_id} for r, run_id in zip(records, ids, strict=True)],
+                     "medians": median_rows})
     else:
+        for median in median_rows:
+            click.echo(f"{median['answer']}  {'ok' if median['passed'] else 'FAILED'}  "
+                       f"{median['message']} (seeds {', '.join(map(str, median['seeds']))}: "
+                       f"{', '.join(f'{v:.4f}' for v in median['values'])})")
         click.echo(f"{len(records) - len(bad)}/{len(records)} ok in {total:.1f} s"
-                   + (f"; failing: {', '.join(r.answer for r in bad)}" if bad else ""))
+                   + (f"; failing: {', '.join(r.answer for r in bad)}" if bad else "")
+                   + (f"; medians failing: {', '.join(m['answer'] for m in bad_medians)}"
+                      if bad_medians else ""))
     if pool.cancel.is_set():
         click.echo(f"error: self-check cancelled after {len(records)} of {len(jobs)} answers",
                    err=True)
@@ -235,4 +247,7 @@ def check(names: tuple[str, ...], mode: str, workers: int | None, timeout: float
     if bad:
         click.echo(f"error: {len(bad)} of {len(records)} answers not ok: "
                    f"{', '.join(f'{r.answer} ({r.status})' for r in bad)}", err=True)
-    sys.exit(1 if bad else 0)
+    elif bad_medians:
+        click.echo(f"error: median over seeds below its floor: "
+                   f"{', '.join(m['answer'] for m in bad_medians)}", err=True)
+    sys.exit(1 if bad or bad_medians else 0)

@@ -57,16 +57,21 @@ class CheckRows:
     """One line per finished answer, `name status key value seconds [message]`, with widths
     fixed before the first answer finishes (rows print as they come, not at the end)."""
 
-    def __init__(self, answers: dict[str, Answer]) -> None:
+    def __init__(self, answers: dict[str, Answer], seeded: set[str] | None = None) -> None:
         self.answers = answers
-        self.name_width = max((len(name) for name in answers), default=4)
+        self.seeded = seeded or set()  # answers run once per seed: their rows name the seed
+        names = [f"{n} s99" if n in self.seeded else n for n in answers]
+        self.name_width = max((len(name) for name in names), default=4)
         self.status_width = max(len(status) for status in STATUSES)
         keys = [a.checks[0].key if a.checks else "accuracy" for a in answers.values()]
         self.key_width = min(KEY_WIDTH_MAX, max([KEY_WIDTH_MIN, *(len(k) for k in keys)]))
 
     def line(self, record: RunRecord) -> str:
         key, value = key_figure_parts(self.answers[record.answer], record.final)
-        cells = [record.answer.ljust(self.name_width), record.status.ljust(self.status_width),
+        name = record.answer
+        if name in self.seeded:
+            name = f"{name} s{record.params.get('seed')}"
+        cells = [name.ljust(self.name_width), record.status.ljust(self.status_width),
                  cut(key, self.key_width).ljust(self.key_width),
                  cut(value, VALUE_WIDTH).rjust(VALUE_WIDTH), f"{record.seconds:6.1f}s"]
         text = GAP.join(cells)

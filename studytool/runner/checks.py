@@ -1,8 +1,9 @@
 """Parameter validation before a run, and check evaluation after it (both in the parent).
 
 Checks are written for the settings they were calibrated on: the answer's defaults (or its quick
-settings under `quick`). A run with other parameters still shows its checks, marked advisory,
-but they do not decide its status: a one-epoch LMModel3 is not a failed LMModel3.
+settings under `quick`), with any seed. A run with other parameters still shows its checks,
+marked advisory, but they do not decide its status: a one-epoch LMModel3 is not a failed
+LMModel3.
 """
 
 from __future__ import annotations
@@ -94,10 +95,19 @@ def validate_timeout(timeout: float | None) -> float | None:
     return float(timeout)
 
 
+def decides(answer: Answer, params: dict[str, Any], quick: bool) -> bool:
+    """Whether a run with `params` is one the checks were calibrated for: the answer's
+    settings (or its quick ones), any seed. The floors come from runs over many seeds
+    (answers_code/calibration.py), so another seed is not other settings."""
+    from answers_code.calibration import comparable
+
+    return comparable(params) == comparable(answer.params_for(quick))
+
+
 def evaluate(answer: Answer, final: dict[str, Any], params: dict[str, Any],
              quick: bool) -> tuple[list[dict[str, Any]], bool]:
     """(one dict per check, whether they decide the run): {"label", "passed", "message"}."""
-    decisive = params == answer.params_for(quick)
+    decisive = decides(answer, params, quick)
     rows = []
     for check in answer.checks_for(quick):
         passed, message = check.evaluate(final)

@@ -4,14 +4,20 @@ Each pool slot keeps one worker alive across answers, so `import torch` (about 2
 paid once per slot rather than once per answer; a worker that crashed, timed out or ran out of
 memory is replaced before the next answer. With more than one slot each worker gets one
 intra-op thread: on this 2-core machine two 1-thread trainers beat two 2-thread ones fivefold.
+
+Under `--full`, an answer whose correct runs spread widely (`Answer.median_seeds`, from
+answers_code/calibration.json) runs once per seed of that list, each run checked on its own,
+and `medians` then checks the median of their figures, which one unlucky seed cannot sink.
 """
 
 from __future__ import annotations
 
 import os
 import queue
+import statistics
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from studytool.runner import catalog
 from studytool.runner.collect import Job, collect
@@ -31,10 +37,44 @@ def default_workers() -> int:
 
 def plan(names: list[str] | None, quick: bool, device: str = "auto",
          timeout: float | None = None) -> list[Job]:
-    """One job per answer (all of them when `names` is empty); bad names raise at once."""
+    """One job per answer (all of them when `names` is empty), one per seed of its
+    `median_seeds` under full settings; bad names raise at once."""
     chosen = names or list(catalog.all_answers())
     limit = timeout or (QUICK_TIMEOUT if quick else FULL_TIMEOUT)
-    return [prepare_job(name, {}, device, limit, quick) for name in chosen]
+    jobs = []
+    for name in chosen:
+        seeds = () if quick else catalog.get(name).median_seeds
+        if seeds:
+            jobs += [prepare_job(name, {"seed": seed}, device, limit, quick) for seed in seeds]
+        else:
+            jobs.append(prepare_job(name, {}, device, limit, quick))
+    return jobs
+
+
+def medians(jobs: list[Job], records: list[RunRecord]) -> list[dict[str, Any]]:
+    """The median checks of answers planned over several seeds: one row per check,
+    {"answer", "label", "passed", "message", "seeds", "values"}."""
+    rows = []
+    planned: dict[str, list[int]] = {}
+    for job in jobs:
+        if not job.quick and job.answer.median_seeds:
+            planned.setdefault(job.answer.name, []).append(int(job.params.get("seed", 0)))
+    for name, seeds in planned.items():
+        answer = catalog.get(name)
+        runs = [r for r in records if r.answer == name]
+        for check in answer.median_checks:
+            values = [r.final.get(check.key) for r in runs if r.status == "ok"]
+            numbers = [v for v in values if isinstance(v, int | float)]
+            if len(numbers) < len(seeds):
+                rows.append({"answer": name, "label": check.label, "passed": False,
+                             "message": f"{check.label}: {len(numbers)} of {len(seeds)} runs "
+                                        "ended ok, no median to check", "seeds": seeds,
+                             "values": numbers})
+                continue
+            passed, message = check.evaluate({check.key: statistics.median(numbers)})
+            rows.append({"answer": name, "label": check.label, "passed": passed,
+                         "message": message, "seeds": seeds, "values": numbers})
+    return rows
 
 
 def _cost(job: Job) -> tuple[bool, int]:

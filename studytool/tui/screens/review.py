@@ -76,6 +76,7 @@ class ReviewScreen(Screen[None]):
         Binding("s", "suspend", "Suspend"),
         Binding("e", "edit", "Edit"),
         Binding("r", "run", "Run"),
+        Binding("R", "run(True)", "Full run", show=False),
         Binding("w", "typed", "Quiz"),
         Binding("enter", "accept", "Take suggested", show=False),
         Binding("a", "save_answer", "Save as answer", show=False),
@@ -470,7 +471,8 @@ class ReviewScreen(Screen[None]):
 
     # -- the card's runnable answer ---------------------------------------------------------------
 
-    def action_run(self) -> None:
+    def action_run(self, full: bool = False) -> None:
+        """r: the card's answer with its quick settings; R: at the book's settings."""
         if self.card is None:
             return
         if not self.card.answers:
@@ -489,8 +491,8 @@ class ReviewScreen(Screen[None]):
             return
         self.query_one("#side-verify").display = False
         panel.display = True
-        panel.start(answer, quick=True, device=self.app.run_device(),
-                    book_rows=book_rows(answer))
+        panel.start(answer, quick=not full, device=self.app.run_device(),
+                    book_rows=book_rows(answer), full_key="R")
 
     # -- the card's exercise ----------------------------------------------------------------------
 

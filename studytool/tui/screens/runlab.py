@@ -181,7 +181,8 @@ class RunLabScreen(Screen[None]):
         self.query_one("#lab-tabs", TabbedContent).active = "live"
         device = self.app.run_device()
         self.query_one("#lab-run", RunPanel).start(
-            answer, quick=self.quick, device=device, book_rows=book_rows(answer))
+            answer, quick=self.quick, device=device, book_rows=book_rows(answer),
+            full_key="k, then Enter,")
 
     def on_run_panel_finished(self, message: RunPanel.Finished) -> None:
         if message.record is not None:  # the panel has stored it: show it among past runs

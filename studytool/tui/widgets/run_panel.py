@@ -87,6 +87,8 @@ class RunPanel(Vertical):
         self._epochs: list[dict[str, Any]] = []
         self._book: list[dict[str, Any]] = []
         self._columns: tuple[str, ...] = ()
+        self._quick_note = ""
+        self._full_key = ""
 
     def compose(self) -> ComposeResult:
         yield Static("Choose an answer and press Enter to run it.", classes="run-title")
@@ -106,8 +108,9 @@ class RunPanel(Vertical):
     # -- starting and stopping ------------------------------------------------------------------
 
     def start(self, answer: Any, *, quick: bool = False, device: str = "auto",
-              book_rows: list[dict[str, Any]] | None = None) -> bool:
-        """Start `answer` (a registry Answer); False when a run is already going."""
+              book_rows: list[dict[str, Any]] | None = None, full_key: str = "") -> bool:
+        """Start `answer` (a registry Answer); False when a run is already going. `full_key`
+        names the key that starts the full run, offered when a quick run ends."""
         if self.running:
             self.notify("A run is already going: Esc cancels it.", severity="warning")
             return False
@@ -115,18 +118,21 @@ class RunPanel(Vertical):
         self.running = True
         self._epochs = []
         self._book = list(book_rows or [])
+        self._quick_note = quick_note(answer, quick)
+        self._full_key = full_key
         epochs = answer.params_for(quick).get("epochs") if answer.trains else None
         self.query_one(".run-progress").display = True
         self.query_one(".run-progress", ProgressBar).update(
             total=epochs if isinstance(epochs, int) and epochs > 0 else None, progress=0)
         self._fill_table()
-        self.query_one(".run-book", Static).update(_book_note(self._book))
-        self.query_one(MetricsPlot).reset()
+        self.query_one(".run-book", Static).update(_book_note(self._book, self._quick_note))
+        self.query_one(".run-legend", Static).update(LEGEND + (BOOK_LEGEND if self._book else ""))
+        self.query_one(MetricsPlot).reset(self._book)
         self.query_one(".run-log", RichLog).clear()
         # Answers that train get the table and the plot; demos get their printed output.
         self.set_class(not answer.trains, "-demo")
         self.remove_class("-idle")
-        mode = "quick" if quick else "book settings"
+        mode = self._quick_note or "book settings"  # a quick run identical to it is one
         self._title(f"[b]{answer.name}[/b] · running ({mode}, {device})… [dim]Esc cancels[/dim]"
                     f"\n{_escape(answer.title)}")
         self._message("")
@@ -208,9 +214,14 @@ class RunPanel(Vertical):
                 self._add_epoch(vars(row))
         if record.status == "ok":
             bar.update(total=bar.total or 1, progress=bar.total or 1)
+        quick = f" · {self._quick_note}" if self._quick_note else ""
         self._title(f"[b]{record.answer}[/b] · {record.status} in {record.seconds:.1f}s "
-                    f"on {record.device}")
-        self._message(outcome_text(record))
+                    f"on {record.device}{quick}")
+        offer = ""
+        if self._quick_note and self._full_key:
+            offer = (f"\n[b]{self._full_key}[/b] runs it at the book's settings: a quick run "
+                     "is not the book's")
+        self._message(outcome_text(record) + offer)
 
     # -- the epoch table at any width -----------------------------------------------------------
 
@@ -253,12 +264,28 @@ LEGEND = ("[blue]━[/] train  [red]━[/] valid  [green]━[/] acc "
           "[dim](right)[/dim]")
 
 
-def _book_note(rows: list[dict[str, Any]]) -> str:
+BOOK_LEGEND = "  [magenta]·[/] book valid  [yellow]·[/] book acc"
+
+
+def quick_note(answer: Any, quick: bool) -> str:
+    """'quick: 1 of 10 epochs' for a quick run of a trained answer; '' when the run is the
+    answer's own settings (no quick settings, or not asked for)."""
+    if not quick or answer.params_for(True) == answer.params_for(False):
+        return ""
+    ran, full = answer.params_for(True).get("epochs"), answer.params_for(False).get("epochs")
+    if answer.trains and isinstance(ran, int) and isinstance(full, int) and ran != full:
+        return f"quick: {ran} of {full} epochs"
+    return "quick settings"
+
+
+def _book_note(rows: list[dict[str, Any]], quick: str = "") -> str:
     if not rows:
         return ""
     last = rows[-1]
-    return (f"[dim]the book: {len(rows)} epochs, final accuracy {_fmt(last.get('accuracy'))}"
-            "[/dim]")
+    note = f"the book: {len(rows)} epochs, final accuracy {_fmt(last.get('accuracy'))}"
+    if quick:
+        note += f" · this run: {quick.removeprefix('quick: ')} (quick), not the book's schedule"
+    return f"[dim]{note}[/dim]"
 
 
 def outcome_text(record: Any) -> str:
