@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from studytool.tui.app import StudyApp
 
 RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+GRADER_DELAY = 1.0  # seconds after the first card before the grading process starts
 
 
 class CardLoaded(Message):
@@ -91,7 +93,8 @@ class ReviewScreen(Screen[None]):
         self.intervals: dict[int, str] = {}
         self.revealed = False
         self.typed_mode = False
-        self.grader: Any = None  # studytool.grading.client.Grader, started with the quiz
+        self.grader: Any = None  # studytool.grading.client.Grader, started with the screen
+        self.grader_started = False
         self.grade: Any = None  # the current card's Grade, once it came back
         self.typed_text = ""
         self.exercise: Any = None  # the card's exercise (the first, when it has several)
@@ -129,8 +132,8 @@ class ReviewScreen(Screen[None]):
         self._next(time.perf_counter())
 
     def on_unmount(self) -> None:
-        if self.grader is not None:
-            self.grader.close()
+        if self.grader is not None:  # off the UI thread: stopping it may take a second
+            threading.Thread(target=self.grader.close, daemon=True).start()
 
     # -- loading cards (worker threads) ---------------------------------------------------------
 
@@ -198,6 +201,11 @@ class ReviewScreen(Screen[None]):
             self.notify(message.note, timeout=3)
         self.exercise, self.exercise_done = message.exercise or (None, False)
         self._show(message.card, message.intervals)
+        if message.card is not None and not self.grader_started:
+            self.grader_started = True
+            # A moment after the first card is on screen: the model loads (about a second of
+            # CPU) while the learner reads, not while the screen paints its first keys.
+            self.set_timer(GRADER_DELAY, self._warm_grader)
         if message.started is not None:
             started = message.started
             self.call_after_refresh(self._painted, started)
@@ -374,12 +382,15 @@ class ReviewScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="grade")
     def _warm_grader(self) -> None:
-        """Start the model as the quiz is turned on, so the first grade need not wait."""
+        """Start the grading process as review opens, so the first grade need not wait for
+        the model, and have it embed the decks' texts (read from its disk cache after the
+        first time). Nothing heavy here: the model loads in the child."""
         try:
+            from studytool.grading.messages import warm_requests
+
             grader = self._grader()
             grader.start()
-            grader.warm([str(q.answer) for d in self.app.opened.decks.values()
-                         for q in d.questions])
+            grader.warm(warm_requests(self.app.opened.decks.values()))
         except Exception:
             pass  # reported, with its reason, when the learner asks for a grade
 
@@ -438,8 +449,6 @@ class ReviewScreen(Screen[None]):
     def action_typed(self) -> None:
         # No notification: it would cover the field; the card header shows the mode instead.
         self.typed_mode = not self.typed_mode
-        if self.typed_mode:
-            self._warm_grader()
         if self.card is None:
             return
         if self.revealed:
