@@ -147,9 +147,9 @@ class Grader:
                 raise self._crashed()  # died since the last request: say so once, then restart
             self._spawn()
             assert self._proc is not None and self._proc.stdin is not None
-            deadline = time.monotonic() + self.grade_timeout
             if not self._ready:
                 self._wait_ready(time.monotonic() + self.start_timeout)
+            deadline = time.monotonic() + self.grade_timeout  # loading has its own limit
             self._next_id += 1
             ident = self._next_id
             try:

@@ -205,7 +205,7 @@ class ReviewScreen(Screen[None]):
             self.grader_started = True
             # A moment after the first card is on screen: the model loads (about a second of
             # CPU) while the learner reads, not while the screen paints its first keys.
-            self.set_timer(GRADER_DELAY, self._warm_grader)
+            self.set_timer(GRADER_DELAY, self._start_grader)
         if message.started is not None:
             started = message.started
             self.call_after_refresh(self._painted, started)
@@ -380,19 +380,25 @@ class ReviewScreen(Screen[None]):
             self.grader = Grader()
         return self.grader
 
-    @work(thread=True, exit_on_error=False, group="grade")
-    def _warm_grader(self) -> None:
+    def _start_grader(self) -> None:
         """Start the grading process as review opens, so the first grade need not wait for
         the model, and have it embed the decks' texts (read from its disk cache after the
-        first time). Nothing heavy here: the model loads in the child."""
-        try:
-            from studytool.grading.messages import warm_requests
+        first time). A plain thread, not a Textual worker: it never touches the screen, and
+        waiting for it is the grade's business, not the screen's. The model loads in the
+        child; this thread only writes requests and waits."""
+        from studytool.grading.messages import warm_requests
 
-            grader = self._grader()
-            grader.start()
-            grader.warm(warm_requests(self.app.opened.decks.values()))
-        except Exception:
-            pass  # reported, with its reason, when the learner asks for a grade
+        grader = self._grader()
+        requests = warm_requests(self.app.opened.decks.values())
+
+        def warm() -> None:
+            try:
+                grader.start()
+                grader.warm(requests)
+            except Exception:
+                pass  # reported, with its reason, when the learner asks for a grade
+
+        threading.Thread(target=warm, name="grader-warm", daemon=True).start()
 
     def on_graded(self, message: Graded) -> None:
         if self.card is None or message.card_id != self.card.card_id:
