@@ -66,13 +66,13 @@ def main() -> None:
 
     from studytool.deck import load_deck
     from studytool.grading.client import Grader
-    from studytool.grading.messages import request_for
+    from studytool.grading.messages import request_for, warm_requests
 
     deck = load_deck(REPO / "questions" / "ch12.toml", use_cache=False)
     items = labelled_answers(deck)
     grader = Grader()
     started = time.perf_counter()
-    grader.warm([q.answer for q in deck.questions])
+    grader.warm(warm_requests([deck]))
     warm_seconds = time.perf_counter() - started
     for item in items:
         grade = grader.grade(request_for(deck, str(item["question"]), str(item["text"])))

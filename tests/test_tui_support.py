@@ -184,7 +184,7 @@ async def test_question_mark_lists_every_key_of_the_screen(tmp_path: Path) -> No
         console = Console(width=60, record=True, file=io.StringIO())
         console.print(panel.query_one("BindingsTable").render())
         shown = console.export_text()
-        for description in ("Bury", "Suspend", "Type answer", "Back"):
+        for description in ("Bury", "Suspend", "Quiz", "Back"):
             assert description in shown
         await pilot.press("question_mark")
         await pilot.pause()

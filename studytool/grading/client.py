@@ -3,7 +3,8 @@ at a time, every failure one line.
 
 No torch and no transformers here: the app (CLI or TUI) imports only this and the messages.
 `start()` spawns the worker without waiting, so the model loads while the learner types;
-`grade()` waits for the answer. A worker that crashes, hangs past the timeout or cannot load
+`warm()` has it embed the decks' texts in the background (a grade goes first); `grade()`
+waits for the answer. A worker that crashes, hangs past the timeout or cannot load
 the model is reported as a `GradingError` with one line, and the app goes on (the next
 `grade()` starts a fresh worker, unless the model is missing, which no restart fixes).
 """
@@ -19,13 +20,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from typing import IO, Any
 
 from studytool.errors import StudytoolError
 from studytool.grading.messages import Grade, GradeRequest
 
-START_TIMEOUT = 120.0  # cold start on a loaded 2-core machine: imports alone take seconds
+START_TIMEOUT = 120.0  # cold start: about a second here, far more on a loaded machine
 GRADE_TIMEOUT = 60.0
+WARM_CHUNK = 6  # questions per warm request: a grade waits for one chunk at most
 _LINE_LIMIT = 1 << 20
 
 
@@ -47,7 +50,12 @@ class Grader:
         self._ready = False
         self._fatal: str | None = None  # the model cannot be loaded: no restart helps
         self._next_id = 0
+        self._grades_waiting = 0  # grade() calls in progress: warm() lets them go first
+        self._waiting_lock = threading.Lock()
         self.ready_seconds: float | None = None  # the worker's own load time (benchmarks)
+        # the last request's time in the worker and texts it ran through the model (benchmarks)
+        self.last_seconds: float | None = None
+        self.last_embedded: int | None = None
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -97,7 +105,7 @@ class Grader:
         except OSError:
             pass
         try:
-            proc.wait(timeout=2)
+            proc.wait(timeout=1)  # it finishes what it was writing (a cache file is atomic)
         except subprocess.TimeoutExpired:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -111,15 +119,27 @@ class Grader:
 
     # -- requests ---------------------------------------------------------------------------
     def grade(self, request: GradeRequest) -> Grade:
-        reply = self._call({"op": "grade", "request": request.to_json()})
+        with self._waiting_lock:
+            self._grades_waiting += 1
+        try:
+            reply = self._call({"op": "grade", "request": request.to_json()})
+        finally:
+            with self._waiting_lock:
+                self._grades_waiting -= 1
         try:
             return Grade.from_json(reply["grade"])
         except (KeyError, TypeError, ValueError):
             raise GradingError("the grading process sent a malformed answer") from None
 
-    def warm(self, texts: list[str]) -> None:
-        """Embed texts ahead of time (a deck's references), so grades need not wait for them."""
-        self._call({"op": "warm", "texts": texts})
+    def warm(self, questions: Sequence[GradeRequest]) -> None:
+        """Embed what grading these questions needs from their decks (`messages.
+        warm_requests`), ahead of time and in chunks, each grade asked for meanwhile first.
+        The worker keeps them on disk, so this is quick after the first time."""
+        for start in range(0, len(questions), WARM_CHUNK):
+            while self._grades_waiting:
+                time.sleep(0.02)
+            chunk = questions[start: start + WARM_CHUNK]
+            self._call({"op": "warm", "questions": [q.to_json() for q in chunk]})
 
     def _call(self, message: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
@@ -127,9 +147,9 @@ class Grader:
                 raise self._crashed()  # died since the last request: say so once, then restart
             self._spawn()
             assert self._proc is not None and self._proc.stdin is not None
-            deadline = time.monotonic() + self.grade_timeout
             if not self._ready:
                 self._wait_ready(time.monotonic() + self.start_timeout)
+            deadline = time.monotonic() + self.grade_timeout  # loading has its own limit
             self._next_id += 1
             ident = self._next_id
             try:
@@ -143,6 +163,8 @@ class Grader:
                     continue  # an answer to a request given up on (timed out) earlier
                 if not reply.get("ok"):
                     raise GradingError(str(reply.get("error") or "grading failed"))
+                self.last_seconds = reply.get("seconds")
+                self.last_embedded = reply.get("embedded")
                 return reply
 
     def _wait_ready(self, deadline: float) -> None:

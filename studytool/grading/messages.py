@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -110,3 +111,12 @@ def request_for(deck: Deck, question_id: str, answer: str) -> GradeRequest:
                    if q.id != question_id and q.answer != PLACEHOLDER_ANSWER)
     return GradeRequest(question.id, question.text, question.answer, answer,
                         question.concepts, question.mistake, others)
+
+
+def warm_requests(decks: Iterable[Deck]) -> list[GradeRequest]:
+    """One answerless request per question that has a reference answer: what `Grader.warm`
+    takes to embed the decks' texts before the first grade."""
+    from studytool.deck.models import PLACEHOLDER_ANSWER
+
+    return [GradeRequest(q.id, q.text, q.answer, "", q.concepts, q.mistake)
+            for deck in decks for q in deck.questions if q.answer != PLACEHOLDER_ANSWER]

