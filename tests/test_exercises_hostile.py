@@ -173,3 +173,22 @@ def test_a_relative_workspace_folder_is_found(tmp_path, child_env):
                              "dropout", "--dir", "ws", "--timeout", "30"], cwd=tmp_path,
                             env=child_env, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_list_says_failing_once_a_passing_file_breaks(tmp_path, child_env):
+    def studytool(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "studytool", "exercise", *args],
+                              env=child_env, capture_output=True, text=True, timeout=180)
+
+    def status() -> str:
+        rows = json.loads(studytool("list", "--json").stdout)
+        return next(row["status"] for row in rows if row["name"] == "dropout")
+
+    shutil.copy(Path(__file__).parent / "exercise_solutions" / "dropout" / "reference.py",
+                tmp_path / "dropout.py")
+    assert studytool("verify", "dropout", "--dir", str(tmp_path)).returncode == 0
+    assert status() == "done"
+    (tmp_path / "dropout.py").write_text("# broken while refactoring\n")
+    assert studytool("verify", "dropout", "--dir", str(tmp_path)).returncode == 1
+    assert status() == "failing"  # it said "done" whatever the file now does
+    assert "0 of 7 done" in studytool("list").stdout
