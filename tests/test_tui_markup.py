@@ -10,6 +10,8 @@ an import could have stored, a run's record, a child process's events and a lear
 
 from __future__ import annotations
 
+import shutil
+import time
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -297,3 +299,33 @@ def test_no_screen_builds_markup_from_outside_text() -> None:
             if "{" in literal and re.search(r"\[/?[a-z#@]", words):
                 found.add(literal)
     assert found <= allowed, found - allowed
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_the_real_app_starts_in_a_terminal_with_such_a_deck(tmp_path: Path, child_env) -> None:
+    """What the learner saw: `studytool` died with a MarkupError traceback on every start."""
+    import os
+    import shlex
+    import sys
+
+    from test_tui_tmux import Tmux
+
+    decks = Path(child_env["STUDYTOOL_HOME"]) / "decks"
+    decks.mkdir(parents=True)
+    (decks / "notes.toml").write_text(DECK_FILE, encoding="utf-8")
+    env = {**child_env, "TERM": "xterm-256color"}
+    tmux = Tmux(f"studytool-markup-{os.getpid()}",
+                f"exec {shlex.quote(sys.executable)} -m studytool", env)
+    try:
+        home = tmux.wait_for(lambda s: "Today:" in s)
+        assert TITLE in home and "Traceback" not in home and "MarkupError" not in home
+        pid = tmux.pid()
+        tmux.keys("Down", "Enter")  # the notes deck (after ch12): its card's review header
+        tmux.wait_for(lambda s: "notes-q01" in s and "Space show answer" in s)
+        tmux.keys("Escape", "q")
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+    finally:
+        tmux.kill()
