@@ -201,10 +201,12 @@ async def test_a_run_reporting_markup_is_shown_as_written(app: StudyApp,
             if tree.cursor_node is not None and tree.cursor_node.data == "fx-brackets":
                 break
             await pilot.press("down")
+        assert tree.cursor_node is not None and tree.cursor_node.data == "fx-brackets"
         await pilot.press("enter")
         panel = screen.query_one("#lab-run")
-        await wait_until(pilot, lambda: panel.running)
-        await wait_until(pilot, lambda: not panel.running, timeout=60)
+        # The run ends in an error whose message, as the worker reported it, is shown.
+        await wait_until(pilot, lambda: "went wrong" in rendered(panel.query_one(".run-message")),
+                         timeout=120)
         message = rendered(panel.query_one(".run-message"))
         assert "[/] [Draft] [$x] went wrong\\" in message
         # A string where the epoch belongs is the row's place; a string loss is shown as text.

@@ -53,7 +53,8 @@ class VerifyResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"exercise": self.exercise, "path": str(self.path), "passed": self.passed,
-                "checks": [asdict(c) for c in self.checks], "seconds": round(self.seconds, 3)}
+                "checks": [asdict(c) for c in self.checks], "seconds": round(self.seconds, 3),
+                "output_bytes": self.output_bytes}
 
 
 class _Collector:
