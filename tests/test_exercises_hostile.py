@@ -198,3 +198,21 @@ def test_list_says_failing_once_a_passing_file_breaks(tmp_path, child_env):
     assert studytool("verify", "dropout", "--dir", str(tmp_path)).returncode == 1
     assert status() == "failing"  # it said "done" whatever the file now does
     assert "0 of 7 done" in studytool("list").stdout
+
+
+def test_the_guard_kills_a_pid_only_while_it_is_still_in_its_tree():
+    # Between the guard's scan of /proc and its kill, a pid that ended could be reused by
+    # someone else's process: the kill goes through a pidfd, and only to a process whose
+    # parent is still in the tree.
+    from studytool.exercises import guard
+
+    outsider = subprocess.Popen(["sleep", "30"])
+    try:
+        guard._kill(outsider.pid, tree={1})  # its parent (this test) is not in that tree
+        time.sleep(0.2)
+        assert outsider.poll() is None
+        guard._kill(outsider.pid, tree={os.getpid()})
+        assert outsider.wait(timeout=5) == -signal.SIGKILL
+    finally:
+        outsider.kill()
+        outsider.wait()

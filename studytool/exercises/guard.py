@@ -88,12 +88,13 @@ def _kill(pid: int, tree: set[int]) -> None:
     must still be in the tree (or be this guard) for the signal to go."""
     try:
         fd = os.pidfd_open(pid)
-    except (AttributeError, OSError):  # gone, or a kernel without pidfds
-        if not hasattr(os, "pidfd_open"):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+    except ProcessLookupError:
+        return  # gone already
+    except (AttributeError, OSError):  # no pidfds here (Python or kernel): the plain way
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         return
     try:
         if _parent_of(str(pid)) in tree:
