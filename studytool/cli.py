@@ -12,7 +12,7 @@ import sys
 import click
 
 from studytool import __version__
-from studytool.errors import StudytoolError
+from studytool.errors import StudytoolError, error_line, interrupt_exit_code
 
 # command name -> (module under studytool.commands, attribute, one-line help for --help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -87,7 +87,11 @@ def cli(ctx: click.Context, db_url: str | None, debug: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj["db_url"] = resolve_db_url(db_url)
     ctx.obj["debug"] = debug
-    if ctx.invoked_subcommand is None:
+    if ctx.invoked_subcommand is not None:
+        from studytool.commands.signals import terminate_like_ctrl_c
+
+        terminate_like_ctrl_c()  # `kill` cleans up like Ctrl-C: runs cancelled and stored
+    else:
         try:
             from studytool.tui.app import run_app
         except ModuleNotFoundError as exc:
@@ -114,26 +118,28 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         if debug:
             raise
-        click.echo(f"error: {exc.format_message()}", err=True)
+        click.echo(f"error: {error_line(exc.format_message())}", err=True)
         sys.exit(2 if exc.exit_code == 2 else exc.exit_code or 2)
     except StudytoolError as exc:
         if debug:
             raise
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {error_line(exc)}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("error: interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:  # Ctrl-C: 130; SIGTERM (Terminated): 143
+        from studytool.errors import interrupt_name
+
+        click.echo(f"error: interrupted ({interrupt_name(exc)})", err=True)
+        sys.exit(interrupt_exit_code(exc))
     except Exception as exc:  # last resort: never a traceback without --debug
         if debug:
             raise
         from studytool.store.errors import describe, is_db_error
 
         if is_db_error(exc):  # no SQL or parameters on the learner's screen
-            click.echo(f"error: {describe(exc)}", err=True)
+            click.echo(f"error: {error_line(describe(exc))}", err=True)
             sys.exit(1)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        click.echo(f"error: {type(exc).__name__}: {first} (run with --debug for details)",
-                   err=True)
+        click.echo(f"error: {error_line(f'{type(exc).__name__}: {first}')} (run with --debug "
+                   "for details)", err=True)
         sys.exit(1)
     sys.exit(0)

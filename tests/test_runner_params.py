@@ -10,7 +10,7 @@ import pytest
 
 from answers_code.registry import Answer
 from studytool.errors import StudytoolError
-from studytool.runner.checks import parse_param, validate_overrides
+from studytool.runner.params import parse_param, validate_overrides
 from tests.runner_helpers import with_fixture_answers
 
 ANSWER = Answer("demo", "demo", "m:f", (), defaults={"epochs": 3, "lr": 0.1, "seeds": None,
@@ -40,7 +40,7 @@ def test_values_take_the_type_of_the_default_and_its_range():
     assert isinstance(validate_overrides(ANSWER, {"lr": 1})["lr"], float)
     with pytest.raises(StudytoolError, match="--epochs must be a whole number"):
         validate_overrides(ANSWER, {"epochs": "many"})
-    with pytest.raises(StudytoolError, match="--param n must be a number, not 'x'"):
+    with pytest.raises(StudytoolError, match="--param n must be a whole number, not 'x'"):
         validate_overrides(Answer("d", "d", "m:f", (), defaults={"n": 64}), {"n": "x"})
     with pytest.raises(StudytoolError, match="--epochs must be a whole number"):
         validate_overrides(ANSWER, {"epochs": 0})
@@ -70,3 +70,29 @@ def test_the_cli_refuses_a_param_given_twice_or_unknown(child_env, tmp_path):
     unknown = run(env, "fx-epochs", "--param", "nope=1")
     assert unknown.returncode == 2
     assert unknown.stderr.startswith("error: answer 'fx-epochs' has no parameter 'nope'")
+
+
+def test_every_parameter_of_the_catalogue_has_a_kind_and_range_its_default_fits():
+    # One table says what each parameter may be; an answer that adds a parameter adds it
+    # there, or `run --param` could start a child with nonsense again.
+    from answers_code.registry import all_answers
+    from studytool.runner.params import SPECS, check
+
+    for answer in all_answers().values():
+        for key, value in {**answer.defaults, **answer.quick}.items():
+            assert key in SPECS, f"{answer.name}: parameter '{key}' is not in params.SPECS"
+            assert check(key, SPECS[key], value) == value, (answer.name, key)
+
+
+def test_numbers_are_whole_finite_and_in_range():
+    from studytool.runner.params import Spec, check
+
+    assert check("bs", Spec("int", 1, 4096), 64.0) == 64  # a whole float is a whole number
+    for bad in (0, 4097, 1.5, True, "64", float("nan"), float("inf")):
+        with pytest.raises(StudytoolError, match="--param bs must be a whole number"):
+            check("bs", Spec("int", 1, 4096), bad)
+    p = Spec("float", 0.0, 1.0, below_high=True)
+    assert check("p", p, 0) == 0.0
+    for bad in (1, 1.0, -0.1, float("nan")):
+        with pytest.raises(StudytoolError, match="at least 0 and below 1"):
+            check("p", p, bad)

@@ -84,7 +84,7 @@ def test_item_lines_never_split_an_item() -> None:
 def test_runs_summary_lists_every_trained_answer_up_to_a_limit() -> None:
     runs = [_run(f"lmmodel{n}", 0.4 + n / 100) for n in range(7, 0, -1)]
     runs += [_run("a-demo", 0.1, epochs=0), _run("zz", 0.3), _run("yy", 0.2)]
-    text = runs_summary(runs, ["zz", "yy"], most=8)
+    text = runs_summary(runs, ["zz", "yy"], most=8).plain
     names = [line.split()[0] for line in text.splitlines() if line.startswith("  ")]
     assert names[:7] == [f"lmmodel{n}" for n in range(1, 8)]
     assert names[7] == "zz" and "1 more" in text and "a-demo" not in text

@@ -3,13 +3,15 @@
 Verifies each learner FILE with the checks of MODULE, one after the other in this process (torch
 is imported once), writing JSON lines on stdout: plan, begin, check, end for each pair (each
 event carries the pair's index as "job"), then done. Exit 0 when every check passed, 1 when one
-failed, 2 for a bad request.
+failed, 2 for a bad request. With `--secret-fd N` the per-run key is read from fd N (then
+closed, before any learner code is imported) and every line is signed with it.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -20,6 +22,7 @@ PREFIX = "answers_code.exercise_checks."
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m answers_code.exercise_checks")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per check")
+    parser.add_argument("--secret-fd", type=int, default=None, help="fd holding the run's key")
     parser.add_argument("pairs", nargs="+", metavar="MODULE FILE",
                         help=f"checks module (e.g. {PREFIX}gru) and the learner's file")
     args = parser.parse_args(argv)
@@ -35,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from answers_code.exercise_checks.harness import Protocol, run_checks
 
-    protocol = Protocol()
+    protocol = Protocol(_read_secret(args.secret_fd))
     all_passed = True
     for job, (module, file) in enumerate(pairs):
         protocol.job = job
@@ -44,6 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     protocol.job = len(pairs)
     protocol.emit("done")
     return 0 if all_passed else 1
+
+
+def _read_secret(fd: int | None) -> bytes | None:
+    """The key on `fd`, read to its end and the fd closed: the learner's code, imported later,
+    finds neither the pipe nor anything left in it."""
+    if fd is None:
+        return None
+    chunks = []
+    while chunk := os.read(fd, 4096):
+        chunks.append(chunk)
+    os.close(fd)
+    return bytes.fromhex(b"".join(chunks).decode("ascii").strip())
 
 
 if __name__ == "__main__":

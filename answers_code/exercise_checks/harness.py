@@ -8,6 +8,8 @@ a message, and the protocol stream stays clean because the learner's prints go t
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import importlib.util
 import json
 import os
@@ -59,18 +61,46 @@ class CheckList:
 LOAD_LABEL = "loads"
 
 
-class Protocol:
-    """JSON lines on the real stdout; fd 1 itself is pointed at stderr for the learner's prints."""
+# A learner's exception message can be megabytes long; a check's message never needs to be.
+FIELD_CHARS = 4000
 
-    def __init__(self) -> None:
+
+def _short(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > FIELD_CHARS:
+        return value[:FIELD_CHARS] + f"… ({len(value):,} characters)"
+    return value
+
+
+def sign(secret: bytes, text: str) -> str:
+    """The tag the verifier checks on each line (HMAC-SHA256 of the line's JSON)."""
+    return hmac.new(secret, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+class Protocol:
+    """JSON lines on the real stdout; fd 1 itself is pointed at stderr for the learner's prints.
+
+    With a `secret` (the verifier always gives one), every line is `TAG JSON`, the JSON
+    carries a sequence number and TAG is `sign(secret, JSON)`: the learner's code can still
+    write to the pipe, but not a line the verifier accepts (see studytool.exercises.launcher).
+    """
+
+    def __init__(self, secret: bytes | None = None) -> None:
         sys.stdout.flush()
         self._out: IO[str] = os.fdopen(os.dup(1), "w", buffering=1)
         os.dup2(2, 1)
         sys.stdout = sys.stderr
+        self._secret = secret
+        self._seq = 0
         self.job = 0  # which (module, file) pair of the request the events belong to
 
     def emit(self, event: str, **fields: Any) -> None:
-        self._out.write(json.dumps({"event": event, "job": self.job, **fields}) + "\n")
+        body = {"event": event, "job": self.job, **{k: _short(v) for k, v in fields.items()}}
+        if self._secret is None:
+            self._out.write(json.dumps(body) + "\n")
+        else:
+            text = json.dumps({**body, "seq": self._seq})
+            self._seq += 1
+            self._out.write(f"{sign(self._secret, text)} {text}\n")
         self._out.flush()
 
 

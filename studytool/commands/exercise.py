@@ -35,7 +35,7 @@ def exercise(ctx: click.Context) -> None:
 @exercise.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 def list_(as_json: bool) -> None:
-    """The exercises in order, with done / pending."""
+    """The exercises in order, with done / failing / pending."""
     from studytool.exercises import progress
     from studytool.exercises.catalogue import EXERCISES
 
@@ -44,7 +44,7 @@ def list_(as_json: bool) -> None:
     for number, ex in enumerate(EXERCISES, start=1):
         p = state.get(ex.name, progress.Progress(ex.name))
         rows.append({"number": number, "name": ex.name, "title": ex.title,
-                     "status": "done" if p.done else "pending", "questions": list(ex.questions),
+                     "status": p.status, "questions": list(ex.questions),
                      "attempts": p.attempts, "hints_shown": p.hints_shown,
                      "hints": len(ex.hints), "file": ex.filename})
     if as_json:
@@ -79,19 +79,26 @@ def start(name: str, workspace: str | None) -> None:
 @exercise.command()
 @click.argument("name")
 @dir_option
-@click.option("--timeout", type=click.FloatRange(min=0.5), default=None,
-              help="Seconds each check may take (default 60; training checks get more).")
+@click.option("--timeout", type=float, default=None,
+              help="Seconds each check may take, 0.5 to 3600 (default 60; training checks get "
+                   "more).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--watch", is_flag=True, help="Verify again every time the file is saved (Ctrl-C "
               "stops).")
 def verify(name: str, workspace: str | None, timeout: float | None, as_json: bool,
            watch: bool) -> None:
     """Run NAME's checks on your file; exit 0 when all pass, 1 otherwise."""
+    from studytool.exercises import progress
     from studytool.exercises.catalogue import get_exercise
+    from studytool.exercises.verify import validate_check_timeout
     from studytool.exercises.workspace import existing_file
 
     ex = get_exercise(name)
     path = existing_file(ex, workspace)
+    if timeout is not None:
+        timeout = validate_check_timeout(timeout)
+    # An unusable --db is bad input before the checks run, not a result lost after them.
+    progress.load_all(_db_url())
     if not watch:
         _verify_once(ex, path, timeout, as_json)
         return

@@ -1,24 +1,31 @@
 """`studytool answers`, `studytool run NAME`, `studytool check`: the run engine's commands.
 
 Exit codes: 0 ok; 1 a run failed, errored, timed out, or a check failed; 2 bad input (nothing
-spawned, nothing stored); 130 a run cancelled with Ctrl-C (stored with status cancelled).
+spawned, nothing stored: parameters and the database are checked first); 128 + the signal for
+a run stopped by one: 130 for Ctrl-C, 143 for SIGTERM (`kill`). A stopped run is stored with
+status cancelled, and `check` stores each answer the moment it finishes.
 """
 
 from __future__ import annotations
 
 import json
 import queue
+import signal
 import sys
 import time
 from typing import Any
 
 import click
 
-from studytool.errors import StudytoolError
+from studytool.errors import (
+    StudytoolError,
+    Terminated,
+    error_line,
+    interrupt_exit_code,
+    interrupt_name,
+)
 from studytool.runner.devices import DEVICES
 from studytool.runner.memory import MIN_MB
-
-EXIT_CANCELLED = 130
 
 
 def _db_url() -> str:
@@ -32,7 +39,7 @@ def _print_json(obj: Any) -> None:
 
 
 def _exit_code(status: str) -> int:
-    return {"ok": 0, "cancelled": EXIT_CANCELLED}.get(status, 1)
+    return {"ok": 0, "cancelled": 128 + signal.SIGINT}.get(status, 1)
 
 
 @click.command()
@@ -89,9 +96,10 @@ def run(name: str, device: str, epochs: int | None, lr: float | None, seed: int 
         timeout: float | None, quick: bool, memory_limit: int | None, params: tuple[str, ...],
         as_json: bool) -> None:
     """Run one answer in a child process and show its results."""
-    from studytool.runner.checks import parse_param
+    from studytool.commands.signals import deferred
     from studytool.runner.engine import RunHandle, prepare_job
     from studytool.runner.history import History
+    from studytool.runner.params import parse_param
 
     overrides: dict[str, Any] = dict(parse_param(text) for text in params)
     for key, value in (("epochs", epochs), ("lr", lr), ("seed", seed)):
@@ -100,10 +108,35 @@ def run(name: str, device: str, epochs: int | None, lr: float | None, seed: int 
                 raise StudytoolError(f"--{key} and --param {key}=... both given")
             overrides[key] = value
     job = prepare_job(name, overrides, device, timeout, quick, memory_limit)
-    events: queue.Queue[dict[str, Any]] = queue.Queue()
-    handle = RunHandle(job, on_event=events.put)  # spawned: the child imports torch now
     history = History(_db_url())
+    try:
+        history.open()  # an unusable --db is bad input: refused before anything runs
+        events: queue.Queue[dict[str, Any]] = queue.Queue()
+        handle = RunHandle(job, on_event=events.put)  # spawned: the child imports torch now
+        record, stopped_by = _watch(handle, events, job, as_json)
+        with deferred() as arrived:  # a second Ctrl-C or kill must not lose the run
+            if stopped_by is not None:
+                record.message = f"cancelled by {interrupt_name(stopped_by)}"
+            run_id = history.save(record)
+    finally:
+        history.close()
+    if stopped_by is None and arrived:
+        stopped_by = Terminated() if signal.SIGTERM in arrived else KeyboardInterrupt()
+    _report(record, run_id, as_json)
+    if record.status != "ok":  # DESIGN.md: a failure is also one `error:` line on stderr
+        failure = f"{record.answer} {record.status}: {_first_line(record.message)}"
+        click.echo(f"error: {error_line(failure)}", err=True)
+    sys.exit(interrupt_exit_code(stopped_by) if stopped_by is not None
+             else _exit_code(record.status))
+
+
+def _watch(handle: Any, events: queue.Queue[dict[str, Any]], job: Any,
+           as_json: bool) -> tuple[Any, KeyboardInterrupt | None]:
+    """Shows the run until it ends: (its record, the Ctrl-C or SIGTERM that cancelled it)."""
+    from studytool.commands.signals import deferred
+
     view = None
+    stopped_by: KeyboardInterrupt | None = None
     try:
         if not as_json:
             from rich.console import Console
@@ -111,24 +144,18 @@ def run(name: str, device: str, epochs: int | None, lr: float | None, seed: int 
             from studytool.commands.run_view import RunView
 
             view = RunView(Console(), job.answer, job.params)
-        _stream(handle, events, view, history)
+        _stream(handle, events, view)
         record = handle.wait()
-    except KeyboardInterrupt:
-        handle.cancel()
-        record = handle.wait()
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+        stopped_by = exc
+        with deferred():
+            handle.cancel()
+            record = handle.wait()
     finally:
         if view is not None:
             _drain(events, view)
             view.close()
-    try:
-        run_id = history.save(record)
-    finally:
-        history.close()
-    _report(record, run_id, as_json)
-    if record.status != "ok":  # DESIGN.md: a failure is also one `error:` line on stderr
-        click.echo(f"error: {record.answer} {record.status}: {_first_line(record.message)}",
-                   err=True)
-    sys.exit(_exit_code(record.status))
+    return record, stopped_by
 
 
 def _first_line(message: str) -> str:
@@ -136,25 +163,14 @@ def _first_line(message: str) -> str:
     return lines[0] if lines else "no reason given"
 
 
-# Opening the database (SQLAlchemy import, a migration check: about 1 s of CPU) waits until the
-# run has its first epoch, its end, or this many seconds: on a busy 2-core machine doing it at
-# once delayed the first epoch by 0.8 s; on an idle one it is free either way.
-PREPARE_AFTER = 3.0
-
-
-def _stream(handle: Any, events: queue.Queue[dict[str, Any]], view: Any,
-            history: Any) -> None:
+def _stream(handle: Any, events: queue.Queue[dict[str, Any]], view: Any) -> None:
     """Shows events in the main thread as they come, until the run ends."""
-    started = time.monotonic()
     while not handle.done:
         try:
             event = events.get(timeout=0.1)
         except queue.Empty:
-            event = {}
-        if event.get("event") in ("epoch", "result", "error") or (
-                time.monotonic() - started > PREPARE_AFTER):
-            history.prepare()
-        if view is not None and event:
+            continue
+        if view is not None:
             view.handle(event)
 
 
@@ -202,52 +218,86 @@ def check(names: tuple[str, ...], mode: str, workers: int | None, timeout: float
     seeded = {job.answer.name for job in jobs if "seed" in job.params and job.answer.median_seeds
               and not quick}
     rows = CheckRows(answers, seeded)
-    started = time.perf_counter()
-    if not as_json:
-        click.echo(f"checking {len(jobs)} answers ({mode})")
+    history = History(_db_url())
+    ids: dict[int, int] = {}  # id(record) -> its run id
+    store_errors: list[StudytoolError] = []
 
     def row(record: Any) -> None:
+        # Stored the moment it finishes: a check killed later keeps every finished answer.
+        try:
+            ids[id(record)] = history.save(record)
+        except StudytoolError as exc:
+            store_errors.append(exc)
         if not as_json:
             click.echo(rows.line(record))
             sys.stdout.flush()
 
-    history = History(_db_url())
-    history.prepare()
-    pool = selfcheck.Pool(jobs, workers or selfcheck.default_workers(), row, isolate)
-    records = pool.run()
+    started = time.perf_counter()
     try:
-        ids = [history.save(record) for record in records]
+        history.open()  # an unusable --db is bad input: refused before anything runs
+        if not as_json:
+            click.echo(f"checking {len(jobs)} answers ({mode})")
+        pool = selfcheck.Pool(jobs, workers or selfcheck.default_workers(), row, isolate)
+        records, stopped_by = _run_pool(pool)
     finally:
         history.close()
     total = time.perf_counter() - started
-    bad = [r for r in records if r.status != "ok"]
-    median_rows = selfcheck.medians(jobs, records)
+    cancelled = [r for r in records if r.status == "cancelled"]
+    bad = [r for r in records if r.status not in ("ok", "cancelled")]
+    # A median over seeds that were cancelled says nothing: only finished runs count.
+    median_rows = selfcheck.medians(jobs, records) if stopped_by is None else []
     bad_medians = [m for m in median_rows if not m["passed"]]
     if as_json:
-        _print_json({"mode": mode, "ok": not bad and not bad_medians, "seconds": round(total, 2),
-                     "answers": [
+        _print_json({"mode": mode, "ok": not (bad or cancelled or store_errors or bad_medians),
+                     "seconds": round(total, 2), "answers": [
             {"name": r.answer, "status": r.status, "figure": key_figure(answers[r.answer],
                                                                         r.final),
              "seconds": r.seconds, "message": r.message, "checks": r.checks, "final": r.final,
-             "params": r.params, "id": run_id} for r, run_id in zip(records, ids, strict=True)],
+             "params": r.params, "id": ids.get(id(r))} for r in records],
                      "medians": median_rows})
     else:
         for median in median_rows:
             click.echo(f"{median['answer']}  {'ok' if median['passed'] else 'FAILED'}  "
                        f"{median['message']} (seeds {', '.join(map(str, median['seeds']))}: "
                        f"{', '.join(f'{v:.4f}' for v in median['values'])})")
-        click.echo(f"{len(records) - len(bad)}/{len(records)} ok in {total:.1f} s"
+        ok = len(records) - len(bad) - len(cancelled)
+        click.echo(f"{ok}/{len(records)} ok in {total:.1f} s"
                    + (f"; failing: {', '.join(r.answer for r in bad)}" if bad else "")
+                   + (f"; cancelled: {', '.join(r.answer for r in cancelled)}"
+                      if cancelled else "")
                    + (f"; medians failing: {', '.join(m['answer'] for m in bad_medians)}"
                       if bad_medians else ""))
-    if pool.cancel.is_set():
+    if store_errors:
+        click.echo(f"error: {error_line(store_errors[0])}", err=True)
+    if stopped_by is not None:
         click.echo(f"error: self-check cancelled after {len(records)} of {len(jobs)} answers",
                    err=True)
-        sys.exit(EXIT_CANCELLED)
+        sys.exit(interrupt_exit_code(stopped_by))
     if bad:
         click.echo(f"error: {len(bad)} of {len(records)} answers not ok: "
                    f"{', '.join(f'{r.answer} ({r.status})' for r in bad)}", err=True)
     elif bad_medians:
         click.echo(f"error: median over seeds below its floor: "
                    f"{', '.join(m['answer'] for m in bad_medians)}", err=True)
-    sys.exit(1 if bad or bad_medians else 0)
+    sys.exit(1 if bad or store_errors or bad_medians else 0)
+
+
+def _run_pool(pool: Any) -> tuple[list[Any], KeyboardInterrupt | None]:
+    """The pool's records, and the Ctrl-C or SIGTERM that stopped it. The first signal
+    cancels the running answers (the pool stores them as they end); later ones are noted
+    only, so the clean-up finishes."""
+    stopped: list[KeyboardInterrupt] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        if stopped:
+            return
+        stopped.append(Terminated() if signum == signal.SIGTERM else KeyboardInterrupt())
+        raise stopped[0]
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        records = pool.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return records, stopped[0] if stopped else None

@@ -25,7 +25,7 @@ from typing import Any
 
 import click
 
-from studytool.errors import StudytoolError
+from studytool.errors import StudytoolError, error_line, quote
 
 
 def open_service(obj: dict[str, Any]) -> Any:
@@ -89,7 +89,7 @@ def review(obj: dict[str, Any], deck_id: str | None) -> None:
     service = open_service(obj)
     if deck_id is not None and deck_id not in service.deck_ids():
         known = ", ".join(service.deck_ids()) or "none"
-        raise StudytoolError(f"unknown deck '{deck_id}' (known: {known})")
+        raise StudytoolError(f"unknown deck {quote(deck_id)} (known: {known})")
     loop = ReviewLoop(service, deck_id)
     try:
         if sys.stdin.isatty() and sys.stdout.isatty():
@@ -172,7 +172,7 @@ class ReviewLoop:
                 return f"buried {card.question_id} until {_local(until)}"
             self.service.suspend(card.card_id)
             return f"suspended {card.question_id}"
-        raise StudytoolError(f"unknown command {command!r} ({self.HELP})")
+        raise StudytoolError(f"unknown command {quote(command)} ({self.HELP})")
 
     def rate(self, rating: int) -> str:
         from studytool.srs import RATING_NAMES, format_interval
@@ -230,7 +230,7 @@ class ReviewLoop:
                 ack = self.do(command)
             except StudytoolError as exc:
                 errors += 1
-                click.echo(f"error: {exc}", err=True)
+                click.echo(f"error: {error_line(exc)}", err=True)
                 continue
             if command in ("1", "2", "3", "4", "ok", "y") and shown is not None:
                 click.echo("A: " + _indent(shown.answer))
@@ -308,7 +308,7 @@ class ReviewLoop:
         try:
             click.secho(self.do(key), dim=True)
         except StudytoolError as exc:
-            click.secho(f"error: {exc}", fg="red", err=True)
+            click.secho(f"error: {error_line(exc)}", fg="red", err=True)
             return
         self.after(key)
 

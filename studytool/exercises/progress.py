@@ -26,6 +26,15 @@ class Progress:
     last_verified_at: datetime | None = None  # UTC-aware
     done_at: datetime | None = None
 
+    @property
+    def status(self) -> str:
+        """What `exercise list` shows: "done" when the last verification passed, "failing"
+        when the file passed once but its last verification failed (`done` itself records
+        that it was ever done, and stays), "pending" when it never passed."""
+        if self.done and self.last_passed is not False:
+            return "done"
+        return "failing" if self.done else "pending"
+
 
 _TABLE: Table | None = None
 
@@ -106,7 +115,8 @@ def _update(db_url: str, name: str, change: Any) -> Progress:
 
 
 def record_verify(db_url: str, name: str, passed: bool) -> Progress:
-    """One more attempt; a pass marks the exercise done (and it stays done)."""
+    """One more attempt; a pass marks the exercise done (and `done` stays: `status` says
+    whether the latest attempt still passes)."""
 
     def change(progress: Progress) -> None:
         progress.attempts += 1

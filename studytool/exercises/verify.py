@@ -21,6 +21,8 @@ from studytool.exercises.launcher import Event, run_child
 CHECK_TIMEOUT = 60.0  # seconds per check (training checks get a multiple)
 STARTUP_WAIT = 90.0  # importing torch on a busy machine
 CHECKS_PACKAGE = "answers_code.exercise_checks"
+FORGED_LABEL = "results come from the checks"
+MAX_CHECK_TIMEOUT = 3600.0  # seconds per check: beyond this a hang is not worth waiting for
 
 
 @dataclass
@@ -37,7 +39,8 @@ class VerifyResult:
     path: Path
     checks: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
-    stderr_tail: str = ""
+    stderr_tail: str = ""  # the end of what the check process printed
+    output_bytes: int = 0  # how much it printed in all (only the tail is kept)
 
     @property
     def passed(self) -> bool:
@@ -50,7 +53,8 @@ class VerifyResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"exercise": self.exercise, "path": str(self.path), "passed": self.passed,
-                "checks": [asdict(c) for c in self.checks], "seconds": round(self.seconds, 3)}
+                "checks": [asdict(c) for c in self.checks], "seconds": round(self.seconds, 3),
+                "output_bytes": self.output_bytes}
 
 
 class _Collector:
@@ -84,8 +88,11 @@ class _Collector:
         if self.on_event is not None:
             self.on_event(job, event)
 
-    def close(self, why: str | None, stderr_tail: str) -> list[VerifyResult]:
-        """Fill in what the child never reported; `why` says why it stopped early."""
+    def close(self, why: str | None, stderr_tail: str, output_bytes: int = 0,
+              forged: int = 0) -> list[VerifyResult]:
+        """Fill in what the child never reported; `why` says why it stopped early. Result
+        lines that failed authentication (`forged`) fail every job: the pipe was written to
+        by something other than the checks, so none of what it said can be trusted."""
         for job, result in enumerate(self.results):
             if job not in self.ended and why is None:
                 why = ("the check process exited before the checks finished (does the code "
@@ -102,8 +109,13 @@ class _Collector:
                     if check.message == "not run":
                         checks[label] = CheckResult(label, "skipped",
                                                     "not run: the check process stopped")
+            if forged:
+                checks[FORGED_LABEL] = CheckResult(
+                    FORGED_LABEL, "failed", f"{forged} line(s) on the results pipe did not come "
+                    "from the checks (the code wrote to it?): this verification does not count")
             result.checks = list(checks.values())
             result.stderr_tail = stderr_tail
+            result.output_bytes = output_bytes
         return self.results
 
 
@@ -130,24 +142,38 @@ def verify_files(jobs: list[tuple[Exercise, Path]], check_timeout: float = CHECK
                  stop: threading.Event | None = None) -> list[VerifyResult]:
     """Verify each (exercise, file) pair, all in one child process, in order. Setting `stop`
     (from another thread: the TUI's cancel) kills the child; unfinished checks say so."""
+    check_timeout = validate_check_timeout(check_timeout)
     if not jobs:
         return []
     args = [CHECKS_PACKAGE, "--timeout", f"{check_timeout:g}"]
     for exercise, path in jobs:
-        args += [exercise.checks_module, str(path)]
+        # Absolute: the child runs in the file's folder, where a relative path means another.
+        args += [exercise.checks_module, str(path.resolve())]
     collector = _Collector(jobs, on_event)
     # The kernel's CPU limit backs up the per-check alarms: the longest a whole run may take.
     cpu_budget = int(STARTUP_WAIT + check_timeout * 12 * len(jobs))
     started = time.monotonic()
     outcome = run_child(args, collector, first_wait=max(STARTUP_WAIT, check_timeout),
-                        cpu_seconds=cpu_budget, stop=stop, cwd=jobs[0][1].parent)
+                        cpu_seconds=cpu_budget, stop=stop, cwd=jobs[0][1].resolve().parent)
     why = _death(outcome.returncode, outcome.timed_out, check_timeout + 5, outcome.stderr_tail,
                  outcome.stopped)
-    results = collector.close(why, outcome.stderr_tail)
+    results = collector.close(why, outcome.stderr_tail, outcome.output_bytes, outcome.forged)
     elapsed = time.monotonic() - started
     for result in results:
         result.seconds = elapsed / len(results)
     return results
+
+
+def validate_check_timeout(seconds: Any) -> float:
+    """Seconds per check, from 0.5 to an hour; StudytoolError otherwise (nan, inf and 1e300
+    once reached the CPU limit's arithmetic and crashed there)."""
+    from studytool.errors import StudytoolError, quote
+
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not (
+            0.5 <= seconds <= MAX_CHECK_TIMEOUT):  # False for nan as well
+        raise StudytoolError(f"--timeout must be a number of seconds from 0.5 to "
+                             f"{MAX_CHECK_TIMEOUT:g}, not {quote(seconds)}")
+    return float(seconds)
 
 
 def verify_file(exercise: Exercise, path: Path, check_timeout: float = CHECK_TIMEOUT,

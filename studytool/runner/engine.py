@@ -15,7 +15,8 @@ import threading
 from typing import Any
 
 from studytool.errors import StudytoolError
-from studytool.runner import catalog, checks, devices, memory
+from studytool.runner import catalog, devices, memory
+from studytool.runner import params as run_params
 from studytool.runner.collect import EventCallback, Job, Outcome, collect
 from studytool.runner.process import WorkerProcess
 from studytool.runner.record import RunRecord
@@ -32,8 +33,8 @@ def prepare_job(name: str, params: dict[str, Any] | None = None, device: str = "
     answer = catalog.get(name)
     if device not in devices.DEVICES:
         raise StudytoolError(f"unknown device '{device}' (use {', '.join(devices.DEVICES)})")
-    overrides = checks.validate_overrides(answer, dict(params or {}))
-    timeout = checks.validate_timeout(timeout)
+    overrides = run_params.validate_overrides(answer, dict(params or {}))
+    timeout = run_params.validate_timeout(timeout)
     memory_limit_mb = memory.check_limit(memory_limit_mb)
     return Job(answer, answer.params_for(quick, overrides), device, quick, timeout,
                memory_limit_mb, threads)

@@ -1,8 +1,9 @@
 """Where finished runs go: the store (`studytool.store.runs`), behind one small interface.
 
-The database opens in a background thread while the run goes (`prepare()`): importing
-SQLAlchemy and creating a fresh database take about a second here, which must neither delay a
-run's start nor its end (a cancelled run is stored and the command exits within a second).
+The commands `open()` the database before they spawn anything: a database that cannot be used
+(a bad URL, another program's file, a newer studytool's) is bad input, refused before a run
+starts rather than discovered when its result is thrown away. Once open, storing a cancelled
+run takes milliseconds, so the command still exits within a second of Ctrl-C.
 """
 
 from __future__ import annotations
@@ -20,23 +21,14 @@ class History:
     def __init__(self, db_url: str) -> None:
         self.db_url = db_url
         self._db: Any = None
-        self._opening: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def prepare(self) -> None:
-        """Starts opening the database in the background; errors surface at `save()`."""
-        if self._opening is None:
-            self._opening = threading.Thread(target=self._open_quietly, daemon=True)
-            self._opening.start()
-
-    def _open_quietly(self) -> None:
-        try:
-            self._open()
-        except Exception:  # noqa: BLE001 - `save()` opens again and reports the error
-            pass
+    def open(self) -> None:
+        """Opens (creates, migrates) the database now; StudytoolError (exit 2) if unusable."""
+        self._open()
 
     def _open(self) -> Any:
-        with self._lock:  # a save waits here for the background open to finish
+        with self._lock:  # savers in several threads (a self-check's slots) open it once
             if self._db is None:
                 from studytool.store import open_db
 

@@ -18,6 +18,9 @@ import resource
 import signal
 
 MIN_MB = 256
+# 1 TiB: above any machine this runs on, and far below what setrlimit's C long can hold
+# (a limit of 99999999999999 MB overflowed it in the worker).
+MAX_MB = 1024 * 1024
 # Exception texts (lower case) that mean an allocation failed; the second kind only where a
 # limit is set (without one, a shared object that cannot be mapped is more likely broken).
 _OOM_TEXTS = ("out of memory", "can't allocate memory", "cannot allocate memory", "bad_alloc")
@@ -29,14 +32,16 @@ _OOM_SIGNALS = (signal.SIGKILL, signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS)
 
 def check_limit(megabytes: object) -> int | None:
     """The limit as given, or a StudytoolError naming the bound (raised before any spawn)."""
-    from studytool.errors import StudytoolError
+    from studytool.errors import StudytoolError, quote
 
     if megabytes is None:
         return None
     if isinstance(megabytes, bool) or not isinstance(megabytes, int):
-        raise StudytoolError(f"--memory-limit must be a whole number of MB, not {megabytes!r}")
-    if megabytes < MIN_MB:
-        raise StudytoolError(f"--memory-limit must be at least {MIN_MB} MB, not {megabytes}")
+        raise StudytoolError(f"--memory-limit must be a whole number of MB, not "
+                             f"{quote(megabytes)}")
+    if not MIN_MB <= megabytes <= MAX_MB:
+        raise StudytoolError(f"--memory-limit must be from {MIN_MB} to {MAX_MB} MB, "
+                             f"not {quote(megabytes)}")
     return megabytes
 
 

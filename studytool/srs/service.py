@@ -19,7 +19,7 @@ from studytool.srs import days
 from studytool.srs import settings_store as settings_rows
 from studytool.srs.fsrs_bridge import apply_fsrs, make_scheduler, restore, snapshot, to_fsrs
 from studytool.srs.intervals import format_interval
-from studytool.srs.sync import sync_deck
+from studytool.srs.sync import deck_fingerprint, stored_fingerprints, sync_deck, unchanged_plan
 from studytool.srs.views import CardView, DeckSummary, ReviewRow, Stats, TypedGrade
 from studytool.store import queries as q
 from studytool.store.database import Database
@@ -83,10 +83,20 @@ class StudyService:
 
     # -- decks ----------------------------------------------------------------------------
     def sync_decks(self, decks: Iterable[Deck]) -> dict[str, SyncPlan]:
-        """Bring the cards in line with the deck files (one transaction per deck)."""
+        """Bring the cards in line with the deck files (one transaction per changed deck).
+
+        The stored fingerprints are read first: when no deck changed (every start of a
+        command), nothing is written and no write lock is waited for.
+        """
         plans: dict[str, SyncPlan] = {}
         now = self.now()
+        decks = list(decks)
+        with self.db.session(write=False) as session:
+            stored = stored_fingerprints(session)
         for deck in decks:
+            if stored.get(deck.id) == deck_fingerprint(deck):
+                plans[deck.id] = unchanged_plan(deck)
+                continue
             for attempt in (1, 2):
                 try:
                     with self.db.session() as session:

@@ -26,6 +26,19 @@ def deck_fingerprint(deck: Deck) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
+def unchanged_plan(deck: Deck) -> SyncPlan:
+    """The plan of a deck whose stored fingerprint matches: nothing to do."""
+    from studytool.deck import plan_sync
+
+    return plan_sync(deck, {q.id: q.fingerprint() for q in deck.questions})
+
+
+def stored_fingerprints(session: Session) -> dict[str, str]:
+    """Each stored deck's fingerprint: read first, so an unchanged deck needs no write."""
+    return {deck_id: fp for deck_id, fp in session.execute(
+        select(DeckRow.id, DeckRow.fingerprint))}
+
+
 def sync_deck(session: Session, deck: Deck, now: datetime) -> SyncPlan:
     """Apply `plan_sync` for one deck; returns the plan."""
     from studytool.deck import plan_sync
@@ -34,7 +47,7 @@ def sync_deck(session: Session, deck: Deck, now: datetime) -> SyncPlan:
     row = session.get(DeckRow, deck.id)
     if row is not None and row.fingerprint == fingerprint:
         # Unchanged since the last sync: the plan says so without touching the cards.
-        return plan_sync(deck, {q.id: q.fingerprint() for q in deck.questions})
+        return unchanged_plan(deck)
     if row is None:
         row = DeckRow(id=deck.id, title=deck.title, path=str(deck.path or ""), fingerprint="")
         session.add(row)

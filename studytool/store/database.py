@@ -8,7 +8,12 @@ power loss or OS crash may roll back the last commits. FULL adds one fsync per c
 STUDYTOOL_SQLITE_SYNCHRONOUS=FULL to trade that time for power-loss durability.
 Write transactions start with `BEGIN IMMEDIATE`: a deferred transaction that reads and then
 writes fails at once with "database is locked" when another process wrote in between, whereas
-BEGIN IMMEDIATE waits (busy timeout) for the write lock before reading anything.
+BEGIN IMMEDIATE waits (busy timeout) for the write lock before reading anything. Reads (and
+the start-up checks: the stored revision, whether the decks changed) use a plain BEGIN, which
+in WAL mode never waits for a writer: `stats` answers at once while another process writes.
+
+Before the engine first connects, a SQLite file is checked read-only (`ownership`): another
+program's database is refused before a single byte of it changes.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
-from studytool.errors import StudytoolError
+from studytool.errors import StudytoolError, clip, quote
 from studytool.store.errors import describe
 
 BUSY_TIMEOUT_MS = 30_000
@@ -40,11 +45,14 @@ class Database:
         self.url = engine.url
         self.is_sqlite = engine.dialect.name == "sqlite"
         # Read-only work on SQLite takes no write lock (plain BEGIN); elsewhere the same engine.
-        self._read_engine = engine.execution_options(**{_BEGIN_OPTION: "BEGIN"})
+        self._read_engine = reading(engine)
 
     @contextmanager
     def session(self, write: bool = True) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        `write=False` for a transaction that only reads: on SQLite it takes no write lock.
+        """
         bind = self.engine if write else self._read_engine
         with Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
@@ -56,36 +64,65 @@ class Database:
         return f"Database({self.url.render_as_string(hide_password=True)!r})"
 
 
+def reading(engine: Engine) -> Engine:
+    """The same engine for read-only work: on SQLite its transactions take no write lock."""
+    return engine.execution_options(**{_BEGIN_OPTION: "BEGIN"})
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get their folder created and the PRAGMAs above."""
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy.exc.ArgumentError and friends
-        raise StudytoolError(f"invalid database URL {url!r}: {exc}") from exc
+        raise StudytoolError(f"invalid database URL {quote(url)}: {clip(exc)}") from exc
+    shown = quote(parsed.render_as_string(hide_password=True))
     if parsed.get_backend_name() != "sqlite":
         try:
             return create_engine(parsed, pool_pre_ping=True)
         except ModuleNotFoundError as exc:
-            raise StudytoolError(f"no driver for {parsed.drivername}: {exc.name} "
+            raise StudytoolError(f"no driver for {clip(parsed.drivername)}: {exc.name} "
                                  "is not installed") from exc
         except NoSuchModuleError as exc:
-            raise StudytoolError(f"unknown kind of database {parsed.drivername!r} in the URL "
-                                 "(use sqlite:///PATH or postgresql+psycopg://...)") from exc
-    if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
-            "file:"):
-        _check_sqlite_path(Path(parsed.database).expanduser())
-    engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            raise StudytoolError(f"unknown kind of database {quote(parsed.drivername)} in the "
+                                 "URL (use sqlite:///PATH or postgresql+psycopg://...)") from exc
+        except (ValueError, TypeError) as exc:  # a query argument of the wrong kind
+            raise StudytoolError(f"invalid database URL {shown}: {clip(exc)}") from exc
+    path = sqlite_path(parsed.database)
+    if path is not None:
+        _check_sqlite_path(path)
+    try:
+        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    except (ValueError, TypeError) as exc:  # e.g. ?timeout=abc
+        raise StudytoolError(f"invalid database URL {shown}: {clip(exc)}") from exc
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
 
+def sqlite_path(database: str | None) -> Path | None:
+    """The file a SQLite URL's database part names (None: in memory)."""
+    if not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):  # a SQLite URI (uri=true): file:PATH?mode=ro...
+        from urllib.parse import parse_qs, unquote, urlsplit
+
+        parts = urlsplit(database)
+        if parse_qs(parts.query).get("mode") == ["memory"] or not parts.path:
+            return None
+        return Path(unquote(parts.path)).expanduser()
+    return Path(database).expanduser()
+
+
 def _check_sqlite_path(path: Path) -> None:
     # A typo in --db must not silently create folders and an empty database somewhere.
-    if path.is_dir():
-        raise StudytoolError(f"{path} is a folder, not a database file")
-    if not path.parent.is_dir():
-        raise StudytoolError(f"folder {path.parent} does not exist (create it first)")
+    try:
+        if path.is_dir():
+            raise StudytoolError(f"{clip(path)} is a folder, not a database file")
+        if not path.parent.is_dir():
+            raise StudytoolError(f"folder {clip(path.parent)} does not exist (create it first)")
+    except OSError as exc:  # a name too long for the file system, a loop of links...
+        raise StudytoolError(f"cannot use {clip(path)} as a database file: "
+                             f"{exc.strerror or exc}") from exc
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -115,14 +152,18 @@ def _sqlite_on_begin(connection: Any) -> None:
 def open_db(url: str) -> Database:
     """Open (create or migrate) the database at `url`; refuses one from a newer studytool."""
     from studytool.store.migrate import migrate
+    from studytool.store.ownership import check_sqlite_file
 
     engine = make_engine(url)
+    path = sqlite_path(engine.url.database) if engine.dialect.name == "sqlite" else None
     try:
+        if path is not None:
+            check_sqlite_file(path)  # before the first connection switches it to WAL
         migrate(engine)
     except DBAPIError as exc:
         engine.dispose()
         where = engine.url.render_as_string(hide_password=True)
-        raise StudytoolError(f"{describe(exc)}: {where}") from exc
+        raise StudytoolError(f"{describe(exc)}: {clip(where)}") from exc
     except BaseException:
         engine.dispose()
         raise

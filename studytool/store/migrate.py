@@ -1,14 +1,20 @@
 """Alembic migrations applied on start, with no alembic.ini: the Config is built here.
 
-Before migrating an existing SQLite database a consistent copy is saved beside it. A database
-stamped with a revision this version does not know (a newer studytool wrote it) is refused
-before anything is written.
+Before migrating an existing SQLite database a consistent copy is saved beside it, written
+under a temporary name, synced and renamed: a crash leaves either a whole backup or none. A
+database stamped with a revision this version does not know (a newer studytool wrote it), and
+one that holds another program's tables, are refused before anything is written. The checks
+read without taking SQLite's write lock, so opening an up-to-date database never waits for
+another process's write.
 """
 
 from __future__ import annotations
 
+import glob
+import os
 import re
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from studytool.config import migrations_dir
 from studytool.errors import StudytoolError
+from studytool.store.database import reading
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -60,7 +67,8 @@ def migrate(engine: Engine, target: str = "head") -> Path | None:
     script = ScriptDirectory.from_config(alembic_config())
     known = {rev.revision for rev in script.walk_revisions()}
     head = script.get_current_head()
-    with engine.connect() as conn:
+    with reading(engine).connect() as conn:
+        _refuse_foreign(conn)
         current = current_revision(conn)
         conn.rollback()
     _refuse_unknown(current, known)
@@ -95,9 +103,20 @@ def _head_from_files() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
+def _refuse_foreign(conn: Connection) -> None:
+    """Another program's tables here: refuse before the migration creates ours beside them."""
+    from sqlalchemy import inspect
+
+    from studytool.store.ownership import foreign_tables, refusal
+
+    tables = foreign_tables(inspect(conn).get_table_names())
+    if tables:
+        raise refusal(conn.engine.url.render_as_string(hide_password=True), tables)
+
+
 def _stored_revision(engine: Engine) -> str | None:
     try:
-        with engine.connect() as conn:
+        with reading(engine).connect() as conn:
             rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
             conn.rollback()
     except DBAPIError:
@@ -120,14 +139,51 @@ def _backup_sqlite(engine: Engine, revision: str) -> Path | None:
         return None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = source.with_name(f"{source.name}.bak-{revision}-{stamp}")
-    # The backup API copies a consistent snapshot, WAL contents included.
-    src = sqlite3.connect(str(source), timeout=30)
-    dst = sqlite3.connect(str(target))
+    partial = target.with_name(f"{target.name}.partial")
+    _sweep_partials(source)
     try:
-        src.backup(dst)
-        # One self-contained file (the copy inherits WAL mode, which would add -wal/-shm files).
-        dst.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        dst.close()
-        src.close()
+        # The backup API copies a consistent snapshot, WAL contents included.
+        src = sqlite3.connect(str(source), timeout=30)
+        dst = sqlite3.connect(str(partial))
+        try:
+            src.backup(dst)
+            # One self-contained file (the copy inherits WAL mode: -wal/-shm files).
+            dst.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dst.close()
+            src.close()
+        _fsync(partial)
+        # Only a complete, synced copy ever carries the backup's name.
+        os.replace(partial, target)
+        _fsync(target.parent)
+    except BaseException:
+        for leftover in (partial, partial.with_name(f"{partial.name}-journal")):
+            leftover.unlink(missing_ok=True)
+        raise
     return target
+
+
+# A `.partial` copy this old was left by a process killed while backing up (a live one
+# touches its copy continuously); a younger one may be another process's copy in progress.
+_STALE_PARTIAL_S = 3600.0
+
+
+def _sweep_partials(source: Path) -> None:
+    # The copy, and the journal SQLite may have left beside it (`.partial-journal`).
+    for leftover in source.parent.glob(f"{glob.escape(source.name)}.bak-*.partial*"):
+        try:
+            if time.time() - leftover.stat().st_mtime > _STALE_PARTIAL_S:
+                leftover.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove: it only takes room
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not path.is_dir():  # some file systems cannot sync a folder; a file must sync
+            raise
+    finally:
+        os.close(fd)

@@ -10,6 +10,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 
 from studytool.tui.backend import Backend, Clock, error_text, open_backend
 from studytool.tui.screens.home import HomeScreen
@@ -83,6 +84,13 @@ class StudyApp(App[None]):
         for problem in backend.problems:
             self.tell(problem, title="Deck file", severity="warning", timeout=12)
         self.post_message(BackendReady())
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification is plain text: they carry file paths, deck problems, database
+        and child-process errors, none of which may be parsed as markup (`markup` is
+        ignored; screens and widgets pass True by default)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def tell(self, text: str, **options: Any) -> None:
         """`notify` that any thread may call, even while the app is closing."""

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.select import NoSelection
 
 from studytool.tui.backend import error_text
-from studytool.tui.text import local_time, one_line
+from studytool.tui.text import cell, local_time, markup, one_line
 
 if TYPE_CHECKING:
     from studytool.tui.app import StudyApp
@@ -64,9 +64,10 @@ class BrowseScreen(Screen[None]):
         yield Header()
         with Horizontal(id="filters"):
             yield Input(placeholder="search  (/)", id="search")
-            yield Select([(d, d) for d in decks], prompt="deck", id="f-deck")
+            # Deck ids and tags come from the files: prompts as text, never markup.
+            yield Select([(cell(d), d) for d in decks], prompt="deck", id="f-deck")
             yield Select([(s, s) for s in STATES], prompt="state", id="f-state")
-            yield Select([(t, t) for t in tags], prompt="tag", id="f-tag")
+            yield Select([(cell(t), t) for t in tags], prompt="tag", id="f-tag")
             yield Select([("suspended", True), ("active", False)], prompt="all", id="f-susp")
         yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
         yield Static("", id="history-title")
@@ -131,8 +132,9 @@ class BrowseScreen(Screen[None]):
             key = str(card.card_id)
             self.cards[key] = card
             due = local_time(card.due)
-            table.add_row(card.question_id, card.state, due, "yes" if is_suspended(card) else "",
-                          one_line(str(card.text), 60), key=key)
+            table.add_row(cell(card.question_id), cell(card.state), due,
+                          "yes" if is_suspended(card) else "",
+                          cell(one_line(str(card.text), 60)), key=key)
         if message.cards:
             table.move_cursor(row=min(max(row, 0), len(message.cards) - 1))
         if not message.cards:
@@ -173,11 +175,11 @@ class BrowseScreen(Screen[None]):
             seconds = f"{row.duration_ms / 1000:.1f}" if row.duration_ms else "-"
             table.add_row(local_time(row.reviewed_at),
                           RATING_NAMES.get(row.rating, str(row.rating)),
-                          f"{row.state_before} → {row.state_after}",
+                          cell(f"{row.state_before} → {row.state_after}"),
                           local_time(row.due_after), seconds)
         count = f"{len(message.rows)} reviews" if message.rows else "never reviewed"
-        self.query_one("#history-title", Static).update(
-            f"{current.question_id}: {count} · s suspends/unsuspends it")
+        self.query_one("#history-title", Static).update(markup(
+            "$id: $count · s suspends/unsuspends it", id=current.question_id, count=count))
 
     # -- actions ----------------------------------------------------------------------------------
 

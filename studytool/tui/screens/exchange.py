@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from studytool.tui.backend import error_text
+from studytool.tui.text import markup, plain
 
 if TYPE_CHECKING:
     from studytool.tui.app import StudyApp
@@ -137,7 +138,9 @@ class ExchangeScreen(Screen[None]):
     def on_exchange_done(self, message: ExchangeDone) -> None:
         self.busy = False
         result = self.query_one("#exchange-result", Static)
-        result.update(message.line if message.ok else f"[b]error:[/b] {message.line}")
+        # The line names paths and quotes files: text, never markup.
+        result.update(plain(message.line) if message.ok
+                      else markup("[b]error:[/b] $line", line=message.line))
         if not message.ok:
             self.notify(message.line, title=message.kind.capitalize(), severity="error",
                         timeout=10)

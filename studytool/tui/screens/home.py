@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from studytool.tui.backend import error_text
+from studytool.tui.text import cell, markup
 
 if TYPE_CHECKING:
     from studytool.tui.app import StudyApp
@@ -70,8 +71,8 @@ class HomeScreen(Screen[None]):
     def refresh_data(self) -> None:
         if self.app.backend is None:
             if self.app.backend_error:
-                self.query_one("#today", Static).update(
-                    f"[b]Cannot open the database:[/b] {self.app.backend_error}")
+                self.query_one("#today", Static).update(markup(
+                    "[b]Cannot open the database:[/b] $error", error=self.app.backend_error))
             return
         self._load()
 
@@ -89,7 +90,7 @@ class HomeScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         for s in message.summaries:
-            table.add_row(s.title or s.id, str(s.new), str(s.learning), str(s.review),
+            table.add_row(cell(s.title or s.id), str(s.new), str(s.learning), str(s.review),
                           str(s.due_today), str(s.reviewed_today), key=s.id)
         if message.summaries:
             table.move_cursor(row=min(max(row, 0), len(message.summaries) - 1))

@@ -28,6 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, Static
 
 from studytool.tui.backend import book_rows, error_text, question_line, reload_decks
+from studytool.tui.text import markup, plain
 from studytool.tui.widgets.exercise_panel import ExercisePanel
 from studytool.tui.widgets.run_panel import RunPanel
 
@@ -249,19 +250,21 @@ class ReviewScreen(Screen[None]):
         card = self.card
         if card is None:
             return
-        parts = [f"[b]{_escape(card.question_id)}[/b]", str(card.state)]
+        # Ids, states and tags come from files and the database: values, never markup.
+        parts = [markup("[b]$id[/b]", id=card.question_id), plain(card.state)]
         if _no_answer(card):
-            parts.append("[b]no answer yet[/b]")
+            parts.append(markup("[b]no answer yet[/b]"))
         if card.tags:
-            parts.append(", ".join(card.tags))
+            parts.append(plain(", ".join(card.tags)))
         if card.answers:
-            parts.append("[b]r[/b] run")
+            parts.append(markup("[b]r[/b] run"))
         if self.exercise is not None:
             state = "done" if self.exercise_done else "pending"
-            parts.append(f"exercise: {self.exercise.name} ({state}) [b]x[/b]/[b]v[/b]")
+            parts.append(markup("exercise: $name ($state) [b]x[/b]/[b]v[/b]",
+                                name=self.exercise.name, state=state))
         if self.typed_mode:
-            parts.append("[reverse] quiz [/reverse]")  # `w` turns it off
-        self.query_one("#card-info", Static).update(" · ".join(parts))
+            parts.append(markup("[reverse] quiz [/reverse]"))  # `w` turns it off
+        self.query_one("#card-info", Static).update(plain(" · ").join(parts))
 
     def _set_revealed(self, revealed: bool) -> None:
         self.revealed = revealed
@@ -593,13 +596,6 @@ class ReviewScreen(Screen[None]):
         for problem in problems:
             self.app.tell(problem, title="Deck file", severity="warning", timeout=12)
         self._post_next(None, "Question file reloaded." if not problems else "")
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
-
 
 def _no_answer(card: Any) -> bool:
     from studytool.deck.models import PLACEHOLDER_ANSWER

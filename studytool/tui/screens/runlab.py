@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tree
 
 from studytool.tui.backend import book_rows, error_text
-from studytool.tui.text import local_time, one_line
+from studytool.tui.text import cell, local_time, markup, one_line
 from studytool.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
@@ -121,10 +120,10 @@ class RunLabScreen(Screen[None]):
             text = backend.question_text(question) if backend else ""
             short = short_id(question)
             label = one_line(f"{short} {text}", width) if text else short
-            node = tree.root.add(Text(label), expand=True)
+            node = tree.root.add(cell(label), expand=True)
             self._question_nodes[question] = node
             for answer in groups[question]:
-                leaf = node.add_leaf(Text(answer.name), data=answer.name)
+                leaf = node.add_leaf(cell(answer.name), data=answer.name)
                 if answer.name == highlighted and cursor_line is None:
                     cursor_line = leaf
         if cursor_line is not None:
@@ -157,9 +156,9 @@ class RunLabScreen(Screen[None]):
         backend = self.app.backend
         text = backend.question_text(question) if backend and question else ""
         name = node.children[0].data if event.node.data is None else event.node.data
-        panel.query_one(".run-title", Static).update(
-            f"[b]{short_id(question)}[/b] · Enter runs [b]{name}[/b]\n"
-            f"{_escape(one_line(text, 400))}")
+        panel.query_one(".run-title", Static).update(markup(
+            "[b]$question[/b] · Enter runs [b]$name[/b]\n$text", question=short_id(question),
+            name=name, text=one_line(text, 400)))
 
     @on(Tree.NodeSelected, "#answers")
     def _selected(self, event: Tree.NodeSelected) -> None:
@@ -217,7 +216,8 @@ class RunLabScreen(Screen[None]):
         for record in message.records:
             when = local_time(record.started_at)
             acc = record.final.get("accuracy") if record.final else None
-            table.add_row(when, record.answer, record.status, record.device,
+            # What the database holds is shown as it is, never read as markup.
+            table.add_row(when, cell(record.answer), cell(record.status), cell(record.device),
                           str(len(record.epochs)),
                           f"{acc:.4f}" if isinstance(acc, float) else "-",
                           f"{record.seconds:.1f}")
@@ -236,7 +236,7 @@ class RunLabScreen(Screen[None]):
         table = self.query_one("#check-table", DataTable)
         table.clear()
         for name in self.answers:
-            table.add_row(name, "queued", "", "", "", key=name)
+            table.add_row(cell(name), "queued", "", "", "", key=name)
         self.query_one("#lab-tabs", TabbedContent).active = "check"
         table.focus()
         self._run_check(list(self.answers), self.app.run_device())
@@ -282,16 +282,16 @@ class RunLabScreen(Screen[None]):
             table.update_cell(message.name, "status", "error" if message.error else "running…",
                               update_width=True)
             if message.error:
-                table.update_cell(message.name, "result", message.error[:60])
+                table.update_cell(message.name, "result", cell(message.error[:60]))
             return
         checks = record.checks or []
         passed = sum(1 for c in checks if c.get("passed"))
-        table.update_cell(message.name, "status", record.status, update_width=True)
+        table.update_cell(message.name, "status", cell(record.status), update_width=True)
         table.update_cell(message.name, "seconds", f"{record.seconds:.1f}")
         table.update_cell(message.name, "checks", f"{passed}/{len(checks)}")
         failed = [c.get("message", "") for c in checks if not c.get("passed")]
         table.update_cell(message.name, "result",
-                          (failed[0] if failed else record.message or "")[:60],
+                          cell((failed[0] if failed else record.message or "")[:60]),
                           update_width=True)
 
     # -- keys -------------------------------------------------------------------------------------
@@ -325,12 +325,6 @@ class _PoolHandle:
 
     def cancel(self) -> None:
         self.pool.cancel.set()
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def short_id(question_id: str) -> str:

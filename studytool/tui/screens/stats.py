@@ -8,12 +8,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from studytool.tui.backend import error_text
+from studytool.tui.text import lines, markup, plain
 from studytool.tui.widgets.plot import whole_ticks
 
 if TYPE_CHECKING:
@@ -159,10 +161,12 @@ def answer_order(name: str, catalogue: list[str]) -> tuple[int, int, str]:
     return (1, position, name)
 
 
-def runs_summary(runs: list[Any], catalogue: list[str] | None = None, most: int = 8) -> str:
-    """Runs by status and the best accuracy of every answer that trained."""
+def runs_summary(runs: list[Any], catalogue: list[str] | None = None,
+                 most: int = 8) -> Content:
+    """Runs by status and the best accuracy of every answer that trained (names and statuses
+    come from the database: shown as they are, never read as markup)."""
     if not runs:
-        return "[b]Runs[/b]\n  none yet (l on Home opens the run lab)"
+        return markup("[b]Runs[/b]\n  none yet (l on Home opens the run lab)")
     by_status: dict[str, int] = {}
     best: dict[str, tuple[float, int]] = {}  # accuracy and the epochs it took
     for run in runs:
@@ -170,12 +174,14 @@ def runs_summary(runs: list[Any], catalogue: list[str] | None = None, most: int 
         acc = (run.final or {}).get("accuracy")
         if run.status == "ok" and run.epochs and isinstance(acc, int | float):
             best[run.answer] = max(best.get(run.answer, (0.0, 0)), (float(acc), len(run.epochs)))
-    lines = ["[b]Runs[/b]  " + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))]
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+    rows = [markup("[b]Runs[/b]  $counts", counts=counts)]
     names = sorted(best, key=lambda name: answer_order(name, catalogue or []))
     if names:
-        lines.append("[b]Best accuracy[/b]")
+        rows.append(markup("[b]Best accuracy[/b]"))
     # The epochs say whether a figure is a 1-epoch self-check or a full run.
-    lines += [f"  {name:<16}{best[name][0]:.3f}  {best[name][1]} ep" for name in names[:most]]
+    rows += [plain(f"  {name:<16}{best[name][0]:.3f}  {best[name][1]} ep")
+             for name in names[:most]]
     if len(names) > most:
-        lines.append(f"  … {len(names) - most} more (run lab, Past runs)")
-    return "\n".join(lines)
+        rows.append(plain(f"  … {len(names) - most} more (run lab, Past runs)"))
+    return lines(rows)

@@ -6,19 +6,21 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
 from studytool.tui.backend import error_text
+from studytool.tui.text import lines, markup, plain
 
 if TYPE_CHECKING:
     from studytool.tui.app import StudyApp
 
-MARKS = {"passed": "[green]✓[/green]", "failed": "[red]✗[/red]", "skipped": "[dim]-[/dim]"}
+MARKS = {"passed": markup("[green]✓[/green]"), "failed": markup("[red]✗[/red]"),
+         "skipped": markup("[dim]-[/dim]")}
 
 
 class ExercisePanel(VerticalScroll):
@@ -45,7 +47,9 @@ class ExercisePanel(VerticalScroll):
         self.running = False
         self.exercise_name: str | None = None
         self._stop: threading.Event | None = None
-        self._lines: dict[str, str] = {}  # check label -> its line, in the plan's order
+        # check label -> its line, in the plan's order; labels and messages come from the
+        # check process (the learner's exceptions among them): values, never markup
+        self._lines: dict[str, Content] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="verify-title")
@@ -60,9 +64,10 @@ class ExercisePanel(VerticalScroll):
         self.exercise_name = exercise.name
         self._lines = {}
         self._stop = threading.Event()
-        self._show_title(f"[b]{escape(exercise.name)}[/b] · checking… [dim]Esc stops[/dim]")
+        self._show_title(markup("[b]$name[/b] · checking… [dim]Esc stops[/dim]",
+                                name=exercise.name))
         self.query_one(".verify-checks", Static).update("")
-        self.query_one(".verify-summary", Static).update(f"[dim]{escape(str(path))}[/dim]")
+        self.query_one(".verify-summary", Static).update(markup("[dim]$path[/dim]", path=path))
         self._verify(exercise, path, self._stop)
         return True
 
@@ -108,28 +113,29 @@ class ExercisePanel(VerticalScroll):
         kind = event.get("event")
         label = str(event.get("label", ""))
         if kind == "plan":
-            self._lines = {str(lb): f"[dim]·[/dim] {escape(str(lb))}"
+            self._lines = {str(lb): markup("[dim]·[/dim] $label", label=lb)
                            for lb in event.get("checks", [])}
         elif kind == "begin":
-            self._lines[label] = f"[dim]…[/dim] {escape(label)}"
+            self._lines[label] = markup("[dim]…[/dim] $label", label=label)
         elif kind == "check":
-            mark = MARKS.get(str(event.get("status")), "?")
+            mark = MARKS.get(str(event.get("status")), plain("?"))
             text = str(event.get("message", ""))
-            self._lines[label] = f"{mark} {escape(label)}" + (
-                f"\n   [dim]{escape(text)}[/dim]" if text else "")
+            self._lines[label] = (
+                markup("$mark $label\n   [dim]$text[/dim]", mark=mark, label=label, text=text)
+                if text else markup("$mark $label", mark=mark, label=label))
         else:
             return
-        self.query_one(".verify-checks", Static).update("\n".join(self._lines.values()))
+        self.query_one(".verify-checks", Static).update(lines(list(self._lines.values())))
 
     def on_exercise_panel_verified(self, message: ExercisePanel.Verified) -> None:
         # Not stopped: the review screen updates the card header from it.
         self.running = False
         self._stop = None
         state = "passed" if message.passed else "not yet"
-        self._show_title(f"[b]{escape(message.name)}[/b] · {state}")
-        self.query_one(".verify-summary", Static).update(escape(message.summary))
+        self._show_title(markup("[b]$name[/b] · $state", name=message.name, state=state))
+        self.query_one(".verify-summary", Static).update(plain(message.summary))
 
-    def _show_title(self, text: str) -> None:
+    def _show_title(self, text: Content) -> None:
         self.query_one(".verify-title", Static).update(text)
 
 

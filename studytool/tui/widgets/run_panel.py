@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
 from textual.widgets import DataTable, ProgressBar, RichLog, Static
 
 from studytool.tui.backend import error_text
+from studytool.tui.text import cell, markup, plain
 from studytool.tui.widgets.plot import MetricsPlot
 
 if TYPE_CHECKING:
@@ -133,16 +135,17 @@ class RunPanel(Vertical):
         self.set_class(not answer.trains, "-demo")
         self.remove_class("-idle")
         mode = self._quick_note or "book settings"  # a quick run identical to it is one
-        self._title(f"[b]{answer.name}[/b] · running ({mode}, {device})… [dim]Esc cancels[/dim]"
-                    f"\n{_escape(answer.title)}")
-        self._message("")
+        self._title(markup("[b]$name[/b] · running ($mode, $device)… [dim]Esc cancels[/dim]"
+                           "\n$title", name=answer.name, mode=mode, device=device,
+                           title=answer.title))
+        self._message(plain(""))
         self._run(answer.name, device, quick)
         return True
 
     def cancel(self) -> None:
         if self.handle is not None:
             self.handle.cancel()
-            self._title(f"[b]{self.answer_name}[/b] · cancelling…")
+            self._title(markup("[b]$name[/b] · cancelling…", name=self.answer_name))
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="run")
     def _run(self, name: str, device: str, quick: bool) -> None:
@@ -188,6 +191,11 @@ class RunPanel(Vertical):
 
     def _add_epoch(self, row: dict[str, Any]) -> None:
         index = len(self._epochs)
+        # The child says which epoch; anything but a whole number (a string, say) is the
+        # row's place instead, so the table and the plot always have an axis to stand on.
+        epoch = row.get("epoch")
+        if not isinstance(epoch, int) or isinstance(epoch, bool):
+            row = {**row, "epoch": index}
         self._epochs.append(row)
         self._table_row(index)
         self.query_one(".run-epochs", DataTable).scroll_end(animate=False)
@@ -205,8 +213,8 @@ class RunPanel(Vertical):
         record = message.record
         bar = self.query_one(".run-progress", ProgressBar)
         if record is None:
-            self._title(f"[b]{self.answer_name}[/b] · could not start")
-            self._message(_escape(f"error: {message.error}"))
+            self._title(markup("[b]$name[/b] · could not start", name=self.answer_name))
+            self._message(plain(f"error: {message.error}"))
             bar.update(total=1, progress=0)
             return
         if not self._epochs and record.epochs:
@@ -215,13 +223,15 @@ class RunPanel(Vertical):
         if record.status == "ok":
             bar.update(total=bar.total or 1, progress=bar.total or 1)
         quick = f" · {self._quick_note}" if self._quick_note else ""
-        self._title(f"[b]{record.answer}[/b] · {record.status} in {record.seconds:.1f}s "
-                    f"on {record.device}{quick}")
-        offer = ""
+        self._title(markup("[b]$name[/b] · $status in $seconds on $device$quick",
+                           name=record.answer, status=record.status,
+                           seconds=f"{record.seconds:.1f}s", device=record.device, quick=quick))
+        outcome = outcome_text(record)
         if self._quick_note and self._full_key:
-            offer = (f"\n[b]{self._full_key}[/b] runs it at the book's settings: a quick run "
-                     "is not the book's")
-        self._message(outcome_text(record) + offer)
+            outcome = Content("\n").join([outcome, markup(
+                "[b]$key[/b] runs it at the book's settings: a quick run is not the book's",
+                key=self._full_key)])
+        self._message(outcome)
 
     # -- the epoch table at any width -----------------------------------------------------------
 
@@ -244,7 +254,9 @@ class RunPanel(Vertical):
             book = self._book[index] if index < len(self._book) else {}
         cells = dict(zip((*EPOCH_COLUMNS, *BOOK_COLUMNS),
                          epoch_cells(self._epochs[index], book), strict=False))
-        self.query_one(".run-epochs", DataTable).add_row(*(cells[c] for c in self._columns))
+        # The child reports these: a string in an epoch event is shown, never read as markup.
+        self.query_one(".run-epochs", DataTable).add_row(*(cell(cells[c])
+                                                           for c in self._columns))
 
     def on_resize(self, _event: Resize) -> None:
         if visible_columns(self._width(), bool(self._book)) != self._columns:
@@ -252,10 +264,10 @@ class RunPanel(Vertical):
 
     # -- small helpers --------------------------------------------------------------------------
 
-    def _title(self, text: str) -> None:
+    def _title(self, text: Content) -> None:
         self.query_one(".run-title", Static).update(text)
 
-    def _message(self, text: str) -> None:
+    def _message(self, text: Content) -> None:
         self.query_one(".run-message", Static).update(text)
 
 
@@ -288,7 +300,7 @@ def _book_note(rows: list[dict[str, Any]], quick: str = "") -> str:
     return f"[dim]{note}[/dim]"
 
 
-def outcome_text(record: Any) -> str:
+def outcome_text(record: Any) -> Content:
     """What the learner needs after a run: final metrics, checks, or why it failed."""
     lines: list[str] = []
     if record.status == "ok":
@@ -304,14 +316,9 @@ def outcome_text(record: Any) -> str:
     for check in record.checks or []:
         mark = "✓" if check.get("passed") else "✗"
         lines.append(f"{mark} {check.get('message') or check.get('label', '')}")
-    return _escape("\n".join(lines))
+    return plain("\n".join(lines))
 
 
 def _clip(text: str, width: int = 24) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
