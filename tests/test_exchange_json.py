@@ -274,7 +274,8 @@ def test_a_failure_halfway_through_the_merge_rolls_everything_back(good_export, 
     def fail(*_args):
         raise RuntimeError("disk fell off")
 
-    monkeypatch.setattr(json_import, "_merge_runs", fail)  # after decks, cards, reviews
+    # runs come last: decks, cards and reviews are in the transaction by then
+    monkeypatch.setattr(json_import._Import, "read_runs", fail)
     db = open_db(f"sqlite:///{lived_in}")
     with pytest.raises(RuntimeError):
         import_json(db, path)

@@ -1,0 +1,147 @@
+"""Import at scale: a JSON export of 100,000 and of 1,000,000 reviews restored into an empty
+database, each measured against the export of the same data in the same run.
+
+For each size: builds the SQLite file with the store's bulk builder (benchmarks/store_scale.py),
+then in fresh child processes (so each peak RSS is that step's own) (1) exports it to JSON and
+(2) imports that file into an empty SQLite database, `--repeat` times, alternating. Prints the
+medians, the import as a ratio to the export (time and peak RSS), and the targets:
+
+- import time within 3x the export's;
+- peak RSS of the import at the largest size under 300 MB and within 1.5x of the smallest.
+
+    python benchmarks/import_scale.py [--cards 100000] [--reviews 100000 1000000] [--repeat 3]
+                                      [--keep DIR]
+
+The studytool on sys.path is measured: run it with PYTHONPATH=<an older checkout> for the
+figures before a change (the import's size cap is lifted for that run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TIME_RATIO = 3.0
+RSS_MB = 300.0
+RSS_GROWTH = 1.5
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def export_step(db_path: Path, out: Path) -> dict[str, float]:
+    from studytool.exchange.json_export import export_json
+    from studytool.store import open_db
+
+    db = open_db(f"sqlite:///{db_path}")
+    started = time.perf_counter()
+    count = export_json(db, out)
+    seconds = time.perf_counter() - started
+    db.close()
+    return {"seconds": seconds, "rss_mb": peak_rss_mb(), "reviews": count,
+            "file_mb": out.stat().st_size / 1e6}
+
+
+def import_step(source: Path, target: Path) -> dict[str, float]:
+    from studytool.exchange.json_import import import_json
+    from studytool.store import open_db
+
+    target.unlink(missing_ok=True)
+    db = open_db(f"sqlite:///{target}")
+    before = peak_rss_mb()  # the migrated, empty database: the floor of every command
+    # Today's reader has no default cap; an older one refused files over 64 MiB.
+    limit = inspect.signature(import_json).parameters["max_bytes"].default
+    kwargs = {} if limit is None else {"max_bytes": source.stat().st_size}
+    started = time.perf_counter()
+    summary = import_json(db, source, **kwargs)
+    seconds = time.perf_counter() - started
+    db.close()
+    return {"seconds": seconds, "rss_mb": peak_rss_mb(), "rss_before_mb": before,
+            "reviews": summary.reviews_added}
+
+
+def child(*args: str) -> dict[str, float]:
+    done = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"child {args} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(db_path: Path, base: Path, reviews: int, repeat: int) -> dict[str, float]:
+    out = base / f"import-{reviews}.json"
+    target = base / f"import-{reviews}-target.sqlite3"
+    exports, imports = [], []
+    for _ in range(repeat):  # alternating, so load on the machine hits both alike
+        exports.append(child("export", str(db_path), str(out)))
+        imports.append(child("import", str(out), str(target)))
+        assert imports[-1]["reviews"] == exports[-1]["reviews"] == reviews, (imports, exports)
+    target.unlink(missing_ok=True)
+    file_mb = exports[-1]["file_mb"]
+    out.unlink()
+
+    def median(rows: list[dict[str, float]], key: str) -> float:
+        return statistics.median(r[key] for r in rows)
+
+    return {"export_s": median(exports, "seconds"), "export_mb": median(exports, "rss_mb"),
+            "import_s": median(imports, "seconds"), "import_mb": median(imports, "rss_mb"),
+            "floor_mb": median(imports, "rss_before_mb"), "file_mb": file_mb}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--reviews", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="build (and keep) the databases here")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        step, first, second = args.child
+        result = (export_step if step == "export" else import_step)(Path(first), Path(second))
+        print(json.dumps(result))
+        return
+    import studytool
+
+    print(f"studytool from {Path(studytool.__file__).parent}")
+    folder = tempfile.TemporaryDirectory()
+    base = args.keep or Path(folder.name)
+    sys.path.insert(0, str(HERE))
+    from export_scale import build_db
+
+    results = {}
+    for reviews in args.reviews:
+        db_path = base / f"export-{reviews}.sqlite3"
+        if not db_path.exists():
+            seconds = build_db(db_path, args.cards, reviews)
+            print(f"built {args.cards:,} cards and {reviews:,} review rows in {seconds:.1f} s")
+        m = results[reviews] = measure(db_path, base, reviews, args.repeat)
+        ratio = m["import_s"] / m["export_s"]
+        print(f"{reviews:>9,} reviews ({m['file_mb']:.0f} MB file), medians of {args.repeat}: "
+              f"export {m['export_s']:6.2f} s {m['export_mb']:5.0f} MB | import "
+              f"{m['import_s']:6.2f} s {m['import_mb']:5.0f} MB (empty database "
+              f"{m['floor_mb']:.0f} MB) | import/export: time {ratio:4.2f}x "
+              f"(target <= {TIME_RATIO:.0f}x: {'ok' if ratio <= TIME_RATIO else 'MISSED'}), "
+              f"peak RSS {m['import_mb'] / m['export_mb']:4.2f}x")
+    if len(results) > 1:
+        small, large = min(results), max(results)
+        growth = results[large]["import_mb"] / results[small]["import_mb"]
+        verdict = ("ok" if growth <= RSS_GROWTH and results[large]["import_mb"] < RSS_MB
+                   else "MISSED")
+        print(f"import peak RSS at {large:,} / at {small:,} reviews: {growth:.2f}x "
+              f"(target <= {RSS_GROWTH}x and under {RSS_MB:.0f} MB: {verdict})")
+    folder.cleanup()
+
+
+if __name__ == "__main__":
+    main()
