@@ -165,10 +165,14 @@ def _unique_section(path: Path, seen: Any, key: str) -> None:
 
 
 def _check_header(path: Path, header: dict[str, Any]) -> None:
+    where = "" if "format" in header else " before the data"
     if header.get("format") != FORMAT:
-        raise StudytoolError(f"{path}: not a studytool export (no \"format\": \"{FORMAT}\" "
-                             f"before the data); {ACCEPTS}")
-    version = header.get("version")
+        raise StudytoolError(f"{path}: not a studytool export (no \"format\": \"{FORMAT}\""
+                             f"{where}); {ACCEPTS}")
+    if "version" not in header:
+        raise StudytoolError(f"{path}: not a studytool export (no \"version\" before the "
+                             f"data); {ACCEPTS}")
+    version = header["version"]
     if version != VERSION or type(version) is not int:
         raise StudytoolError(f"{path}: export version {json.dumps(version)[:20]} is not supported "
                              f"(this studytool reads version {VERSION})")

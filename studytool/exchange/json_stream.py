@@ -24,6 +24,7 @@ CHUNK = 1 << 20  # bytes read at a time
 MAX_VALUE = 64 << 20  # characters: the biggest item an export holds is a run's output (5 MB)
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER_TAIL = re.compile(r"[0-9.eE+\-]*")
 _SEPARATOR = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
 
 
@@ -35,7 +36,7 @@ class JsonSyntaxError(JsonError):
     """Not valid JSON, at a line and column of the whole text (1-based)."""
 
     def __init__(self, message: str, line: int, column: int) -> None:
-        super().__init__(f"{message} at line {line} column {column}")
+        super().__init__(f"{message}: line {line} column {column}")
         self.message, self.line, self.column = message, line, column
 
 
@@ -187,8 +188,10 @@ class JsonStream:
                 raise TooDeep("JSON nested too deeply") from exc
             except ValueError as exc:  # NaN or Infinity; an integer of thousands of digits
                 raise JsonError(" ".join(str(exc).split())[:200]) from exc
-            # A number at the very end of the buffer may go on in the next chunk.
-            if end == len(self._buf) and self._more():
+            # A number that the buffer's end cuts may go on in the next chunk ("-1." decodes
+            # as -1 and "1e" as 1, so any number followed only by number characters).
+            if (type(value) in (int, float) and _NUMBER_TAIL.fullmatch(self._buf, end)
+                    and self._more()):
                 continue
             self._pos = end
             return value
