@@ -244,3 +244,29 @@ def test_a_leftover_of_a_dead_export_is_removed_by_the_next(learner, tmp_path):
     alive.write_text("an export running right now")
     export_to(f"sqlite:///{learner}", "json", tmp_path / "out.json")
     assert not dead.exists() and alive.exists()
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["O_TMPFILE", "named temporary"])
+def test_an_export_file_is_whole_or_not_there(unnamed, tmp_path, monkeypatch):
+    from studytool.exchange import output
+
+    if not unnamed:  # another OS, or a file system without O_TMPFILE
+        monkeypatch.delattr(os, "O_TMPFILE")
+    target = tmp_path / "x.txt"
+    with output.atomic_text(target) as out:
+        out.write("first")
+        during = sorted(p.name for p in tmp_path.iterdir())
+    if unnamed:
+        assert during == []  # nothing has a name until it is whole
+    else:
+        assert len(during) == 1 and during[0].startswith(".x.txt.")
+        assert during[0].endswith(".partial")
+    assert target.read_text() == "first"
+    with pytest.raises(RuntimeError), output.atomic_text(target) as out:
+        out.write("second, cut short")
+        raise RuntimeError("disk fell off")
+    assert target.read_text() == "first"
+    with output.atomic_text(target) as out:
+        out.write("third")
+    assert target.read_text() == "third"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.txt"]

@@ -93,11 +93,11 @@ def bar_line(label: str, progress: Progress, width: int) -> str:
     fraction = progress.fraction
     cells = 20
     if fraction is None:
-        bar, percent = "?" * cells, "   "
+        bar, percent = "?" * cells, ""
     else:
         filled = int(fraction * cells)
-        bar, percent = "#" * filled + "-" * (cells - filled), f"{fraction:4.0%}"
+        bar, percent = "#" * filled + "-" * (cells - filled), f" {fraction:4.0%}"
     counts = progress.counts_text()
-    line = f"{label} [{bar}] {percent}  {progress.amount_text()}" + (f": {counts}"
-                                                                     if counts else "")
+    line = f"{label} [{bar}]{percent}  {progress.amount_text()}" + (f": {counts}"
+                                                                    if counts else "")
     return line[:width]

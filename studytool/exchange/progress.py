@@ -33,8 +33,9 @@ class Progress:
 
     def amount_text(self) -> str:
         if self.unit == "bytes":
-            done = f"{self.done / 1e6:,.0f} MB"
-            return f"{done} of {self.total / 1e6:,.0f} MB" if self.total else done
+            digits = 1 if (self.total or self.done) < 10e6 else 0
+            done = f"{self.done / 1e6:,.{digits}f}"
+            return f"{done} of {self.total / 1e6:,.{digits}f} MB" if self.total else f"{done} MB"
         total = f" of {self.total:,}" if self.total is not None else ""
         return f"{self.done:,}{total} {self.unit}"
 
