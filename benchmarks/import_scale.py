@@ -10,10 +10,11 @@ medians, the import as a ratio to the export (time and peak RSS), and the target
 - peak RSS of the import at the largest size under 300 MB and within 1.5x of the smallest.
 
     python benchmarks/import_scale.py [--cards 100000] [--reviews 100000 1000000] [--repeat 3]
-                                      [--keep DIR]
+                                      [--keep DIR] [--before CHECKOUT [--before-repeat 1]]
 
-The studytool on sys.path is measured: run it with PYTHONPATH=<an older checkout> for the
-figures before a change (the import's size cap is lifted for that run).
+The studytool on sys.path is measured; with --before, the same steps also run on an older
+checkout (PYTHONPATH=CHECKOUT, its import's size cap lifted), just before this one at each
+size, and both are printed side by side.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -70,21 +72,25 @@ def import_step(source: Path, target: Path) -> dict[str, float]:
             "reviews": summary.reviews_added}
 
 
-def child(*args: str) -> dict[str, float]:
+def child(*args: str, code: Path | None = None) -> dict[str, float]:
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     done = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True,
-                          text=True)
+                          text=True, env=env)
     if done.returncode != 0:
         raise SystemExit(f"child {args} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(db_path: Path, base: Path, reviews: int, repeat: int) -> dict[str, float]:
+def measure(db_path: Path, base: Path, reviews: int, repeat: int,
+            code: Path | None = None) -> dict[str, float]:
     out = base / f"import-{reviews}.json"
     target = base / f"import-{reviews}-target.sqlite3"
     exports, imports = [], []
     for _ in range(repeat):  # alternating, so load on the machine hits both alike
-        exports.append(child("export", str(db_path), str(out)))
-        imports.append(child("import", str(out), str(target)))
+        exports.append(child("export", str(db_path), str(out), code=code))
+        imports.append(child("import", str(out), str(target), code=code))
         assert imports[-1]["reviews"] == exports[-1]["reviews"] == reviews, (imports, exports)
     target.unlink(missing_ok=True)
     file_mb = exports[-1]["file_mb"]
@@ -104,6 +110,9 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build (and keep) the databases here")
+    parser.add_argument("--before", type=Path, help="an older checkout to measure beside")
+    parser.add_argument("--before-repeat", type=int, default=1,
+                        help="runs of the older code (its 1M import takes minutes and GBs)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -119,27 +128,37 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     from export_scale import build_db
 
-    results = {}
+    results: dict[str, dict[int, dict[str, float]]] = {"now": {}}
+    if args.before:
+        results["before"] = {}
     for reviews in args.reviews:
         db_path = base / f"export-{reviews}.sqlite3"
         if not db_path.exists():
             seconds = build_db(db_path, args.cards, reviews)
             print(f"built {args.cards:,} cards and {reviews:,} review rows in {seconds:.1f} s")
-        m = results[reviews] = measure(db_path, base, reviews, args.repeat)
-        ratio = m["import_s"] / m["export_s"]
-        print(f"{reviews:>9,} reviews ({m['file_mb']:.0f} MB file), medians of {args.repeat}: "
-              f"export {m['export_s']:6.2f} s {m['export_mb']:5.0f} MB | import "
-              f"{m['import_s']:6.2f} s {m['import_mb']:5.0f} MB (empty database "
-              f"{m['floor_mb']:.0f} MB) | import/export: time {ratio:4.2f}x "
-              f"(target <= {TIME_RATIO:.0f}x: {'ok' if ratio <= TIME_RATIO else 'MISSED'}), "
-              f"peak RSS {m['import_mb'] / m['export_mb']:4.2f}x")
-    if len(results) > 1:
-        small, large = min(results), max(results)
-        growth = results[large]["import_mb"] / results[small]["import_mb"]
-        verdict = ("ok" if growth <= RSS_GROWTH and results[large]["import_mb"] < RSS_MB
-                   else "MISSED")
-        print(f"import peak RSS at {large:,} / at {small:,} reviews: {growth:.2f}x "
-              f"(target <= {RSS_GROWTH}x and under {RSS_MB:.0f} MB: {verdict})")
+        if args.before:
+            results["before"][reviews] = measure(db_path, base, reviews, args.before_repeat,
+                                                 args.before)
+        results["now"][reviews] = measure(db_path, base, reviews, args.repeat)
+        for label, table in results.items():
+            m = table[reviews]
+            runs = args.before_repeat if label == "before" else args.repeat
+            ratio = m["import_s"] / m["export_s"]
+            print(f"{label:>6} {reviews:>9,} reviews ({m['file_mb']:.0f} MB file), median of "
+                  f"{runs}: export {m['export_s']:6.2f} s {m['export_mb']:5.0f} MB | import "
+                  f"{m['import_s']:6.2f} s {m['import_mb']:5.0f} MB (empty database "
+                  f"{m['floor_mb']:.0f} MB) | import/export: time {ratio:4.2f}x (target <= "
+                  f"{TIME_RATIO:.0f}x: {'ok' if ratio <= TIME_RATIO else 'MISSED'}), "
+                  f"peak RSS {m['import_mb'] / m['export_mb']:4.2f}x", flush=True)
+    for label, table in results.items():
+        if len(table) > 1:
+            small, large = min(table), max(table)
+            growth = table[large]["import_mb"] / table[small]["import_mb"]
+            verdict = ("ok" if growth <= RSS_GROWTH and table[large]["import_mb"] < RSS_MB
+                       else "MISSED")
+            print(f"{label:>6} import peak RSS at {large:,} / at {small:,} reviews: "
+                  f"{growth:.2f}x, {table[large]['import_mb']:.0f} MB (target <= "
+                  f"{RSS_GROWTH}x and under {RSS_MB:.0f} MB: {verdict})")
     folder.cleanup()
 
 
