@@ -231,3 +231,34 @@ json_values = st.recursive(
 def test_the_walker_agrees_with_json_on_any_document(members, chunk, indent):
     text = json.dumps(members, indent=indent, ensure_ascii=False).encode()
     assert walk(text, chunk) == json.loads(text)
+
+
+def many_reviews(exported: Path, n: int) -> dict:
+    doc = json.loads(exported.read_text())
+    template = doc["reviews"][0]
+    doc["reviews"] = [dict(template, reviewed_at=f"2027-01-01T{i // 3600:02d}:"
+                           f"{i // 60 % 60:02d}:{i % 60:02d}.000000+00:00") for i in range(n)]
+    return doc
+
+
+def test_a_big_merge_counts_what_was_there_on_every_path(exported, tmp_path, db_url):
+    """30,000 reviews into a database that has 2,000 of them: on SQLite the first are looked
+    up one by one, then the load passes the bulk threshold (indexes dropped, the ones
+    already there taken out at the end); PostgreSQL takes them out at the end."""
+    doc = many_reviews(exported, 30_000)
+    full, part = tmp_path / "full.json", tmp_path / "part.json"
+    full.write_text(in_lines(doc))
+    part.write_text(in_lines(dict(doc, reviews=doc["reviews"][10_000:12_000])))
+    db = open_db(db_url)
+    assert import_json(db, part).reviews_added == 2_000
+    summary = import_json(db, full)
+    assert (summary.reviews_added, summary.reviews_already_there) == (28_000, 2_000)
+    again = import_json(db, full)
+    assert (again.reviews_added, again.reviews_already_there) == (0, 30_000)
+    doc["reviews"].append(doc["reviews"][20_000])  # the same review twice, past the switch
+    (tmp_path / "twice.json").write_text(in_lines(doc))
+    fresh = open_db(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    with pytest.raises(StudytoolError, match="appears twice"):
+        import_json(fresh, tmp_path / "twice.json")
+    fresh.close()
+    db.close()

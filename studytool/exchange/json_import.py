@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import operator
+import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table, and_, delete, exists, func, insert, select, update
+from sqlalchemy import Table, and_, delete, exists, func, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from studytool.config import Settings
@@ -49,6 +51,20 @@ _SCHEDULING = ("state", "step", "stability", "difficulty", "due", "last_review")
 _SCALARS = ("format", "version", "exported_at", "settings")
 _BATCH = 5000
 _BULK = 5 * _BATCH  # rows: see _BulkLoad
+# A review inserted unless the database had it before the import (`reviewed_at` leads an
+# index; the tuple order is _Rows._REVIEW, then reviewed_at, card_id, rating, first new id).
+_INSERT_NEW_REVIEW = (
+    "INSERT INTO review_log (card_id, rating, reviewed_at, duration_ms, state_before, "
+    "card_before, state_after, due_after) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+    "(SELECT 1 FROM review_log INDEXED BY ix_review_log_reviewed_at WHERE reviewed_at = ? "
+    "AND card_id = ? AND rating = ? AND id < ?)")
+# The same lookup for the rows already inserted. INDEXED BY: without statistics SQLite may
+# take the (card_id, id) index instead and scan all of a card's reviews for each row.
+_DELETE_KNOWN_REVIEWS = (
+    "DELETE FROM review_log WHERE id >= :first AND EXISTS (SELECT 1 FROM review_log AS old "
+    "INDEXED BY ix_review_log_reviewed_at WHERE old.reviewed_at = review_log.reviewed_at "
+    "AND old.card_id = review_log.card_id AND old.rating = review_log.rating "
+    "AND old.id < :first)")
 # Files that are not an export, told apart by their first bytes (none of them is UTF-8).
 _MAGIC = ((b"PK\x03\x04", "a ZIP archive (an Anki package .apkg is one)"),
           (b"PK\x05\x06", "a ZIP archive (an Anki package .apkg is one)"),
@@ -99,9 +115,6 @@ def import_json(db: Database, path: Path, max_bytes: int | None = None,
 @contextmanager
 def _opened(path: Path, max_bytes: int | None) -> Iterator[tuple[IO[bytes], int | None]]:
     """The file, open, after a look at its size and first bytes (a pipe works too)."""
-    import os
-    import stat
-
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -203,6 +216,7 @@ class _Import:
         self.card_ids: dict[tuple[str, str], int] = {}  # every card of the file -> its id
         self.sqlite = session.get_bind().dialect.name == "sqlite"
         self.rows = _Rows(session, self.sqlite)
+        self._file_reviews = 0
 
     def fail(self, message: str) -> StudytoolError:
         return StudytoolError(f"{self.path}: {_one_line(message)}")
@@ -335,11 +349,17 @@ class _Import:
         self.summary.cards_updated += 1
 
     def read_reviews(self, stream: JsonStream) -> None:
-        # Every review goes in; then two queries over the new rows: the same review twice in
-        # the file is an error, and one the database already had is taken out again.
+        # New rows get ids from first_new on. On SQLite, while the database's own reviews
+        # keep their indexes, each row is looked up there first and inserted only if new
+        # (restoring a backup over itself inserts nothing). Past that (a big load without
+        # indexes, or PostgreSQL) every review goes in and those the database already had
+        # are taken out again at the end. Either way, the same review twice in the file is
+        # then found among the new rows.
         first_new = (self.session.scalar(select(func.max(ReviewLogRow.id))) or 0) + 1
-        rows: list[Any] = []
         bulk = _BulkLoad(self.session, ReviewLogRow, first_new - 1, self.sqlite)
+        probe = self.sqlite and first_new > 1
+        rows: list[Any] = []
+        inserted = 0
         row_of = self.rows.review
         for index, review in self.items("reviews", stream):
             card_id = self.card_ids.get((review["deck_id"], review["question_id"]))
@@ -348,21 +368,28 @@ class _Import:
                                 f"{review['deck_id']}/{review['question_id']}")
             rows.append(row_of(card_id, review))
             if len(rows) == _BATCH:
-                self.rows.insert(ReviewLogRow, rows)
+                inserted += self._add_reviews(rows, first_new if probe else None)
                 self.count("reviews", index + 1)
-                bulk.added(index + 1)
-        self.rows.insert(ReviewLogRow, rows)
+                bulk.added(inserted)
+                probe = probe and not bulk.dropped
+        inserted += self._add_reviews(rows, first_new if probe else None)
         bulk.finish()
-        total = self._new_reviews(first_new)
         self._refuse_twice(first_new)
-        there = self._drop_known(first_new)
-        self.summary.reviews_added = total - there
-        self.summary.reviews_already_there = there
+        there = 0 if probe or first_new == 1 else self._drop_known(first_new)
+        total = self._file_reviews
+        self.summary.reviews_added = inserted - there
+        self.summary.reviews_already_there = total - inserted + there
         self.count("reviews", total)
 
-    def _new_reviews(self, first_new: int) -> int:
-        return self.session.scalar(select(func.count()).select_from(ReviewLogRow)
-                                   .where(ReviewLogRow.id >= first_new)) or 0
+    def _add_reviews(self, rows: list[Any], first_new: int | None) -> int:
+        """Insert the batch (only the reviews not already there, with `first_new`); returns
+        how many went in."""
+        self._file_reviews += len(rows)
+        if first_new is None:
+            count = len(rows)
+            self.rows.insert(ReviewLogRow, rows)
+            return count
+        return self.rows.insert_new_reviews(rows, first_new)
 
     def _refuse_twice(self, first_new: int) -> None:
         twice = self.session.execute(
@@ -377,12 +404,15 @@ class _Import:
                             "appears twice")
 
     def _drop_known(self, first_new: int) -> int:
+        if first_new == 1:
+            return 0  # the database had no reviews
+        if self.sqlite:
+            result = self.session.execute(text(_DELETE_KNOWN_REVIEWS), {"first": first_new})
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
         old = aliased(ReviewLogRow)
         known = exists().where(old.id < first_new, old.card_id == ReviewLogRow.card_id,
                                old.reviewed_at == ReviewLogRow.reviewed_at,
                                old.rating == ReviewLogRow.rating)
-        if first_new == 1:
-            return 0  # the database had no reviews
         result = self.session.execute(delete(ReviewLogRow).where(
             and_(ReviewLogRow.id >= first_new, known)))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -520,6 +550,17 @@ class _Rows:
                 "duration_ms": review["duration_ms"], "state_before": review["state_before"],
                 "card_before": review["card_before"], "state_after": review["state_after"],
                 "due_after": timefmt.parse(review["due_after"])}
+
+    def insert_new_reviews(self, rows: list[Any], first_new: int) -> int:
+        """SQLite: the batch's reviews that the database did not have before this import
+        (rows with ids below `first_new`); returns how many were inserted."""
+        if not rows:
+            return 0
+        driver: Any = self.session.connection().connection.driver_connection
+        cursor = driver.executemany(_INSERT_NEW_REVIEW, [
+            (*row, row[2], row[0], row[1], first_new) for row in rows])
+        rows.clear()
+        return int(cursor.rowcount)
 
     def insert(self, model: Any, rows: list[Any]) -> None:
         if rows and self.sqlite:
