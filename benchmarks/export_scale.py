@@ -6,6 +6,10 @@ through the raw sqlite3 cursor, and (2) the export, and prints both, their ratio
 RSS after each. Run with two sizes to see that memory does not grow with the rows:
 
     python benchmarks/export_scale.py [--cards 100000] [--reviews 1000000 100000] [--keep DIR]
+                                      [--repeat 3]
+
+With --repeat, each format runs that many times (fresh processes, alternating formats) and
+the medians are printed: the ratio is the median of the per-run ratios.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,6 +74,7 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--reviews", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--keep", type=Path, help="build the databases in this folder")
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--child", nargs=3, metavar=("DB", "FORMAT", "OUT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -83,18 +89,23 @@ def main() -> None:
         if not db_path.exists():
             seconds = build_db(db_path, args.cards, reviews)
             print(f"built {args.cards:,} cards and {reviews:,} review rows in {seconds:.1f} s")
-        for fmt in ("csv", "json"):
-            out = base / f"export-{reviews}.{fmt}"
-            child = subprocess.run([sys.executable, __file__, "--child", str(db_path), fmt,
-                                    str(out)], capture_output=True, text=True, check=True)
-            m = json.loads(child.stdout)
+        runs: dict[str, list[dict[str, float]]] = {"csv": [], "json": []}
+        for _ in range(args.repeat):
+            for fmt in runs:
+                out = base / f"export-{reviews}.{fmt}"
+                child = subprocess.run([sys.executable, __file__, "--child", str(db_path), fmt,
+                                        str(out)], capture_output=True, text=True, check=True)
+                runs[fmt].append(json.loads(child.stdout))
+                out.unlink()
+        for fmt, results in runs.items():
+            m = {key: statistics.median(r[key] for r in results) for key in results[0]}
+            ratio = statistics.median(r["export_s"] / r["reference_s"] for r in results)
             verdict = "ok" if m["export_s"] < BUDGET_S else "OVER BUDGET"
             print(f"{reviews:>9,} rows {fmt:<4}: {m['export_s']:6.2f} s "
-                  f"({m['export_s'] / m['reference_s']:5.1f}x a bare SELECT of "
-                  f"{m['reference_s']:.2f} s), budget {BUDGET_S:.0f} s: {verdict}; "
+                  f"({ratio:5.1f}x a bare SELECT of {m['reference_s']:.2f} s; median of "
+                  f"{len(results)}), budget {BUDGET_S:.0f} s: {verdict}; "
                   f"peak RSS {m['peak_rss_mb']:.0f} MB (after the SELECT "
                   f"{m['rss_after_reference_mb']:.0f} MB); file {m['file_mb']:.0f} MB")
-            out.unlink()
     folder.cleanup()
 
 

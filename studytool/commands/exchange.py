@@ -3,41 +3,51 @@ studytool.exchange (the TUI calls the same functions)."""
 
 from __future__ import annotations
 
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from studytool.errors import StudytoolError
+if TYPE_CHECKING:
+    from studytool.exchange.progress import Progress, ProgressCallback
 
 FORMATS = ("json", "csv", "apkg", "md")
+SHOW_AFTER = 0.5  # seconds: a quick export or import draws no bar at all
 
 
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
               help="json: everything (re-importable); csv: review log for FSRS tools; "
                    "apkg: Anki package; md: progress report.")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
-              required=True, help="File to write (replaced if it exists).")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
+              help="File to write (a new one, or a regular file it replaces).")
 @click.pass_obj
 def export(obj: dict, fmt: str, output: Path) -> None:
     """Export progress as JSON, a CSV review log, an Anki package or a Markdown report."""
     from studytool.exchange.api import export_to
 
-    if not output.parent.is_dir():
-        raise StudytoolError(f"no such folder: {output.parent}")
-    click.echo(export_to(obj["db_url"], fmt, output))
+    with progress_bar("exporting") as bar:
+        line = export_to(obj["db_url"], fmt, output, bar)
+    click.echo(line)
 
 
 @click.command("import")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--max-mb", type=click.IntRange(1, 4096), default=None,
-              help="Refuse files bigger than this (default 64 MiB).")
+@click.option("--max-mb", type=click.IntRange(1, 1 << 20), default=None,
+              help="Refuse files bigger than this (default: any size; memory stays flat).")
 @click.pass_obj
 def import_(obj: dict, path: Path, max_mb: int | None) -> None:
     """Import (merge) a JSON export: one transaction, nothing changes on any problem."""
     from studytool.exchange.api import import_from
 
-    click.echo(import_from(obj["db_url"], path, max_mb))
+    with progress_bar("importing") as bar:
+        line = import_from(obj["db_url"], path, max_mb, bar)
+    click.echo(line)
 
 
 @click.command("optimize")
@@ -48,3 +58,46 @@ def optimize(obj: dict, save: bool) -> None:
     from studytool.exchange.optimize import optimize_report
 
     click.echo(optimize_report(obj["db_url"], save))
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[ProgressCallback | None]:
+    """A one-line bar on stderr with the counts, when stderr is a terminal and the work
+    takes longer than SHOW_AFTER; erased at the end, so the result line stands alone."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    started = time.monotonic()
+    shown = False
+
+    def show(progress: Progress) -> None:
+        nonlocal shown
+        if time.monotonic() - started < SHOW_AFTER:
+            return
+        shown = True
+        width = shutil.get_terminal_size((80, 24)).columns - 1
+        sys.stderr.write("\r" + bar_line(label, progress, width) + "\x1b[K")
+        sys.stderr.flush()
+
+    try:
+        yield show
+    finally:
+        if shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def bar_line(label: str, progress: Progress, width: int) -> str:
+    """`importing [#######-------------]  35%  144 of 412 MB: 100,000 cards, 312,000 reviews`,
+    cut to `width`."""
+    fraction = progress.fraction
+    cells = 20
+    if fraction is None:
+        bar, percent = "?" * cells, ""
+    else:
+        filled = int(fraction * cells)
+        bar, percent = "#" * filled + "-" * (cells - filled), f" {fraction:4.0%}"
+    counts = progress.counts_text()
+    line = f"{label} [{bar}]{percent}  {progress.amount_text()}" + (f": {counts}"
+                                                                    if counts else "")
+    return line[:width]

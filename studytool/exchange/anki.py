@@ -23,6 +23,7 @@ from typing import Any
 import genanki
 from sqlalchemy import select
 
+from studytool.exchange.output import atomic_output
 from studytool.store.database import Database
 from studytool.store.models import CardRow, DeckRow
 
@@ -63,12 +64,8 @@ def export_apkg(db: Database, path: Path) -> int:
         for card in session.scalars(query):
             decks[card.deck_id].add_note(make_note(card))
             count += 1
-    tmp = path.with_name(path.name + ".partial")
-    try:
-        genanki.Package(list(decks.values())).write_to_file(str(tmp))
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_output(path) as out:
+        genanki.Package(list(decks.values())).write_to_file(out)
     return count
 
 

@@ -9,35 +9,37 @@ from pathlib import Path
 from typing import IO
 
 from studytool.exchange import queries
+from studytool.exchange.output import atomic_text
+from studytool.exchange.progress import ProgressCallback, Reporter
 from studytool.store.database import Database
 
 HEADER = "card_id,review_time,review_rating,review_state,review_duration\n"
 
 
-def export_csv(db: Database, path: Path) -> int:
-    """Write the log to `path` (through a temporary file); returns the number of rows."""
-    tmp = path.with_name(path.name + ".partial")
-    try:
-        with tmp.open("w", encoding="ascii", newline="") as out:
-            count = write_csv(db, out)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return count
+def export_csv(db: Database, path: Path, progress: ProgressCallback | None = None) -> int:
+    """Write the log to `path` (whole or not at all); returns the number of rows."""
+    with atomic_text(path, encoding="ascii", newline="") as out:
+        return write_csv(db, out, progress)
 
 
-def write_csv(db: Database, out: IO[str]) -> int:
+def write_csv(db: Database, out: IO[str], progress: ProgressCallback | None = None) -> int:
     # Every value is an integer: formatting them directly is several times faster than the
     # csv module, and there is nothing to quote. A review without a duration writes 0.
     out.write(HEADER)
     count = 0
     lines: list[str] = []
     with db.session(write=False) as session:
+        report = Reporter(progress, "export", "reviews", queries.review_count(session))
         for card_id, at_ms, rating, state, duration in queries.optimizer_rows(session):
             lines.append(f"{card_id},{at_ms},{rating},{state},{duration or 0}\n")
             if len(lines) == 10_000:
                 out.write("".join(lines))
                 count += len(lines)
                 lines.clear()
+                report.counts["reviews"] = count
+                report(count)
     out.write("".join(lines))
-    return count + len(lines)
+    count += len(lines)
+    report.counts["reviews"] = count
+    report(count, final=True)
+    return count

@@ -1,5 +1,6 @@
-"""Import a JSON export: read with a size cap, validate everything, then merge in ONE
-transaction (nothing changes unless all of it goes in).
+"""Import a JSON export, streamed: each item is read, checked and merged as it comes, all in
+ONE transaction, so nothing changes unless all of it goes in (a file that turns out bad at
+its last byte changes nothing).
 
 Merge rules (by stable ids, so importing the same file twice adds nothing):
 - decks and cards missing from the database are added as they are in the file;
@@ -8,26 +9,38 @@ Merge rules (by stable ids, so importing the same file twice adds nothing):
   is the later one (the state after the card's latest review), else it keeps its own;
 - settings keys the database lacks are added (the database's own settings win);
 - exercise progress keeps the most of both sides; runs missing from the database are added.
+
+The sections come in the order the export writes them: "format" and "version" before any
+data (checked before the write lock is taken), decks before cards before reviews.
+Memory does not grow with the reviews: they go into the database in batches, and the
+checks across all of them (the same review twice, one already there) are queries at the end
+of the section. What is held grows with the cards (their ids) and the runs (their keys).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import operator
+import os
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, and_, delete, exists, func, insert, select, text, update
+from sqlalchemy.orm import Session, aliased
 
 from studytool.config import Settings
 from studytool.errors import StudytoolError
 from studytool.exchange import timefmt
-from studytool.exchange.document import FORMAT, MAX_BYTES, PARAMETERS_KEY, VERSION
-from studytool.exchange.schema import CardIn, DocumentIn, RunIn, to_float
+from studytool.exchange.document import ACCEPTS, FORMAT, PARAMETERS_KEY, VERSION
+from studytool.exchange.json_stream import JsonError, JsonStream, JsonSyntaxError, TooDeep
+from studytool.exchange.progress import ProgressCallback, Reporter
+from studytool.exchange.schema import ARRAYS, json_validator, to_float, validator
 from studytool.exercises.progress import _table as exercise_table
 from studytool.srs.settings_store import validate as validate_settings
 from studytool.store.database import Database
@@ -35,6 +48,28 @@ from studytool.store.models import CardRow, DeckRow, ReviewLogRow, RunEpochRow, 
 
 _SETTING_FIELDS = {f.name for f in fields(Settings)}
 _SCHEDULING = ("state", "step", "stability", "difficulty", "due", "last_review")
+_SCALARS = ("format", "version", "exported_at", "settings")
+_BATCH = 5000
+_BULK = 5 * _BATCH  # rows: see _BulkLoad
+# A review inserted unless the database had it before the import (`reviewed_at` leads an
+# index; the tuple order is _Rows._REVIEW, then reviewed_at, card_id, rating, first new id).
+_INSERT_NEW_REVIEW = (
+    "INSERT INTO review_log (card_id, rating, reviewed_at, duration_ms, state_before, "
+    "card_before, state_after, due_after) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+    "(SELECT 1 FROM review_log INDEXED BY ix_review_log_reviewed_at WHERE reviewed_at = ? "
+    "AND card_id = ? AND rating = ? AND id < ?)")
+# The same lookup for the rows already inserted. INDEXED BY: without statistics SQLite may
+# take the (card_id, id) index instead and scan all of a card's reviews for each row.
+_DELETE_KNOWN_REVIEWS = (
+    "DELETE FROM review_log WHERE id >= :first AND EXISTS (SELECT 1 FROM review_log AS old "
+    "INDEXED BY ix_review_log_reviewed_at WHERE old.reviewed_at = review_log.reviewed_at "
+    "AND old.card_id = review_log.card_id AND old.rating = review_log.rating "
+    "AND old.id < :first)")
+# Files that are not an export, told apart by their first bytes (none of them is UTF-8).
+_MAGIC = ((b"PK\x03\x04", "a ZIP archive (an Anki package .apkg is one)"),
+          (b"PK\x05\x06", "a ZIP archive (an Anki package .apkg is one)"),
+          (b"SQLite format 3\x00", "a SQLite database"),
+          (b"\x1f\x8b", "gzip-compressed (decompress it first)"))
 
 
 @dataclass
@@ -52,251 +87,532 @@ class ImportSummary:
         return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in asdict(self).items())
 
 
-def import_json(db: Database, path: Path, max_bytes: int = MAX_BYTES) -> ImportSummary:
-    document = read_document(path, max_bytes)
-    with db.session() as session:
-        return merge(session, document)
+def import_json(db: Database, path: Path, max_bytes: int | None = None,
+                progress: ProgressCallback | None = None) -> ImportSummary:
+    """Merge the export at `path` into `db`; raises StudytoolError (one line) and changes
+    nothing when anything in the file is wrong. `max_bytes` refuses bigger files."""
+    with _opened(path, max_bytes) as (handle, size):
+        reporter = Reporter(progress, "import", "bytes", size)
+
+        def on_read(count: int) -> None:
+            if max_bytes is not None and count > max_bytes:
+                raise StudytoolError(f"{path}: over the import limit of {max_bytes:,} bytes "
+                                     "(raise it with --max-mb)")
+            reporter(count)
+
+        stream = JsonStream(handle, on_read=on_read)
+        try:
+            return _import(db, path, stream, reporter)
+        except JsonSyntaxError as exc:
+            raise StudytoolError(f"{path}: not valid JSON (truncated or malformed): "
+                                 f"{exc}") from exc
+        except TooDeep as exc:
+            raise StudytoolError(f"{path}: {exc}") from exc
+        except JsonError as exc:
+            raise StudytoolError(f"{path}: not valid JSON: {exc}") from exc
 
 
-# -- reading and checking -------------------------------------------------------------------
-def read_document(path: Path, max_bytes: int = MAX_BYTES) -> DocumentIn:
-    raw = _read_capped(path, max_bytes)
+@contextmanager
+def _opened(path: Path, max_bytes: int | None) -> Iterator[tuple[IO[bytes], int | None]]:
+    """The file, open, after a look at its size and first bytes (a pipe works too)."""
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
-    except UnicodeDecodeError as exc:
-        raise StudytoolError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
-    except json.JSONDecodeError as exc:
-        raise StudytoolError(f"{path}: not valid JSON (truncated or malformed): "
-                             f"{exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    except RecursionError as exc:
-        raise StudytoolError(f"{path}: JSON nested too deeply") from exc
-    except ValueError as exc:  # NaN/Infinity, integers with thousands of digits
-        raise StudytoolError(f"{path}: not valid JSON: {_one_line(str(exc))}") from exc
-    _check_header(path, data)
-    try:
-        document = DocumentIn.model_validate(data)
-    except ValidationError as exc:
-        raise StudytoolError(f"{path}: {_first_error(exc)}") from exc
-    _check_references(path, document)
-    return document
-
-
-def _read_capped(path: Path, max_bytes: int) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise StudytoolError(f"{path}: {size:,} bytes is over the import limit of "
-                                 f"{max_bytes:,} (raise it with --max-mb)")
-        with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)  # never more, even if the file grew meanwhile
+        handle = path.open("rb")
     except OSError as exc:
         raise StudytoolError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if len(raw) > max_bytes:
-        raise StudytoolError(f"{path}: over the import limit of {max_bytes:,} bytes")
-    return raw
+    with handle:
+        try:
+            info = os.fstat(handle.fileno())
+            head = handle.peek(16)[:16]
+        except OSError as exc:
+            raise StudytoolError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        size = info.st_size if stat.S_ISREG(info.st_mode) else None
+        if size is not None and max_bytes is not None and size > max_bytes:
+            raise StudytoolError(f"{path}: {size:,} bytes is over the import limit of "
+                                 f"{max_bytes:,} (raise it with --max-mb)")
+        for magic, what in _MAGIC:
+            if head.startswith(magic):
+                raise StudytoolError(f"{path}: {what}, not a studytool export; {ACCEPTS}")
+        yield handle, size
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+def _import(db: Database, path: Path, stream: JsonStream, reporter: Reporter) -> ImportSummary:
+    try:
+        first = stream.next_char()
+    except JsonError as exc:  # not even text
+        raise StudytoolError(f"{path}: {exc}, so not a studytool export; {ACCEPTS}") from exc
+    if first != "{":
+        raise StudytoolError(f"{path}: not a studytool export (no \"format\": \"{FORMAT}\"); "
+                             f"{ACCEPTS}")
+    members = stream.members()
+    header: dict[str, Any] = {}
+    data_key: str | None = None
+    for key in members:  # the scalars before the first array: the header among them
+        if key in ARRAYS:
+            data_key = key
+            break
+        _unique_section(path, header, key)
+        header[key] = stream.value()
+    _check_header(path, header)
+    with db.session() as session:
+        job = _Import(session, path, reporter)
+        for key, value in header.items():
+            job.scalar(key, value)
+        if data_key is not None:
+            job.array(data_key, stream)
+            for key in members:
+                if key in ARRAYS:
+                    job.array(key, stream)
+                else:
+                    job.scalar(key, stream.value())
+        job.finish()
+    reporter(stream.bytes_read, final=True)
+    return job.summary
 
 
-def _check_header(path: Path, data: Any) -> None:
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise StudytoolError(f"{path}: not a studytool export (no \"format\": \"{FORMAT}\")")
-    version = data.get("version")
+def _unique_section(path: Path, seen: Any, key: str) -> None:
+    if key in seen:
+        raise StudytoolError(f"{path}: {_one_line(repr(key))[:60]} appears twice")
+    if key not in _SCALARS and key not in ARRAYS:
+        raise StudytoolError(f"{path}: {_one_line(repr(key))[:60]}: not part of a studytool "
+                             "export")
+
+
+def _check_header(path: Path, header: dict[str, Any]) -> None:
+    where = "" if "format" in header else " before the data"
+    if header.get("format") != FORMAT:
+        raise StudytoolError(f"{path}: not a studytool export (no \"format\": \"{FORMAT}\""
+                             f"{where}); {ACCEPTS}")
+    if "version" not in header:
+        raise StudytoolError(f"{path}: not a studytool export (no \"version\" before the "
+                             f"data); {ACCEPTS}")
+    version = header["version"]
     if version != VERSION or type(version) is not int:
         raise StudytoolError(f"{path}: export version {json.dumps(version)[:20]} is not supported "
                              f"(this studytool reads version {VERSION})")
 
 
-def _first_error(exc: ValidationError) -> str:
+def _first_error(exc: ValidationError, where: str) -> str:
     errors = exc.errors(include_url=False, include_input=False)
     first = errors[0]
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+    inner = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    return _one_line(f"{where.lstrip('.') or 'document'}: {first['msg']}{more}")
+    return _one_line(f"{where}{inner}: {first['msg']}{more}")
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())[:300]
 
 
-def _check_references(path: Path, doc: DocumentIn) -> None:
-    decks = _unique(path, "deck", (d.id for d in doc.decks))
-    cards = _unique(path, "card", ((c.deck_id, c.question_id) for c in doc.cards))
-    for card in doc.cards:
-        if card.deck_id not in decks:
-            raise StudytoolError(f"{path}: card {card.deck_id}/{card.question_id} names "
-                                 f"unknown deck {card.deck_id!r}")
-    for review in doc.reviews:
-        if (review.deck_id, review.question_id) not in cards:
-            raise StudytoolError(f"{path}: a review at {review.reviewed_at} names unknown card "
-                                 f"{review.deck_id}/{review.question_id}")
-    _unique(path, "review", ((r.deck_id, r.question_id, timefmt.parse(r.reviewed_at), r.rating)
-                             for r in doc.reviews))
-    _unique(path, "exercise", (e.name for e in doc.exercises))
-    _unique(path, "run", (_run_key_in(r) for r in doc.runs))
-    for key in doc.settings:
-        if key != PARAMETERS_KEY and key not in _SETTING_FIELDS:
-            raise StudytoolError(f"{path}: unknown setting {key!r}")
-    known = {k: v for k, v in doc.settings.items() if k in _SETTING_FIELDS}
-    try:
-        validate_settings(replace(Settings(), **known))
-    except StudytoolError as exc:
-        raise StudytoolError(f"{path}: settings: {exc}") from exc
-    if PARAMETERS_KEY in doc.settings:
-        _check_parameters(path, doc.settings[PARAMETERS_KEY])
+class _Import:
+    """One import's state inside its transaction: what the file has named so far."""
+
+    def __init__(self, session: Session, path: Path, reporter: Reporter) -> None:
+        self.session = session
+        self.path = path
+        self.reporter = reporter
+        self.summary = ImportSummary()
+        self.seen: set[str] = set()
+        self.deck_ids: set[str] = set()
+        self.card_ids: dict[tuple[str, str], int] = {}  # every card of the file -> its id
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+        self.rows = _Rows(session, self.sqlite)
+        self._file_reviews = 0
+
+    def fail(self, message: str) -> StudytoolError:
+        return StudytoolError(f"{self.path}: {_one_line(message)}")
+
+    def check(self, section: str, value: Any, where: str) -> Any:
+        try:
+            return validator(section)(value)
+        except ValidationError as exc:
+            raise self.fail(_first_error(exc, where)) from exc
+
+    def items(self, section: str, stream: JsonStream) -> Iterator[tuple[int, Any]]:
+        """The section's items, each checked, with its index."""
+        index = -1
+        try:
+            for index, item in enumerate(stream.items(validator(section),
+                                                      json_validator(section))):
+                yield index, item
+        except ValidationError as exc:
+            raise self.fail(_first_error(exc, f"{section}[{index + 1}]")) from exc
+
+    def count(self, section: str, n: int) -> None:
+        self.reporter.counts[section] = n
+
+    # -- sections ------------------------------------------------------------------------
+    def scalar(self, key: str, value: Any) -> None:
+        _unique_section(self.path, self.seen, key)
+        self.seen.add(key)
+        if key == "exported_at":
+            self.check(key, value, key)
+        elif key == "settings":
+            self.settings(self.check(key, value, key))
+
+    def array(self, key: str, stream: JsonStream) -> None:
+        _unique_section(self.path, self.seen, key)
+        needs = {"cards": "decks", "reviews": "cards"}.get(key)
+        if needs is not None and needs not in self.seen:
+            raise self.fail(f"{key} come before {needs} (an export lists decks, cards and "
+                            "reviews in that order)")
+        self.seen.add(key)
+        if stream.next_char() != "[":
+            raise self.fail(f"{key}: Input should be a valid list")
+        getattr(self, f"read_{key}")(stream)
+
+    def finish(self) -> None:
+        for key in (*_SCALARS, *ARRAYS):
+            if key not in self.seen:
+                raise self.fail(f"{key}: Field required")
+
+    def settings(self, values: dict[str, Any]) -> None:
+        for key in values:
+            if key != PARAMETERS_KEY and key not in _SETTING_FIELDS:
+                raise self.fail(f"unknown setting {key!r}")
+        known = {k: v for k, v in values.items() if k in _SETTING_FIELDS}
+        try:
+            validate_settings(replace(Settings(), **known))
+        except StudytoolError as exc:
+            raise self.fail(f"settings: {exc}") from exc
+        if PARAMETERS_KEY in values:
+            _check_parameters(self, values[PARAMETERS_KEY])
+        existing = set(self.session.scalars(select(SettingRow.key)))
+        new = [{"key": k, "value": v} for k, v in values.items() if k not in existing]
+        if new:
+            self.session.execute(insert(SettingRow), new)
+        self.summary.settings_added = len(new)
+
+    def read_decks(self, stream: JsonStream) -> None:
+        existing = set(self.session.scalars(select(DeckRow.id)))
+        new = []
+        for _index, deck in self.items("decks", stream):
+            if deck["id"] in self.deck_ids:
+                raise self.fail(f"deck {deck['id']} appears twice")
+            self.deck_ids.add(deck["id"])
+            if deck["id"] not in existing:
+                new.append(deck)
+        if new:
+            self.session.execute(insert(DeckRow), new)
+        self.summary.decks_added = len(new)
+        self.count("decks", len(self.deck_ids))
+
+    def read_cards(self, stream: JsonStream) -> None:
+        existing = self._card_map()
+        bulk = _BulkLoad(self.session, CardRow, len(existing), self.sqlite)
+        new: list[Any] = []
+        for index, card in self.items("cards", stream):
+            key = (card["deck_id"], card["question_id"])
+            if key in self.card_ids:
+                raise self.fail(f"card {key[0]}/{key[1]} appears twice")
+            if card["deck_id"] not in self.deck_ids:
+                raise self.fail(f"card {key[0]}/{key[1]} names unknown deck {key[0]!r}")
+            self.card_ids[key] = 0  # its id comes once it is stored
+            if key not in existing:
+                new.append(self.rows.card(card))
+                if len(new) == 1000:
+                    self._add_cards(new)
+                    bulk.added(self.summary.cards_added)
+            else:
+                self._maybe_update(card, *existing[key])
+            if index % 1000 == 999:
+                self.count("cards", index + 1)
+        self._add_cards(new)
+        bulk.finish()
+        self.count("cards", len(self.card_ids))
+        for key, (card_id, _last) in self._card_map().items():
+            if key in self.card_ids:
+                self.card_ids[key] = card_id
+
+    def _card_map(self) -> dict[tuple[str, str], tuple[int, datetime | None]]:
+        """(deck id, question id) -> (id, last review) of the database's cards in the file's
+        decks (all of them are known by now)."""
+        query = select(CardRow.deck_id, CardRow.question_id, CardRow.id, CardRow.last_review)
+        found = {}
+        decks = sorted(self.deck_ids)
+        for start in range(0, len(decks), 500):
+            for deck, question, card_id, last in self.session.execute(
+                    query.where(CardRow.deck_id.in_(decks[start:start + 500]))):
+                found[(deck, question)] = (card_id, last)
+        return found
+
+    def _add_cards(self, new: list[Any]) -> None:
+        self.summary.cards_added += len(new)
+        self.rows.insert(CardRow, new)
+
+    def _maybe_update(self, card: dict[str, Any], card_id: int, mine: datetime | None) -> None:
+        theirs = _at(card["last_review"])
+        if theirs is None or (mine is not None and mine >= theirs):
+            return  # never reviewed in the file, or the database's review is the latest
+        values = {k: card[k] for k in _SCHEDULING}
+        values["due"], values["last_review"] = _at(card["due"]), theirs
+        self.session.execute(update(CardRow).where(CardRow.id == card_id).values(values))
+        self.summary.cards_updated += 1
+
+    def read_reviews(self, stream: JsonStream) -> None:
+        # New rows get ids from first_new on. On SQLite, while the database's own reviews
+        # keep their indexes, each row is looked up there first and inserted only if new
+        # (restoring a backup over itself inserts nothing). Past that (a big load without
+        # indexes, or PostgreSQL) every review goes in and those the database already had
+        # are taken out again at the end. Either way, the same review twice in the file is
+        # then found among the new rows.
+        first_new = (self.session.scalar(select(func.max(ReviewLogRow.id))) or 0) + 1
+        bulk = _BulkLoad(self.session, ReviewLogRow, first_new - 1, self.sqlite)
+        probe = self.sqlite and first_new > 1
+        rows: list[Any] = []
+        inserted = 0
+        row_of = self.rows.review
+        for index, review in self.items("reviews", stream):
+            card_id = self.card_ids.get((review["deck_id"], review["question_id"]))
+            if card_id is None:
+                raise self.fail(f"a review at {review['reviewed_at']} names unknown card "
+                                f"{review['deck_id']}/{review['question_id']}")
+            rows.append(row_of(card_id, review))
+            if len(rows) == _BATCH:
+                inserted += self._add_reviews(rows, first_new if probe else None)
+                self.count("reviews", index + 1)
+                bulk.added(inserted)
+                probe = probe and not bulk.dropped
+        inserted += self._add_reviews(rows, first_new if probe else None)
+        bulk.finish()
+        self._refuse_twice(first_new)
+        there = 0 if probe or first_new == 1 else self._drop_known(first_new)
+        total = self._file_reviews
+        self.summary.reviews_added = inserted - there
+        self.summary.reviews_already_there = total - inserted + there
+        self.count("reviews", total)
+
+    def _add_reviews(self, rows: list[Any], first_new: int | None) -> int:
+        """Insert the batch (only the reviews not already there, with `first_new`); returns
+        how many went in."""
+        self._file_reviews += len(rows)
+        if first_new is None:
+            count = len(rows)
+            self.rows.insert(ReviewLogRow, rows)
+            return count
+        return self.rows.insert_new_reviews(rows, first_new)
+
+    def _refuse_twice(self, first_new: int) -> None:
+        twice = self.session.execute(
+            select(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id)
+            .where(ReviewLogRow.id >= first_new)
+            .group_by(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id)
+            .having(func.count() > 1).limit(1)).first()
+        if twice is not None:
+            at, rating, card_id = twice
+            deck, question = next(k for k, v in self.card_ids.items() if v == card_id)
+            raise self.fail(f"review {deck}/{question} at {timefmt.iso(at)} rated {rating} "
+                            "appears twice")
+
+    def _drop_known(self, first_new: int) -> int:
+        if first_new == 1:
+            return 0  # the database had no reviews
+        if self.sqlite:
+            result = self.session.execute(text(_DELETE_KNOWN_REVIEWS), {"first": first_new})
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        old = aliased(ReviewLogRow)
+        known = exists().where(old.id < first_new, old.card_id == ReviewLogRow.card_id,
+                               old.reviewed_at == ReviewLogRow.reviewed_at,
+                               old.rating == ReviewLogRow.rating)
+        result = self.session.execute(delete(ReviewLogRow).where(
+            and_(ReviewLogRow.id >= first_new, known)))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def read_exercises(self, stream: JsonStream) -> None:
+        table = exercise_table()
+        existing = {row.name: row for row in self.session.execute(select(table))}
+        names: set[str] = set()
+        for _index, ex in self.items("exercises", stream):
+            if ex["name"] in names:
+                raise self.fail(f"exercise {ex['name']} appears twice")
+            names.add(ex["name"])
+            values = {k: ex[k] for k in ("done", "attempts", "hints_shown", "last_passed")}
+            values["last_verified_at"] = _at(ex["last_verified_at"])
+            values["done_at"] = _at(ex["done_at"])
+            row = existing.get(ex["name"])
+            if row is None:
+                self.session.execute(insert(table).values(name=ex["name"], **values))
+            else:
+                self.session.execute(update(table).where(table.c.name == ex["name"])
+                                     .values(_most_of(row, values)))
+            self.summary.exercises_merged += 1
+        self.count("exercises", len(names))
+
+    def read_runs(self, stream: JsonStream) -> None:
+        existing = {(r.answer, _aware(r.started_at), _aware(r.finished_at), r.status)
+                    for r in self.session.execute(select(RunRow.answer, RunRow.started_at,
+                                                         RunRow.finished_at, RunRow.status))}
+        keys: set[tuple[Any, ...]] = set()
+        for _index, run in self.items("runs", stream):
+            key = (run["answer"], _at(run["started_at"]), _at(run["finished_at"]),
+                   run["status"])
+            if key in keys:
+                raise self.fail(f"run {'/'.join(str(k) for k in key)} appears twice")
+            keys.add(key)
+            if key not in existing:
+                self._add_run(run)  # in file order: the next export lists them the same way
+                self.summary.runs_added += 1
+            self.count("runs", len(keys))
+
+    def _add_run(self, run: dict[str, Any]) -> None:
+        values = {k: run[k] for k in ("answer", "status", "device", "params", "final",
+                                      "checks", "message", "torch_version", "output",
+                                      "stderr_tail")}
+        values["started_at"], values["finished_at"] = _at(run["started_at"]), _at(
+            run["finished_at"])
+        result = self.session.execute(insert(RunRow).values(
+            seconds=to_float(run["seconds"]), **values))
+        run_id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
+        epochs = [{"run_id": run_id, "epoch": e["epoch"],
+                   "train_loss": to_float(e["train_loss"]),
+                   "valid_loss": to_float(e["valid_loss"]), "accuracy": to_float(e["accuracy"]),
+                   "seconds": to_float(e["seconds"])} for e in run["epochs"]]
+        if epochs:
+            self.session.execute(insert(RunEpochRow), epochs)
 
 
-def _check_parameters(path: Path, value: Any) -> None:
-    from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
+class _BulkLoad:
+    """A big load into one table on SQLite: once the new rows pass `_BULK` (or half the rows
+    already there, if more), the table's indexes are dropped and built again at the end, in
+    the same transaction (a failure rolls them back as they were). Keeping indexes in step
+    row by row cost several times more than building them once; a small import never gets
+    here. The unique constraints stay, and PostgreSQL keeps its indexes (dropping one there
+    would lock out every reader)."""
 
-    ok = (isinstance(value, list) and len(value) == len(LOWER_BOUNDS_PARAMETERS)
-          and all(type(v) in (int, float) and lo <= v <= hi for v, lo, hi in
-                  zip(value, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=False)))
-    if not ok:
-        raise StudytoolError(f"{path}: settings.{PARAMETERS_KEY} must be "
-                             f"{len(LOWER_BOUNDS_PARAMETERS)} FSRS parameters within bounds")
+    def __init__(self, session: Session, model: Any, existing: int, sqlite: bool) -> None:
+        self.session = session
+        self.indexes = list(_table(model).indexes)
+        self.after = max(_BULK, existing // 2) if sqlite else None
+        self.dropped = False
+
+    def added(self, new_rows: int) -> None:
+        if self.after is not None and not self.dropped and new_rows >= self.after:
+            for index in self.indexes:
+                index.drop(self.session.connection())
+            self.dropped = True
+
+    def finish(self) -> None:
+        if self.dropped:
+            for index in self.indexes:
+                index.create(self.session.connection())
+            self.dropped = False
 
 
-def _unique(path: Path, what: str, keys: Iterable[Any]) -> set[Any]:
-    seen: set[Any] = set()
-    for key in keys:
-        if key in seen:
-            raise StudytoolError(f"{path}: {what} {_show(key)} appears twice")
-        seen.add(key)
-    return seen
+class _Rows:
+    """How rows reach the cards and review_log tables, in batches in the session's
+    transaction. On SQLite: tuples of the values as the store keeps them (times as its UTC
+    text, JSON as text, flags as 0/1) for the driver's executemany on the session's own
+    connection; SQLAlchemy's per-row parameter processing cost more than the inserts
+    themselves at a million rows. Elsewhere: dicts of Python values for a Core executemany."""
+
+    _REVIEW = ("card_id", "rating", "reviewed_at", "duration_ms", "state_before", "card_before",
+               "state_after", "due_after")  # the order `review` writes a tuple in
+
+    def __init__(self, session: Session, sqlite: bool) -> None:
+        self.session, self.sqlite = session, sqlite
+        self.time: Callable[[str], Any] = timefmt.sqlite_from_iso if sqlite else timefmt.parse
+        self.json: Callable[[Any], Any] = json.dumps if sqlite else _same
+        self.flag: Callable[[bool], Any] = int if sqlite else _same
+        self.sql: dict[str, str] = {}
+        self.pick_card = operator.itemgetter(*self._columns(_table(CardRow)))
+        assert self._columns(_table(ReviewLogRow)) == self._REVIEW
+
+    def _columns(self, table: Table) -> tuple[str, ...]:
+        names = tuple(c.name for c in table.columns if not c.primary_key)
+        self.sql[table.name] = (f"INSERT INTO {table.name} ({', '.join(names)}) "
+                                f"VALUES ({', '.join('?' for _ in names)})")
+        return names
+
+    def strings(self, value: list[str]) -> Any:
+        return value if not self.sqlite else json.dumps(value) if value else "[]"
+
+    def card(self, card: dict[str, Any]) -> Any:
+        row = dict(card)
+        for key in ("due", "last_review", "buried_until"):
+            if card[key] is not None:
+                row[key] = self.time(card[key])
+        row["answers"], row["tags"] = self.strings(card["answers"]), self.strings(
+            card["tags"])
+        row["suspended"], row["archived"] = self.flag(card["suspended"]), self.flag(
+            card["archived"])
+        return self.pick_card(row) if self.sqlite else row
+
+    def review(self, card_id: int, review: dict[str, Any]) -> Any:
+        # The hot loop (a million rows). card_before keeps the file's text for its times,
+        # as the service writes it (`snapshot`).
+        if self.sqlite:
+            time = self.time
+            return (card_id, review["rating"], time(review["reviewed_at"]),
+                    review["duration_ms"], review["state_before"],
+                    before_json(review["card_before"]), review["state_after"],
+                    time(review["due_after"]))
+        return {"card_id": card_id, "rating": review["rating"],
+                "reviewed_at": timefmt.parse(review["reviewed_at"]),
+                "duration_ms": review["duration_ms"], "state_before": review["state_before"],
+                "card_before": review["card_before"], "state_after": review["state_after"],
+                "due_after": timefmt.parse(review["due_after"])}
+
+    def insert_new_reviews(self, rows: list[Any], first_new: int) -> int:
+        """SQLite: the batch's reviews that the database did not have before this import
+        (rows with ids below `first_new`); returns how many were inserted."""
+        if not rows:
+            return 0
+        driver: Any = self.session.connection().connection.driver_connection
+        cursor = driver.executemany(_INSERT_NEW_REVIEW, [
+            (*row, row[2], row[0], row[1], first_new) for row in rows])
+        rows.clear()
+        return int(cursor.rowcount)
+
+    def insert(self, model: Any, rows: list[Any]) -> None:
+        if rows and self.sqlite:
+            driver: Any = self.session.connection().connection.driver_connection
+            driver.executemany(self.sql[model.__tablename__], rows)
+        elif rows:
+            self.session.execute(insert(_table(model)), rows)
+        rows.clear()
 
 
-def _show(key: Any) -> str:
-    return "/".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
+def before_json(before: dict[str, Any]) -> str:
+    """`json.dumps(before)` for a checked `card_before` (its keys in the schema's order, its
+    times of digits and ISO punctuation only), written out: this runs a million times, and
+    the generic encoder took most of a row's conversion."""
+    text = (f'{{"state": {before["state"]}, "step": {_number(before["step"])}, '
+            f'"stability": {_number(before["stability"])}, '
+            f'"difficulty": {_number(before["difficulty"])}, "due": "{before["due"]}", '
+            f'"last_review": {_text(before["last_review"])}')
+    if "buried_until" in before:
+        text += f', "buried_until": {_text(before["buried_until"])}'
+    return text + "}"
 
 
-def _run_key_in(run: RunIn) -> tuple[Any, ...]:
-    return (run.answer, _at(run.started_at), _at(run.finished_at), run.status)
+def _number(value: float | None) -> str:
+    return "null" if value is None else repr(value)
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else f'"{value}"'
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _table(model: Any) -> Table:
+    return model.__table__  # type: ignore[no-any-return]
 
 
 def _at(text: str | None) -> datetime | None:
     return timefmt.parse(text) if text is not None else None
 
 
-# -- merging --------------------------------------------------------------------------------
-def merge(session: Session, doc: DocumentIn) -> ImportSummary:
-    summary = ImportSummary()
-    _merge_decks(session, doc, summary)
-    ids, last_reviews = _merge_cards(session, doc, summary)
-    _merge_reviews(session, doc, ids, summary)
-    _update_states(session, doc, ids, last_reviews, summary)
-    _merge_settings(session, doc, summary)
-    _merge_exercises(session, doc, summary)
-    _merge_runs(session, doc, summary)
-    return summary
+def _check_parameters(job: _Import, value: Any) -> None:
+    from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
-
-def _merge_decks(session: Session, doc: DocumentIn, summary: ImportSummary) -> None:
-    existing = set(session.scalars(select(DeckRow.id)))
-    new = [d.model_dump() for d in doc.decks if d.id not in existing]
-    if new:
-        session.execute(insert(DeckRow), new)
-    summary.decks_added = len(new)
-
-
-def _card_map(session: Session, deck_ids: set[str]) -> dict[tuple[str, str],
-                                                           tuple[int, datetime | None]]:
-    query = select(CardRow.deck_id, CardRow.question_id, CardRow.id, CardRow.last_review)
-    found = {}
-    for chunk in _chunks(sorted(deck_ids)):
-        for deck, question, card_id, last in session.execute(
-                query.where(CardRow.deck_id.in_(chunk))):
-            found[(deck, question)] = (card_id, last)
-    return found
-
-
-def _merge_cards(session: Session, doc: DocumentIn, summary: ImportSummary
-                 ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], datetime | None]]:
-    decks = {c.deck_id for c in doc.cards}
-    before = _card_map(session, decks)
-    new = [_card_values(c) for c in doc.cards if (c.deck_id, c.question_id) not in before]
-    if new:
-        session.execute(insert(CardRow), new)
-    summary.cards_added = len(new)
-    after = _card_map(session, decks) if new else before
-    ids = {key: card_id for key, (card_id, _last) in after.items()}
-    # Cards just added have no reviews in the database: the file's state is theirs already.
-    last_reviews = {key: last for key, (_id, last) in before.items()}
-    return ids, last_reviews
-
-
-def _card_values(card: CardIn) -> dict[str, Any]:
-    values = card.model_dump()
-    for key in ("due", "last_review", "buried_until"):
-        values[key] = _at(values[key])
-    return values
-
-
-def _merge_reviews(session: Session, doc: DocumentIn, ids: dict[tuple[str, str], int],
-                   summary: ImportSummary) -> None:
-    touched = sorted({ids[(r.deck_id, r.question_id)] for r in doc.reviews})
-    existing: set[tuple[int, datetime, int]] = set()
-    query = select(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.rating)
-    for chunk in _chunks(touched):
-        existing.update((card_id, at, rating) for card_id, at, rating in session.execute(
-            query.where(ReviewLogRow.card_id.in_(chunk))))
-    rows = []
-    for review in doc.reviews:
-        card_id = ids[(review.deck_id, review.question_id)]
-        at = timefmt.parse(review.reviewed_at)
-        if (card_id, at, review.rating) in existing:
-            summary.reviews_already_there += 1
-            continue
-        rows.append({"card_id": card_id, "rating": review.rating, "reviewed_at": at,
-                     "duration_ms": review.duration_ms, "state_before": review.state_before,
-                     "card_before": review.card_before.model_dump(exclude_unset=True),
-                     "state_after": review.state_after,
-                     "due_after": timefmt.parse(review.due_after)})
-    for chunk in _chunks(rows, 10_000):
-        session.execute(insert(ReviewLogRow), chunk)
-    summary.reviews_added = len(rows)
-
-
-def _update_states(session: Session, doc: DocumentIn, ids: dict[tuple[str, str], int],
-                   last_reviews: dict[tuple[str, str], datetime | None],
-                   summary: ImportSummary) -> None:
-    for card in doc.cards:
-        key = (card.deck_id, card.question_id)
-        if key not in last_reviews or card.last_review is None:
-            continue  # added just now, or never reviewed in the file
-        mine = last_reviews[key]
-        if mine is not None and mine >= timefmt.parse(card.last_review):
-            continue
-        values = _card_values(card)
-        session.execute(update(CardRow).where(CardRow.id == ids[key])
-                        .values({k: values[k] for k in _SCHEDULING}))
-        summary.cards_updated += 1
-
-
-def _merge_settings(session: Session, doc: DocumentIn, summary: ImportSummary) -> None:
-    existing = set(session.scalars(select(SettingRow.key)))
-    new = [{"key": k, "value": v} for k, v in doc.settings.items() if k not in existing]
-    if new:
-        session.execute(insert(SettingRow), new)
-    summary.settings_added = len(new)
-
-
-def _merge_exercises(session: Session, doc: DocumentIn, summary: ImportSummary) -> None:
-    table = exercise_table()
-    existing = {row.name: row for row in session.execute(select(table))}
-    for ex in doc.exercises:
-        values = {"done": ex.done, "attempts": ex.attempts, "hints_shown": ex.hints_shown,
-                  "last_passed": ex.last_passed, "last_verified_at": _at(ex.last_verified_at),
-                  "done_at": _at(ex.done_at)}
-        row = existing.get(ex.name)
-        if row is None:
-            session.execute(insert(table).values(name=ex.name, **values))
-        else:
-            session.execute(update(table).where(table.c.name == ex.name)
-                            .values(_most_of(row, values)))
-        summary.exercises_merged += 1
+    ok = (isinstance(value, list) and len(value) == len(LOWER_BOUNDS_PARAMETERS)
+          and all(type(v) in (int, float) and lo <= v <= hi for v, lo, hi in
+                  zip(value, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=False)))
+    if not ok:
+        raise job.fail(f"settings.{PARAMETERS_KEY} must be "
+                       f"{len(LOWER_BOUNDS_PARAMETERS)} FSRS parameters within bounds")
 
 
 def _most_of(row: Any, theirs: dict[str, Any]) -> dict[str, Any]:
@@ -315,29 +631,3 @@ def _most_of(row: Any, theirs: dict[str, Any]) -> dict[str, Any]:
 
 def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def _merge_runs(session: Session, doc: DocumentIn, summary: ImportSummary) -> None:
-    existing = {(r.answer, r.started_at, r.finished_at, r.status)
-                for r in session.execute(select(RunRow.answer, RunRow.started_at,
-                                                RunRow.finished_at, RunRow.status))}
-    for run in doc.runs:
-        if _run_key_in(run) in existing:
-            continue
-        session.add(RunRow(
-            answer=run.answer, status=run.status, device=run.device, params=run.params,
-            final=run.final, checks=run.checks, seconds=to_float(run.seconds),
-            message=run.message, started_at=_at(run.started_at),
-            finished_at=_at(run.finished_at), torch_version=run.torch_version,
-            output=run.output, stderr_tail=run.stderr_tail,
-            epochs=[RunEpochRow(epoch=e.epoch, train_loss=to_float(e.train_loss),
-                                valid_loss=to_float(e.valid_loss),
-                                accuracy=to_float(e.accuracy), seconds=to_float(e.seconds))
-                    for e in run.epochs]))
-        session.flush()  # ids in file order: the next export lists them the same way
-        summary.runs_added += 1
-
-
-def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

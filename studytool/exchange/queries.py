@@ -22,26 +22,14 @@ BATCH = 5000
 Converter = Callable[[Any], Any]
 
 
-def time_column(session: Session, column: Any) -> tuple[Any, Converter]:
-    """A time column as (expression, to-ISO converter).
-
-    On SQLite the text the store wrote (`2026-03-02 12:00:00.000000`, naive UTC) becomes the
-    export's ISO form inside SQLite (`2026-03-02T12:00:00.000000+00:00`): converting a
-    million datetimes in Python would take a good part of the export's time budget.
-    """
-    if _is_sqlite(session):
-        iso = (func.substr(column, 1, 10).concat("T").concat(func.substr(column, 12, 15))
-               .concat("+00:00"))
-        return iso, _same  # NULL stays NULL through substr and ||
-    return column, timefmt.iso
-
-
 def _same(value: Any) -> Any:
     return value
 
 
 def ms_column(session: Session, column: Any) -> tuple[Any, Converter]:
-    """A time column as milliseconds since the epoch (computed by SQLite, see above)."""
+    """A time column as (expression, to-milliseconds converter): on SQLite the text the store
+    wrote (naive UTC) converts inside SQLite, as converting a million datetimes in Python
+    would take a good part of the export's time budget."""
     if _is_sqlite(session):
         text = cast(column, Text)
         seconds = cast(func.strftime("%s", text), Integer)
@@ -51,6 +39,11 @@ def ms_column(session: Session, column: Any) -> tuple[Any, Converter]:
 
 def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
+
+
+def stored_as_text(session: Session) -> bool:
+    """Whether `stream_plain` rows hold the store's raw SQLite values (times as text)."""
+    return _is_sqlite(session)
 
 
 def stream(session: Session, query: Any) -> Iterator[Any]:
@@ -63,15 +56,26 @@ def stream_plain(session: Session, query: Any) -> Iterator[tuple[Any, ...]]:
     """Like `stream` for queries of numbers and text only: on SQLite the statement runs on
     the session's own sqlite3 connection (same transaction), skipping SQLAlchemy's per-row
     result objects, which cost more than the query itself at a million rows."""
+    for batch in batches(session, query):
+        yield from batch
+
+
+def batches(session: Session, query: Any, size: int = 1000) -> Iterator[list[Any]]:
+    """The rows of `stream_plain` a list at a time, for loops that format a million rows:
+    one step per thousand rows instead of a generator step per row."""
     if not _is_sqlite(session):
-        yield from stream(session, query)
+        result = session.connection().execute(query, execution_options={"yield_per": size})
+        for partition in result.partitions(size):
+            yield list(partition)
         return
     connection = session.connection()
     sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
     driver: Any = connection.connection.driver_connection  # the sqlite3.Connection
     cursor = driver.cursor()
     try:
-        yield from cursor.execute(sql)
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(size):
+            yield rows
     finally:
         cursor.close()
 
@@ -83,27 +87,17 @@ def decks(session: Session) -> list[DeckRow]:
 CARD_FIELDS = ("deck_id", "question_id", "position", "text", "answer", "mistake", "answers",
                "tags", "section", "kind", "fingerprint", "state", "step", "stability",
                "difficulty", "due", "last_review", "suspended", "buried_until", "archived")
-_CARD_TIMES = ("due", "last_review", "buried_until")
 
 
-def cards(session: Session) -> Iterator[dict[str, Any]]:
-    """Every card as the export's dict (CARD_FIELDS), by deck and question id."""
-    columns, converters = [], []
-    for name in CARD_FIELDS:
-        column = getattr(CardRow, name)
-        convert: Converter = _same
-        if name in _CARD_TIMES:
-            column, convert = time_column(session, column)
-        columns.append(column)
-        converters.append(convert)
+def card_rows(session: Session) -> Iterator[list[tuple[Any, ...]]]:
+    """Every card's CARD_FIELDS, by deck and question id, in `batches`, as the store holds
+    them: on SQLite (`stored_as_text`) times as its UTC text, `answers` and `tags` as their
+    JSON text and the flags as 0/1; elsewhere datetimes, lists and booleans."""
+    columns = [getattr(CardRow, name) for name in CARD_FIELDS]
+    if stored_as_text(session):
+        columns = [cast(c, Text) if c.key in ("answers", "tags") else c for c in columns]
     query = select(*columns).order_by(CardRow.deck_id, CardRow.question_id)
-    if all(convert is _same for convert in converters):
-        for row in stream(session, query):
-            yield dict(zip(CARD_FIELDS, row, strict=True))
-        return
-    for row in stream(session, query):
-        yield {name: convert(value) for name, convert, value
-               in zip(CARD_FIELDS, converters, row, strict=True)}
+    yield from batches(session, query)
 
 
 def card_keys(session: Session) -> dict[int, tuple[str, str]]:
@@ -112,28 +106,26 @@ def card_keys(session: Session) -> dict[int, tuple[str, str]]:
     return {card_id: (deck, question) for card_id, deck, question in session.execute(query)}
 
 
-def review_rows(session: Session) -> Iterator[tuple[Any, ...]]:
-    """(card_id, reviewed_at ISO, rating, duration_ms, state_before, card_before JSON text,
-    state_after, due_after ISO) for every review, in the order they were recorded.
+def review_rows(session: Session) -> Iterator[list[tuple[Any, ...]]]:
+    """(card_id, reviewed_at, rating, duration_ms, state_before, card_before JSON text,
+    state_after, due_after) for every review in `batches`, in the order they were recorded;
+    the times as in `card_rows` (SQLite's text, else datetimes).
 
     The id order is a plain scan (ordering by card and time through a join was more than
     twice as slow at a million rows), and an import inserts in file order, so an import into
     an empty database exports the same order. `card_before` comes as the JSON text the store
     wrote, copied into the export without decoding and encoding a million small objects.
     """
-    at, at_iso = time_column(session, ReviewLogRow.reviewed_at)
-    due, due_iso = time_column(session, ReviewLogRow.due_after)
-    query = (select(ReviewLogRow.card_id, at, ReviewLogRow.rating, ReviewLogRow.duration_ms,
-                    ReviewLogRow.state_before, cast(ReviewLogRow.card_before, Text),
-                    ReviewLogRow.state_after, due)
+    query = (select(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.rating,
+                    ReviewLogRow.duration_ms, ReviewLogRow.state_before,
+                    cast(ReviewLogRow.card_before, Text), ReviewLogRow.state_after,
+                    ReviewLogRow.due_after)
              .order_by(ReviewLogRow.id))
-    if at_iso is _same and due_iso is _same:
-        yield from stream_plain(session, query)
-        return
-    for card_id, when, rating, duration, before, card_before, after, due_at in stream(
-            session, query):
-        yield (card_id, at_iso(when), rating, duration, before, card_before, after,
-               due_iso(due_at))
+    yield from batches(session, query)
+
+
+def review_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(ReviewLogRow)) or 0
 
 
 def optimizer_rows(session: Session) -> Iterator[tuple[Any, ...]]:

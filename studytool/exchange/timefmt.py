@@ -29,6 +29,15 @@ def iso_from_sqlite(text: str | None) -> str | None:
     return f"{text[:10]}T{text[11:26]}+00:00"
 
 
+def sqlite_from_iso(text: str) -> str:
+    """An export's (checked) time -> the text the store keeps on SQLite (naive UTC with
+    microseconds, as SQLAlchemy's SQLite DateTime writes it). The export's own form converts
+    by slicing; any other zone or precision goes through a datetime."""
+    if len(text) == 32 and text[10] == "T" and text[19] == "." and text.endswith("+00:00"):
+        return f"{text[:10]} {text[11:26]}"
+    return parse(text).isoformat(" ", "microseconds")[:26]
+
+
 def ms(moment: datetime) -> int:
     return (moment.astimezone(UTC) - _EPOCH) // _MS
 

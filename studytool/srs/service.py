@@ -17,7 +17,14 @@ from studytool.config import Settings
 from studytool.errors import StudytoolError
 from studytool.srs import days
 from studytool.srs import settings_store as settings_rows
-from studytool.srs.fsrs_bridge import apply_fsrs, make_scheduler, restore, snapshot, to_fsrs
+from studytool.srs.fsrs_bridge import (
+    apply_fsrs,
+    make_scheduler,
+    restore,
+    row_problem,
+    snapshot,
+    to_fsrs,
+)
 from studytool.srs.intervals import format_interval
 from studytool.srs.sync import deck_fingerprint, stored_fingerprints, sync_deck, unchanged_plan
 from studytool.srs.views import CardView, DeckSummary, ReviewRow, Stats, TypedGrade
@@ -353,4 +360,5 @@ def _view(row: CardRow) -> CardView:
         answer=row.answer, mistake=row.mistake, answers=tuple(row.answers),
         tags=tuple(row.tags), state=STATE_NAMES[row.state], due=row.due,
         suspended=row.suspended, buried_until=row.buried_until, archived=row.archived,
-        last_review=row.last_review, stability=row.stability, difficulty=row.difficulty)
+        last_review=row.last_review, stability=row.stability, difficulty=row.difficulty,
+        problem=row_problem(row))

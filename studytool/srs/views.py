@@ -27,6 +27,8 @@ class CardView:
     last_review: datetime | None = None
     stability: float | None = None
     difficulty: float | None = None
+    # Why the saved scheduling state is unusable (then it is scheduled as if new), or None.
+    problem: str | None = None
 
 
 @dataclass(frozen=True)

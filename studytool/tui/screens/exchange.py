@@ -1,11 +1,13 @@
 """Export and import: the same calls as `studytool export` / `studytool import`, run in a thread.
 
 Export writes JSON, the CSV review log, an Anki package or the Markdown report; import merges a
-JSON export into this database. Each shows the one line the exchange API returns.
+JSON export into this database. Each shows the one line the exchange API returns; a long one
+shows a progress bar with the counts meanwhile.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,17 +17,27 @@ from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Select, Static
 
 from studytool.tui.backend import error_text
 from studytool.tui.text import markup, plain
 
 if TYPE_CHECKING:
+    from studytool.exchange.progress import Progress
     from studytool.tui.app import StudyApp
 
 FORMATS = (("JSON (everything, importable)", "json"), ("CSV review log", "csv"),
            ("Anki package (.apkg)", "apkg"), ("Markdown report", "md"))
 EXTENSIONS = {fmt for _, fmt in FORMATS}
+SHOW_AFTER = 0.5  # seconds: a quick export or import draws no bar
+
+
+class ExchangeProgress(Message):
+    """How far a long export or import is (a `studytool.exchange.progress.Progress`)."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
 
 
 class ExchangeDone(Message):
@@ -53,12 +65,16 @@ class ExchangeScreen(Screen[None]):
         super().__init__()
         self.busy = False
         self._confirmed: tuple[str, str] | None = None  # (format, path) the learner may replace
+        self._started = 0.0
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="exchange"):
             # On top: at 24 rows the bottom of the form is below the fold.
             yield Static("", id="exchange-result")
+            # Shown while a long export or import runs: the bar, then what went through.
+            yield ProgressBar(id="exchange-bar", show_eta=True)
+            yield Label("", id="exchange-counts", markup=False)
             yield Static("[b]Export[/b]", classes="exchange-head")
             with Grid(classes="exchange-grid"):
                 yield Label("Format")
@@ -76,6 +92,11 @@ class ExchangeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#export-format", Select).focus()
+        self._show_progress(False)
+
+    def _show_progress(self, shown: bool) -> None:
+        self.query_one("#exchange-bar").display = shown
+        self.query_one("#exchange-counts").display = shown
 
     @on(Select.Changed, "#export-format")
     def _format_changed(self, event: Select.Changed) -> None:
@@ -116,6 +137,7 @@ class ExchangeScreen(Screen[None]):
             self.notify("Still working on the last one.", severity="warning")
             return
         self.busy = True
+        self._started = time.monotonic()
         self.query_one("#exchange-result", Static).update(f"{kind}ing…")
         self._exchange(kind, fmt, path)
 
@@ -127,16 +149,35 @@ class ExchangeScreen(Screen[None]):
         target = Path(path).expanduser()
         try:
             if kind == "export":
-                line = export_to(self.app.db_url, fmt, target)
+                line = export_to(self.app.db_url, fmt, target, self._progress)
             else:
-                line = import_from(self.app.db_url, target)
+                line = import_from(self.app.db_url, target, progress=self._progress)
         except Exception as exc:  # StudytoolError: its one line; anything else: short text
             self.post_message(ExchangeDone(kind, error_text(exc), False))
             return
         self.post_message(ExchangeDone(kind, line, True))
 
+    def _progress(self, progress: Progress) -> None:
+        # In the worker thread, at most ten times a second (the exchange code's pace).
+        self.post_message(ExchangeProgress(progress))
+
+    def on_exchange_progress(self, message: ExchangeProgress) -> None:
+        progress = message.progress
+        if not self.busy or time.monotonic() - self._started < SHOW_AFTER:
+            return  # a quick one draws no bar; a late report after the work ended neither
+        bar = self.query_one("#exchange-bar", ProgressBar)
+        if progress.total:
+            bar.update(total=progress.total, progress=progress.done)
+        else:
+            bar.update(total=None)
+        counts = progress.counts_text()
+        label = self.query_one("#exchange-counts", Label)
+        label.update(f"{progress.amount_text()}" + (f": {counts}" if counts else ""))
+        self._show_progress(True)
+
     def on_exchange_done(self, message: ExchangeDone) -> None:
         self.busy = False
+        self._show_progress(False)
         result = self.query_one("#exchange-result", Static)
         # The line names paths and quotes files: text, never markup.
         result.update(plain(message.line) if message.ok
