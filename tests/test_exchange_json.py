@@ -25,6 +25,7 @@ from studytool.exchange.json_import import import_json
 from studytool.exercises import progress
 from studytool.runner.record import EpochRow, RunRecord
 from studytool.srs import StudyService
+from studytool.srs.views import TypedGrade
 from studytool.store import open_db
 from studytool.store.models import CardRow, ReviewLogRow
 from studytool.store.runs import save_run
@@ -118,6 +119,45 @@ def test_round_trip_into_the_target_database(tmp_path, target_url):
     service = StudyService(target, tz=UTC)
     card = next(v for v in service.browse() if v.question_id == "d1-q0")
     assert [r.rating for r in service.history(card.card_id)] == [3, 4]
+    source.db.close()
+    target.close()
+
+
+def test_a_typed_answers_grade_survives_the_round_trip(tmp_path, target_url):
+    """Quiz reviews keep the learner's typed text, its score and the suggestion; reviews
+    rated without typing stay without them, and the export does not grow a key for them."""
+    source = seed(f"sqlite:///{tmp_path / 'a.sqlite3'}", [(1, 3, 5)], with_extras=False)
+    card = next(v for v in source.browse() if v.question_id == "d1-q0")
+    typed = TypedGrade(0.8125, 3, "a [b]hidden[/b] state \"kept\" \u00fc\nline 2")
+    source.rate(card.card_id, 2, duration_ms=900, typed=typed)
+    export_json(source.db, tmp_path / "a.json")
+    reviews = document(tmp_path / "a.json")["reviews"]
+    assert "grade_score" not in next(r for r in reviews if r["question_id"] == "d1-q1")
+    target = open_db(target_url)
+    import_json(target, tmp_path / "a.json")
+    with target.session(write=False) as s:
+        rows = {(r.rating, r.grade_score, r.suggested_rating, r.typed_answer)
+                for r in s.scalars(select(ReviewLogRow))}
+    assert rows == {(3, None, None, None), (2, 0.8125, 3, typed.answer)}
+    export_json(target, tmp_path / "b.json")
+    assert document(tmp_path / "a.json") == document(tmp_path / "b.json")
+    source.db.close()
+    target.close()
+
+
+@pytest.mark.parametrize("field, value", [("grade_score", 1.5), ("grade_score", "0.5"),
+                                          ("suggested_rating", 0), ("typed_answer", 3)])
+def test_a_bad_grade_in_a_review_is_refused(tmp_path, field, value):
+    source = seed(f"sqlite:///{tmp_path / 'a.sqlite3'}", [(0, 3, 5)], with_extras=False)
+    export_json(source.db, tmp_path / "a.json")
+    data = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    data["reviews"][0].update(grade_score=0.5, suggested_rating=3, typed_answer="x")
+    data["reviews"][0][field] = value
+    (tmp_path / "bad.json").write_text(json.dumps(data), encoding="utf-8")
+    target = open_db(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    with pytest.raises(StudytoolError, match=field):
+        import_json(target, tmp_path / "bad.json")
+    assert review_count(target) == 0
     source.db.close()
     target.close()
 

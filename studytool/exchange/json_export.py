@@ -136,16 +136,28 @@ def _review_lines(session: Session) -> Iterator[list[str]]:
             yield [f'{prefixes[card_id]}"reviewed_at":"{at[:10]}T{at[11:]}+00:00",'
                    f'"rating":{rating},"duration_ms":{"null" if duration is None else duration},'
                    f'"state_before":{before},"card_before":{card_before},'
-                   f'"state_after":{after},"due_after":"{due[:10]}T{due[11:]}+00:00"}}'
-                   for card_id, at, rating, duration, before, card_before, after, due in rows]
+                   f'"state_after":{after},"due_after":"{due[:10]}T{due[11:]}+00:00"'
+                   f'{"" if score is None and typed is None else _grade(score, suggested, typed)}}}'
+                   for card_id, at, rating, duration, before, card_before, after, due, score,
+                   suggested, typed in rows]
         return
     iso = timefmt.iso
     for rows in queries.review_rows(session):
         yield [f'{prefixes[card_id]}"reviewed_at":"{iso(at)}","rating":{rating},'
                f'"duration_ms":{"null" if duration is None else duration},'
                f'"state_before":{before},"card_before":{card_before},'
-               f'"state_after":{after},"due_after":"{iso(due)}"}}'
-               for card_id, at, rating, duration, before, card_before, after, due in rows]
+               f'"state_after":{after},"due_after":"{iso(due)}"'
+               f'{"" if score is None and typed is None else _grade(score, suggested, typed)}}}'
+               for card_id, at, rating, duration, before, card_before, after, due, score,
+               suggested, typed in rows]
+
+
+def _grade(score: float | None, suggested: int | None, typed: str | None) -> str:
+    # Only quiz reviews carry these (the import takes them as optional), so the common row
+    # stays as short as before grading existed.
+    return (f',"grade_score":{_number(score)},'
+            f'"suggested_rating":{"null" if suggested is None else suggested},'
+            f'"typed_answer":{_string(typed)}')
 
 
 def exercises(session: Session) -> list[dict[str, Any]]:

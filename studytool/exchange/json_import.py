@@ -55,7 +55,8 @@ _BULK = 5 * _BATCH  # rows: see _BulkLoad
 # index; the tuple order is _Rows._REVIEW, then reviewed_at, card_id, rating, first new id).
 _INSERT_NEW_REVIEW = (
     "INSERT INTO review_log (card_id, rating, reviewed_at, duration_ms, state_before, "
-    "card_before, state_after, due_after) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+    "card_before, state_after, due_after, grade_score, suggested_rating, typed_answer) "
+    "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
     "(SELECT 1 FROM review_log INDEXED BY ix_review_log_reviewed_at WHERE reviewed_at = ? "
     "AND card_id = ? AND rating = ? AND id < ?)")
 # The same lookup for the rows already inserted. INDEXED BY: without statistics SQLite may
@@ -505,7 +506,8 @@ class _Rows:
     themselves at a million rows. Elsewhere: dicts of Python values for a Core executemany."""
 
     _REVIEW = ("card_id", "rating", "reviewed_at", "duration_ms", "state_before", "card_before",
-               "state_after", "due_after")  # the order `review` writes a tuple in
+               "state_after", "due_after", "grade_score", "suggested_rating",
+               "typed_answer")  # the order `review` writes a tuple in
 
     def __init__(self, session: Session, sqlite: bool) -> None:
         self.session, self.sqlite = session, sqlite
@@ -544,12 +546,16 @@ class _Rows:
             return (card_id, review["rating"], time(review["reviewed_at"]),
                     review["duration_ms"], review["state_before"],
                     before_json(review["card_before"]), review["state_after"],
-                    time(review["due_after"]))
+                    time(review["due_after"]), review.get("grade_score"),
+                    review.get("suggested_rating"), review.get("typed_answer"))
         return {"card_id": card_id, "rating": review["rating"],
                 "reviewed_at": timefmt.parse(review["reviewed_at"]),
                 "duration_ms": review["duration_ms"], "state_before": review["state_before"],
                 "card_before": review["card_before"], "state_after": review["state_after"],
-                "due_after": timefmt.parse(review["due_after"])}
+                "due_after": timefmt.parse(review["due_after"]),
+                "grade_score": review.get("grade_score"),
+                "suggested_rating": review.get("suggested_rating"),
+                "typed_answer": review.get("typed_answer")}
 
     def insert_new_reviews(self, rows: list[Any], first_new: int) -> int:
         """SQLite: the batch's reviews that the database did not have before this import

@@ -108,7 +108,7 @@ def card_keys(session: Session) -> dict[int, tuple[str, str]]:
 
 def review_rows(session: Session) -> Iterator[list[tuple[Any, ...]]]:
     """(card_id, reviewed_at, rating, duration_ms, state_before, card_before JSON text,
-    state_after, due_after) for every review in `batches`, in the order they were recorded;
+    state_after, due_after, grade_score, suggested_rating, typed_answer) for every review in `batches`, in the order they were recorded;
     the times as in `card_rows` (SQLite's text, else datetimes).
 
     The id order is a plain scan (ordering by card and time through a join was more than
@@ -119,7 +119,8 @@ def review_rows(session: Session) -> Iterator[list[tuple[Any, ...]]]:
     query = (select(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.rating,
                     ReviewLogRow.duration_ms, ReviewLogRow.state_before,
                     cast(ReviewLogRow.card_before, Text), ReviewLogRow.state_after,
-                    ReviewLogRow.due_after)
+                    ReviewLogRow.due_after, ReviewLogRow.grade_score,
+                    ReviewLogRow.suggested_rating, ReviewLogRow.typed_answer)
              .order_by(ReviewLogRow.id))
     yield from batches(session, query)
 

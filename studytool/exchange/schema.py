@@ -176,6 +176,11 @@ class ReviewIn(TypedDict):
     card_before: CardBefore
     state_after: State
     due_after: Time
+    # A typed answer's grade (quiz mode); absent from reviews rated without one, and from
+    # exports written before grading existed.
+    grade_score: NotRequired[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None]
+    suggested_rating: NotRequired[Rating | None]
+    typed_answer: NotRequired[Text | None]
 
 
 @with_config(_STRICT)
