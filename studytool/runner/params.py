@@ -58,6 +58,7 @@ SPECS: dict[str, Spec] = {
     "n_hidden": _whole(1, 4096),
     "n_layers": _whole(1, 16),
     "p": Spec("float", 0.0, 1.0, below_high=True),
+    "fraction": Spec("float", 0.0, 1.0, above_low=True),  # of the data a prototype trains on
     "alpha": Spec("float", 0.0, 100.0),
     "beta": Spec("float", 0.0, 100.0),
     "threads": _whole(1, 256),
