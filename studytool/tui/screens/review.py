@@ -279,15 +279,15 @@ class ReviewScreen(Screen[None]):
         if self.card is None:
             ratings.update("")
         elif revealed:
-            line = "   ".join(
-                (f"[reverse][b]{n}[/b] {label}[/reverse]" if n == suggested
-                 else f"[b]{n}[/b] {label}") + f" [dim]{self.intervals.get(n, '?')}[/dim]"
-                for n, label in RATINGS.items())
+            parts = [markup("[reverse][b]$n[/b] $label[/reverse] [dim]$due[/dim]"
+                            if n == suggested else "[b]$n[/b] $label [dim]$due[/dim]",
+                            n=n, label=label, due=self.intervals.get(n, "?"))
+                     for n, label in RATINGS.items()]
             if suggested is not None:
-                line += "   [b]Enter[/b] takes the suggestion"
+                parts.append(markup("[b]Enter[/b] takes the suggestion"))
             elif self.typed_mode and _no_answer(self.card) and self.typed_text.strip():
-                line += "   [b]a[/b] saves yours as the answer"
-            ratings.update(line)
+                parts.append(markup("[b]a[/b] saves yours as the answer"))
+            ratings.update(plain("   ").join(parts))
         elif self.typed_mode:
             ratings.update("Type, [b]Enter[/b] grades   [b]Esc[/b] leaves the field   "
                            "[b]w[/b] quiz off")

@@ -290,14 +290,14 @@ def quick_note(answer: Any, quick: bool) -> str:
     return "quick settings"
 
 
-def _book_note(rows: list[dict[str, Any]], quick: str = "") -> str:
+def _book_note(rows: list[dict[str, Any]], quick: str = "") -> Content:
     if not rows:
-        return ""
+        return plain("")
     last = rows[-1]
     note = f"the book: {len(rows)} epochs, final accuracy {_fmt(last.get('accuracy'))}"
     if quick:
         note += f" · this run: {quick.removeprefix('quick: ')} (quick), not the book's schedule"
-    return f"[dim]{note}[/dim]"
+    return markup("[dim]$note[/dim]", note=note)
 
 
 def outcome_text(record: Any) -> Content:
