@@ -17,7 +17,7 @@ from studytool.deck import Deck, Question
 from studytool.exchange.anki import export_apkg, note_guid
 from studytool.exchange.csv_log import export_csv
 from studytool.exchange.report import render
-from studytool.runner.record import EpochRow, RunRecord
+from studytool.run_record import EpochRow, RunRecord
 from studytool.srs import StudyService
 from studytool.store import open_db
 from studytool.store.models import CardRow, ReviewLogRow

@@ -23,7 +23,7 @@ from studytool.exchange import json_import
 from studytool.exchange.json_export import export_json
 from studytool.exchange.json_import import import_json
 from studytool.exercises import progress
-from studytool.runner.record import EpochRow, RunRecord
+from studytool.run_record import EpochRow, RunRecord
 from studytool.srs import StudyService
 from studytool.srs.views import TypedGrade
 from studytool.store import open_db

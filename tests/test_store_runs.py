@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from studytool.runner.record import EpochRow, RunRecord
+from studytool.run_record import EpochRow, RunRecord
 from studytool.store.models import RunEpochRow
 from studytool.store.runs import get_run, recent_runs, save_run
 

@@ -51,7 +51,7 @@ mistake = "Thinking [red]this[/red] is red [/]"
 def seed(url: str) -> None:
     """The decks synced, then what an import or an old run could have left in the database."""
     from studytool.deck import load_installed
-    from studytool.runner.record import EpochRow, RunRecord
+    from studytool.run_record import EpochRow, RunRecord
     from studytool.srs import StudyService
     from studytool.store import open_db
     from studytool.store.models import NEW, CardRow, DeckRow

@@ -12,7 +12,7 @@ from test_tui_support import (
     settle,
 )
 
-from studytool.runner.record import EpochRow, RunRecord
+from studytool.run_record import EpochRow, RunRecord
 from studytool.tui.screens.stats import StatsScreen, item_lines, runs_summary
 from studytool.tui.widgets.plot import MetricsPlot, whole_ticks
 from studytool.tui.widgets.run_panel import visible_columns

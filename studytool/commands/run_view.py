@@ -17,9 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 from answers_code.registry import Answer
+from studytool.run_record import RunRecord
 from studytool.runner import memory
 from studytool.runner.figures import figure
-from studytool.runner.record import RunRecord
 
 METRICS = ("train_loss", "valid_loss", "accuracy")
 

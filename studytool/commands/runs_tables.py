@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from answers_code.registry import Answer
+from studytool.run_record import STATUSES, RunRecord
 from studytool.runner.checks import key_figure_parts
-from studytool.runner.record import STATUSES, RunRecord
 
 GAP = "  "
 MIN_LAST = 16  # the last column keeps at least this many characters, even past the width

@@ -108,8 +108,9 @@ def card_keys(session: Session) -> dict[int, tuple[str, str]]:
 
 def review_rows(session: Session) -> Iterator[list[tuple[Any, ...]]]:
     """(card_id, reviewed_at, rating, duration_ms, state_before, card_before JSON text,
-    state_after, due_after, grade_score, suggested_rating, typed_answer) for every review in `batches`, in the order they were recorded;
-    the times as in `card_rows` (SQLite's text, else datetimes).
+    state_after, due_after, grade_score, suggested_rating, typed_answer) for every review in
+    `batches`, in the order they were recorded; the times as in `card_rows` (SQLite's text,
+    else datetimes).
 
     The id order is a plain scan (ordering by card and time through a join was more than
     twice as slow at a million rows), and an import inserts in file order, so an import into

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from answers_code.registry import Answer
+from studytool.run_record import EpochRow, RunRecord
 from studytool.runner import checks, memory
 from studytool.runner.events import finite_or_none, strict_json
 from studytool.runner.process import EOF, STDERR_CHARS, WorkerProcess, signal_name
-from studytool.runner.record import EpochRow, RunRecord
 
 OUTPUT_CHARS = 200_000  # captured log text kept per run (the tail)
 STARTUP_LIMIT = 120.0  # seconds a pool worker may take to start an answer (import torch)

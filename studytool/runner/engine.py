@@ -15,11 +15,11 @@ import threading
 from typing import Any
 
 from studytool.errors import StudytoolError
+from studytool.run_record import RunRecord
 from studytool.runner import catalog, devices, memory
 from studytool.runner import params as run_params
 from studytool.runner.collect import EventCallback, Job, Outcome, collect
 from studytool.runner.process import WorkerProcess
-from studytool.runner.record import RunRecord
 
 
 class DeviceUnavailable(StudytoolError):

@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from studytool.errors import StudytoolError
-from studytool.runner.record import RunRecord
+from studytool.run_record import RunRecord
 
 
 class History:

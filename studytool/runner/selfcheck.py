@@ -19,11 +19,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from studytool.run_record import RunRecord
 from studytool.runner import catalog
 from studytool.runner.collect import Job, collect
 from studytool.runner.engine import prepare_job
 from studytool.runner.process import WorkerProcess
-from studytool.runner.record import RunRecord
 
 QUICK_TIMEOUT = 120.0  # per answer; the whole quick check aims at under 60 s
 FULL_TIMEOUT = 3600.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from studytool.runner.record import STATUSES, EpochRow, RunRecord
+from studytool.run_record import STATUSES, EpochRow, RunRecord
 from studytool.store.database import Database
 from studytool.store.models import RunEpochRow, RunRow
 

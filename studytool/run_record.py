@@ -1,4 +1,5 @@
-"""One finished run as the engine reports it and the store keeps it (torch-free)."""
+"""One finished run as the engine reports it and the store keeps it (torch-free): below both
+the runner and the store, so the store never imports the runner."""
 
 from __future__ import annotations
 
