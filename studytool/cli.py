@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("runs", "run", "Run one answer in a child process and show its results."),
     "check": ("runs", "check", "Self-check: run every answer and its checks."),
     "export": ("exchange", "export", "Export progress (json, csv, apkg, md)."),
-    "import": ("exchange", "import_", "Import progress from a JSON export."),
+    "import": ("exchange", "import_", "Import progress: a JSON export or an Anki package."),
     "optimize": ("exchange", "optimize", "Fit personal FSRS parameters from the review log."),
     "exercise": ("exercise", "exercise", "Write your own GRU, LSTM, Dropout... and verify them."),
 }
