@@ -24,11 +24,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "grade": ("grade", "grade", "Grade a typed answer by meaning and key concepts."),
     "review": ("study", "review", "Review due cards in the plain terminal."),
     "stats": ("study", "stats", "Reviews, retention and cards by state."),
+    "cards": ("study", "cards", "Each card's memory state: S, D, R now, lapses, due, flags."),
     "answers": ("runs", "answers", "List the runnable answers and the questions they answer."),
     "run": ("runs", "run", "Run one answer in a child process and show its results."),
     "check": ("runs", "check", "Self-check: run every answer and its checks."),
     "export": ("exchange", "export", "Export progress (json, csv, apkg, md)."),
-    "import": ("exchange", "import_", "Import progress from a JSON export."),
+    "import": ("exchange", "import_", "Import progress: a JSON export or an Anki package."),
     "optimize": ("exchange", "optimize", "Fit personal FSRS parameters from the review log."),
     "exercise": ("exercise", "exercise", "Write your own GRU, LSTM, Dropout... and verify them."),
 }

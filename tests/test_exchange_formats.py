@@ -42,35 +42,93 @@ DECK = Deck("d1", "Deck one", Path("d1.toml"), (
 ))
 
 
+# (question, rating, minutes after the previous review) as `studied` rates them
+HISTORY = [("d1-q0", 3, 1), ("d1-q1", 1, 2), ("d1-q0", 3, 3000), ("d1-q0", 1, 6000),
+           ("d1-q1", 3, 5)]
+
+
 def studied(url: str) -> StudyService:
     clock = Clock()
     service = StudyService(open_db(url), clock=clock, tz=UTC, fuzz=False)
     service.sync_decks([DECK])
     ids = {v.question_id: v.card_id for v in service.browse()}
-    for question, rating, minutes in [("d1-q0", 3, 1), ("d1-q1", 1, 2), ("d1-q0", 3, 3000),
-                                      ("d1-q0", 1, 6000), ("d1-q1", 3, 5)]:
+    for question, rating, minutes in HISTORY:
         clock.moment += timedelta(minutes=minutes)
         service.rate(ids[question], rating, duration_ms=minutes * 10)
     return service
+
+
+def expected_csv_rows() -> list[dict[str, str]]:
+    """HISTORY as the optimizer layout must hold it, worked out from the clock alone."""
+    rows, moment = [], START
+    states = {"d1-q0": ["0", "1", "2"], "d1-q1": ["0", "1"]}  # new, learning, review...
+    for question, rating, minutes in HISTORY:
+        moment += timedelta(minutes=minutes)
+        rows.append({"card_id": f"d1/{question}",
+                     "review_time": str(int(moment.timestamp()) * 1000),
+                     "review_rating": str(rating), "review_state": states[question].pop(0),
+                     "review_duration": str(minutes * 10)})
+    return rows
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == ["card_id", "review_time", "review_rating",
+                                     "review_state", "review_duration"]
+        return list(reader)
 
 
 def test_csv_is_one_row_per_review_in_the_optimizer_layout(db_url, tmp_path):
     service = studied(db_url)
     path = tmp_path / "log.csv"
     assert export_csv(service.db, path) == 5
-    with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["card_id", "review_time", "review_rating", "review_state",
-                             "review_duration"]
-    with service.db.session(write=False) as s:
-        log = list(s.scalars(select(ReviewLogRow).order_by(ReviewLogRow.id)))
-    expected = [{"card_id": str(r.card_id),
-                 "review_time": str(int(r.reviewed_at.timestamp() * 1000)),
-                 "review_rating": str(r.rating), "review_state": str(r.state_before),
-                 "review_duration": str(r.duration_ms)} for r in log]
-    assert rows == expected
-    assert [r["review_state"] for r in rows[:2]] == ["0", "0"]  # both cards were new
+    assert read_csv(path) == expected_csv_rows()
     service.db.close()
+
+
+def test_csv_names_cards_by_deck_and_question_so_an_import_writes_the_same_log(db_url,
+                                                                               tmp_path):
+    from studytool.exchange.json_export import export_json
+    from studytool.exchange.json_import import import_json
+
+    service = studied(f"sqlite:///{tmp_path / 'source.sqlite3'}")
+    export_csv(service.db, tmp_path / "source.csv")
+    export_json(service.db, tmp_path / "all.json")
+    service.db.close()
+    # Another deck synced first: the imported cards get other database ids.
+    target = StudyService(open_db(db_url), tz=UTC)
+    other = Deck("a0", "Other", Path("a0.toml"),
+                 tuple(Question(f"a0-q{i}", "q", "a") for i in range(7)))
+    target.sync_decks([other])
+    import_json(target.db, tmp_path / "all.json")
+    with target.db.session(write=False) as s:
+        new_ids = set(s.scalars(select(ReviewLogRow.card_id)))
+    assert new_ids.isdisjoint({1, 2})  # the source's card ids
+    export_csv(target.db, tmp_path / "target.csv")
+    assert read_csv(tmp_path / "target.csv") == read_csv(tmp_path / "source.csv")
+    target.db.close()
+
+
+def test_csv_review_times_are_utc_whatever_the_local_and_session_zones(db_url, tmp_path,
+                                                                       monkeypatch):
+    import time
+
+    service = studied(db_url)
+    service.db.close()
+    # The process's zone and PostgreSQL's session zone (libpq reads PGTZ) far from UTC.
+    with monkeypatch.context() as zones:
+        zones.setenv("TZ", "America/Los_Angeles")
+        zones.setenv("PGTZ", "Asia/Kolkata")
+        time.tzset()
+        try:
+            db = open_db(db_url)
+            export_csv(db, tmp_path / "log.csv")
+            db.close()
+        finally:
+            zones.undo()
+            time.tzset()
+    assert read_csv(tmp_path / "log.csv") == expected_csv_rows()
 
 
 def read_notes(path: Path, tmp_path: Path) -> dict[str, dict]:

@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 from test_exchange_json import dump, in_lines, seed
 
-from studytool.exchange.anki import export_apkg
 from studytool.exchange.json_export import export_json
-from studytool.store import open_db
 
 
 @pytest.fixture
@@ -123,23 +121,19 @@ def test_export_still_replaces_a_regular_file(learner, tmp_path, studytool_cmd, 
     assert json.loads(target.read_text())["format"] == "studytool-export"
 
 
-# -- item 12: an Anki package, or anything else, given to import ----------------------------
-ACCEPTS = 'import reads the JSON file that "studytool export --format json" writes'
+# -- item 12: anything else given to import (an Anki package imports: test_exchange_anki.py) --
+ACCEPTS = ('import reads the JSON file that "studytool export --format json" writes, or an '
+           'Anki package (.apkg)')
 
 
-def test_an_anki_package_given_to_import_says_what_import_reads(learner, tmp_path,
-                                                                studytool_cmd, child_env):
-    db = open_db(f"sqlite:///{learner}")
-    export_apkg(db, tmp_path / "deck.apkg")
-    db.close()
+def test_a_file_that_is_no_export_given_to_import_says_what_import_reads(
+        learner, tmp_path, studytool_cmd, child_env):
     (tmp_path / "log.csv").write_text("card_id,review_time,review_rating\n1,2,3\n")
     (tmp_path / "list.json").write_text("[1, 2]")
     before = dump(learner)
     lines = {name: refused(run(studytool_cmd, child_env, "--db", f"sqlite:///{learner}",
                                "import", str(tmp_path / name)))
-             for name in ("deck.apkg", "learner.sqlite3", "log.csv", "list.json")}
-    assert lines["deck.apkg"] == (f"error: {tmp_path / 'deck.apkg'}: a ZIP archive (an Anki "
-                                  f"package .apkg is one), not a studytool export; {ACCEPTS}")
+             for name in ("learner.sqlite3", "log.csv", "list.json")}
     assert lines["learner.sqlite3"].endswith(f"a SQLite database, not a studytool export; "
                                              f"{ACCEPTS}")
     for name in ("log.csv", "list.json"):

@@ -42,7 +42,8 @@ def export(obj: dict, fmt: str, output: Path) -> None:
               help="Refuse files bigger than this (default: any size; memory stays flat).")
 @click.pass_obj
 def import_(obj: dict, path: Path, max_mb: int | None) -> None:
-    """Import (merge) a JSON export: one transaction, nothing changes on any problem."""
+    """Import (merge) a JSON export or an Anki package (.apkg: its cards and review history;
+    needs the `anki` extra): one transaction, nothing changes on any problem."""
     from studytool.exchange.api import import_from
 
     with progress_bar("importing") as bar:

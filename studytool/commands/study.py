@@ -63,6 +63,40 @@ def decks(obj: dict[str, Any], as_json: bool) -> None:
     click.echo("new: new cards today (new cards/day setting); done: reviewed today")
 
 
+@click.command("cards")
+@click.option("--deck", default=None, help="Only this deck's cards.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON list of cards.")
+@click.pass_obj
+def cards(obj: dict[str, Any], deck: str | None, as_json: bool) -> None:
+    """Every card's memory state: S (stability, days), D (difficulty, 1-10), R (chance of
+    recall now), with its state, due date, lapses and flags."""
+    from studytool.srs.memory import card_memory
+
+    service = open_service(obj)
+    if deck is not None and deck not in {s.id for s in service.deck_summaries()}:
+        raise StudytoolError(f"no deck {quote(deck)}")
+    rows = card_memory(service.db, service.now(), deck)
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in rows], indent=2))
+        return
+    if not rows:
+        click.echo("no cards")
+        return
+    width = max(len(r.question_id) for r in rows)
+    click.echo(f"{'question':<{width}} {'state':<10} {'due':<16} {'S':>8} {'D':>5} {'R':>6} "
+               f"{'lapses':>6}  flags")
+    for r in rows:
+        stability = "-" if r.stability is None else f"{r.stability:.2f}"
+        difficulty = "-" if r.difficulty is None else f"{r.difficulty:.2f}"
+        recall = "-" if r.retrievability is None else f"{r.retrievability:.1%}"
+        due = r.due.astimezone(service.tz).strftime("%Y-%m-%d %H:%M")
+        flags = " ".join(f for f, on in (("suspended", r.suspended), ("buried", r.buried))
+                         if on)
+        click.echo(f"{r.question_id:<{width}} {r.state:<10} {due:<16} {stability:>8} "
+                   f"{difficulty:>5} {recall:>6} {r.lapses:>6}  {flags}".rstrip())
+    click.echo("S: stability (days); D: difficulty (1-10); R: chance of recall now")
+
+
 @click.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @click.pass_obj

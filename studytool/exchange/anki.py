@@ -5,7 +5,8 @@ answers, read from their files, never imported: the answers import torch). Tags 
 card's tags plus the deck id. The model and deck ids are fixed numbers, chosen once, and
 each note's GUID comes from its deck and question ids only, so importing an updated package
 into Anki updates the notes instead of adding copies (genanki's default GUID hashes every
-field, so an edited answer would become a new note).
+field, so an edited answer would become a new note). Each card carries its scheduling and
+its reviews (see `anki_schedule`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ import ast
 import hashlib
 import html
 import importlib.util
+import itertools
+import json
 import re
+import sqlite3
+import tempfile
+import zipfile
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from importlib.machinery import PathFinder
 from pathlib import Path
@@ -23,7 +30,9 @@ from typing import Any
 import genanki
 from sqlalchemy import select
 
+from studytool.exchange.anki_schedule import Clock, write_schedule
 from studytool.exchange.output import atomic_output
+from studytool.srs.settings_store import load_settings
 from studytool.store.database import Database
 from studytool.store.models import CardRow, DeckRow
 
@@ -52,8 +61,11 @@ def note_guid(deck_id: str, question_id: str) -> str:
     return genanki.guid_for("studytool", deck_id, question_id)
 
 
-def export_apkg(db: Database, path: Path) -> int:
-    """Write the package; returns the number of notes."""
+def export_apkg(db: Database, path: Path, now: datetime | None = None,
+                tz: tzinfo | None = None) -> int:
+    """Write the package; returns the number of notes. `tz` is the learner's zone (None:
+    the system's), which with the day's start hour decides the due days Anki shows."""
+    now = now or datetime.now(UTC)
     decks: dict[str, genanki.Deck] = {}
     with db.session(write=False) as session:
         for deck in session.scalars(select(DeckRow).order_by(DeckRow.id)):
@@ -64,8 +76,23 @@ def export_apkg(db: Database, path: Path) -> int:
         for card in session.scalars(query):
             decks[card.deck_id].add_note(make_note(card))
             count += 1
-    with atomic_output(path) as out:
-        genanki.Package(list(decks.values())).write_to_file(out)
+        settings = load_settings(session)
+        with tempfile.TemporaryDirectory(prefix="studytool-apkg-") as folder:
+            collection = Path(folder) / "collection.anki2"
+            conn = sqlite3.connect(collection)
+            try:
+                ids = itertools.count(int(now.timestamp() * 1000))
+                genanki.Package(list(decks.values())).write_to_db(conn.cursor(),
+                                                                  now.timestamp(), ids)
+                note_ids = dict(conn.execute("SELECT guid, id FROM notes"))
+                clock = Clock(now, settings.day_starts_at_hour, tz)
+                write_schedule(conn, session, note_ids, settings, clock)
+                conn.commit()
+            finally:
+                conn.close()
+            with atomic_output(path) as out, zipfile.ZipFile(out, "w") as package:
+                package.write(collection, "collection.anki2")
+                package.writestr("media", json.dumps({}))
     return count
 
 

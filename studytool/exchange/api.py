@@ -49,12 +49,25 @@ def export_to(db_url: str, fmt: str, path: Path,
 
 def import_from(db_url: str, path: Path, max_mb: int | None = None,
                 progress: ProgressCallback | None = None) -> str:
-    from studytool.exchange.json_import import import_json
+    """A JSON export, or an Anki package (told apart by its content: a ZIP archive holding
+    an Anki collection, whatever the file is called)."""
+    from studytool.exchange.anki_import import is_anki_package
 
     limit = max_mb * 1024 * 1024 if max_mb else None
+    anki = is_anki_package(path)
+    if anki and limit is not None and path.stat().st_size > limit:
+        raise StudytoolError(f"{path}: over the import limit of {limit:,} bytes "
+                             "(raise it with --max-mb)")
     db = open_db(db_url)
     try:
-        summary = import_json(db, path, limit, progress)
+        if anki:
+            from studytool.exchange.anki_import import import_apkg
+
+            summary = import_apkg(db, path, progress)
+        else:
+            from studytool.exchange.json_import import import_json
+
+            summary = import_json(db, path, limit, progress)
     finally:
         db.close()
     return f"imported {path}: {summary.line()}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 FORMAT = "studytool-export"
 VERSION = 1
 # What an import reads, for the messages that refuse anything else.
-ACCEPTS = 'import reads the JSON file that "studytool export --format json" writes'
+ACCEPTS = ('import reads the JSON file that "studytool export --format json" writes, or an '
+           'Anki package (.apkg)')
 # Settings keys an export carries: the learner's Settings plus fitted FSRS parameters.
 PARAMETERS_KEY = "fsrs_parameters"

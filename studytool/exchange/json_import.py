@@ -67,8 +67,8 @@ _DELETE_KNOWN_REVIEWS = (
     "AND old.card_id = review_log.card_id AND old.rating = review_log.rating "
     "AND old.id < :first)")
 # Files that are not an export, told apart by their first bytes (none of them is UTF-8).
-_MAGIC = ((b"PK\x03\x04", "a ZIP archive (an Anki package .apkg is one)"),
-          (b"PK\x05\x06", "a ZIP archive (an Anki package .apkg is one)"),
+_MAGIC = ((b"PK\x03\x04", "a ZIP archive without an Anki collection in it"),
+          (b"PK\x05\x06", "a ZIP archive without an Anki collection in it"),
           (b"SQLite format 3\x00", "a SQLite database"),
           (b"\x1f\x8b", "gzip-compressed (decompress it first)"))
 
