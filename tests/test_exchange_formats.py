@@ -11,6 +11,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from studytool.deck import Deck, Question
@@ -236,6 +237,7 @@ def test_the_report_picks_each_answers_latest_full_run_and_marks_the_books_colum
     db.close()
 
 
+@pytest.mark.slow
 def test_export_command_writes_each_format_and_refuses_a_missing_folder(tmp_path,
                                                                        studytool_cmd,
                                                                        child_env):

@@ -85,6 +85,7 @@ def test_usable_reviews_count_like_fsrs(tmp_path):
 HAS_OPTIMIZER = all(importlib.util.find_spec(name) for name in ("numpy", "pandas", "tqdm"))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_enough_reviews_fit_new_parameters_saved_only_when_asked(tmp_path, studytool_cmd,
                                                                  child_env):

@@ -78,6 +78,7 @@ def export_file(tmp_path) -> Path:
     return tmp_path / "big.json"
 
 
+@pytest.mark.slow
 async def test_the_app_shows_the_bar_and_counts_during_an_import(export_file, tmp_path,
                                                                  monkeypatch):
     monkeypatch.setattr(screens, "SHOW_AFTER", 0.0)

@@ -50,6 +50,7 @@ IMPOSSIBLE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(IMPOSSIBLE))
 def test_an_impossible_card_is_refused(case, learner, tmp_path, studytool_cmd, child_env):
     doc = json.loads((tmp_path / "learner.json").read_text())
@@ -143,6 +144,7 @@ def test_a_file_that_is_no_export_given_to_import_says_what_import_reads(
 
 
 # -- item 12: escape sequences in what an import stores --------------------------------------
+@pytest.mark.slow
 def test_an_escape_sequence_in_an_id_is_refused_and_in_text_made_visible(
         learner, tmp_path, studytool_cmd, child_env):
     doc = json.loads((tmp_path / "learner.json").read_text())

@@ -224,6 +224,7 @@ json_values = st.recursive(
     max_leaves=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(members=st.dictionaries(st.text(max_size=6), json_values | st.lists(json_values),
                                max_size=5),
@@ -241,6 +242,7 @@ def many_reviews(exported: Path, n: int) -> dict:
     return doc
 
 
+@pytest.mark.slow
 def test_a_big_merge_counts_what_was_there_on_every_path(exported, tmp_path, db_url):
     """30,000 reviews into a database that has 2,000 of them: on SQLite the first are looked
     up one by one, then the load passes the bulk threshold (indexes dropped, the ones

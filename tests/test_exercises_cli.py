@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from studytool.exercises import EXERCISES, exercises_for_question, get_exercise
 from studytool.exercises import progress as prog
 
@@ -61,6 +63,7 @@ def _read_until(proc: subprocess.Popen, words: str, seen: list[str]) -> None:
     raise AssertionError(f"never printed {words!r}: {''.join(seen)}")
 
 
+@pytest.mark.slow
 def test_verify_watch_scaffold_then_saved_solution_updates_progress(child_env, tmp_path):
     ws = tmp_path / "ws"
     run(["start", "ar-tar", "--dir", str(ws)], child_env)
@@ -91,6 +94,7 @@ def test_verify_watch_scaffold_then_saved_solution_updates_progress(child_env, t
     assert rows["gru"]["status"] == "pending"
 
 
+@pytest.mark.slow
 def test_verify_exit_codes_and_json(child_env, tmp_path):
     ws = tmp_path / "ws"
     run(["start", "ar-tar", "--dir", str(ws)], child_env)
@@ -103,6 +107,7 @@ def test_verify_exit_codes_and_json(child_env, tmp_path):
     assert "Traceback" not in failed.stderr
 
 
+@pytest.mark.slow
 def test_hints_come_one_at_a_time_and_are_counted(child_env):
     hints = get_exercise("dropout").hints
     outputs = [run(["hint", "dropout"], child_env).stdout for _ in range(len(hints) + 1)]

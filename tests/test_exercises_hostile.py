@@ -76,6 +76,7 @@ def all_gone(pids: list[int], wait: float) -> list[int]:
     return alive
 
 
+@pytest.mark.slow
 def test_fifty_leftover_processes_neither_stall_the_verify_nor_outlive_it(tmp_path, mark):
     path = as_dropout(tmp_path, "forks_and_sleeps.py")
     started = time.monotonic()
@@ -94,6 +95,7 @@ def test_fifty_leftover_processes_neither_stall_the_verify_nor_outlive_it(tmp_pa
         kill_leftovers(pids, mark)
 
 
+@pytest.mark.slow
 def test_the_check_process_dies_with_a_verify_killed_by_sigkill(tmp_path, child_env, mark):
     child_env["STUDYTOOL_TEST_MARK"] = mark
     path = as_dropout(tmp_path, "dies_with_parent.py")
@@ -129,6 +131,7 @@ print(json.dumps({"peak_kb": peak_kb(),
 """
 
 
+@pytest.mark.slow
 def test_a_flood_of_output_is_kept_as_a_tail_and_a_count(tmp_path, child_env):
     path = as_dropout(tmp_path, "prints_a_lot.py")
     measured = subprocess.run([sys.executable, "-c", MEASURE, str(path)], env=child_env,
@@ -143,6 +146,7 @@ def test_a_flood_of_output_is_kept_as_a_tail_and_a_count(tmp_path, child_env):
     assert "does not define Dropout" in report["loads"]
 
 
+@pytest.mark.slow
 def test_results_written_by_the_learners_code_do_not_count(tmp_path, child_env):
     path = as_dropout(tmp_path, "forges_results.py")
     result = verify_file(get_exercise("dropout"), path, check_timeout=10.0)
@@ -170,6 +174,7 @@ def test_a_genuine_pass_still_counts(tmp_path):
     assert all(c.label != "results come from the checks" for c in result.checks)
 
 
+@pytest.mark.slow
 def test_a_relative_workspace_folder_is_found(tmp_path, child_env):
     workspace = tmp_path / "ws"
     workspace.mkdir()
@@ -181,6 +186,7 @@ def test_a_relative_workspace_folder_is_found(tmp_path, child_env):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_list_says_failing_once_a_passing_file_breaks(tmp_path, child_env):
     def studytool(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "studytool", "exercise", *args],

@@ -110,6 +110,7 @@ def _failures(result: VerifyResult) -> str:
                      if c.status != "passed")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "rel"), REFERENCES)
 def test_reference_solutions_pass(results, name, rel):
     result = _result(results, name, SOLUTIONS / rel)
@@ -117,6 +118,7 @@ def test_reference_solutions_pass(results, name, rel):
     assert len(result.checks) >= 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "rel", "label", "words"), WRONG)
 def test_wrong_solutions_fail_naming_the_mistake(results, name, rel, label, words):
     result = _result(results, name, SOLUTIONS / rel)
@@ -132,6 +134,7 @@ def test_every_exercise_has_a_reference_and_a_wrong_solution():
     assert {name for name, *_ in WRONG} == set(names)
 
 
+@pytest.mark.slow
 def test_untouched_scaffolds_fail_with_not_implemented_yet(results, tmp_path_factory):
     for ex in EXERCISES:
         result = next(r for (name, _), r in results.items()
@@ -142,6 +145,7 @@ def test_untouched_scaffolds_fail_with_not_implemented_yet(results, tmp_path_fac
         assert any("not implemented yet" in c.message for c in result.checks), _failures(result)
 
 
+@pytest.mark.slow
 def test_third_word_training_beats_the_baseline(results):
     result = _result(results, "third-word", SOLUTIONS / "third_word/reference.py")
     training = next(c for c in result.checks if c.label.startswith("a short training run"))
@@ -149,6 +153,7 @@ def test_third_word_training_beats_the_baseline(results):
     assert accuracy > 0.1517
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("rel", "label", "words"), BROKEN)
 def test_broken_files_are_failed_checks(results, rel, label, words):
     result = next(r for (name, path), r in results.items()
@@ -159,6 +164,7 @@ def test_broken_files_are_failed_checks(results, rel, label, words):
     assert "Traceback" not in check.message
 
 
+@pytest.mark.slow
 def test_a_file_that_ends_the_process_is_a_failed_check(results):
     result = _result(results, "dropout", SOLUTIONS / "harness/exits.py")
     assert not result.passed
@@ -172,6 +178,7 @@ def test_an_infinite_loop_stops_the_later_checks(results):
     assert after and all(c.status == "skipped" for c in after)
 
 
+@pytest.mark.slow
 def test_a_hang_the_alarm_cannot_stop_kills_the_process_group():
     started = time.monotonic()
     result = verify_file(get_exercise("dropout"), SOLUTIONS / "harness/hard_hang.py",

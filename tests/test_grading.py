@@ -106,6 +106,7 @@ def test_a_cards_mistake_gives_the_belief_without_its_correction():
 
 # -- grading with the real model --------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_good_answer_passes_and_names_the_concepts_it_has(grader):
     result = grade(grader, "ch12-q12", "Backpropagation through time: the unrolled RNN is "
                                        "treated as one big network, and we detach the hidden "
@@ -169,6 +170,7 @@ def test_a_deck_without_concepts_is_graded_by_meaning_alone(grader):
 
 # -- the process: crash, parent death, offline ------------------------------------------------
 
+@pytest.mark.slow
 def test_a_crashed_worker_is_one_error_line_and_the_next_grade_works():
     crashing = Grader()
     try:
@@ -205,6 +207,7 @@ def _alive(pid: int) -> bool:
     return stat.exists() and ") Z " not in stat.read_text()
 
 
+@pytest.mark.slow
 def test_the_worker_never_touches_the_network():
     # Every way out of the machine fails in the child: loading and grading must not care.
     guard = ("import socket, runpy, sys\n"
@@ -259,6 +262,7 @@ def test_the_worker_imports_neither_torch_nor_hugging_face_libraries():
     assert "heavy [] False True" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_grader_started_from_a_thread_that_ends_keeps_its_worker():
     # The app starts the grader from worker threads that end; the child must not die with
     # the thread (as it does with PR_SET_PDEATHSIG, which follows the spawning thread).
@@ -284,6 +288,7 @@ def _learner_texts(answer: str) -> int:
     return len(set(learner_texts(answer)))  # what the worker runs through the model
 
 
+@pytest.mark.slow
 def test_the_decks_embeddings_are_kept_on_disk_and_a_damaged_file_is_rebuilt(tmp_path,
                                                                            monkeypatch):
     monkeypatch.setenv("STUDYTOOL_HOME", str(tmp_path / "home"))
@@ -343,6 +348,7 @@ def test_warm_requests_cover_the_questions_with_answers():
 
 # -- the command line -------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_grade_cli_json(studytool_cmd, child_env):
     done = subprocess.run([*studytool_cmd, "grade", "ch12-q25", "-", "--json"],
                           input="The cell state and the hidden state.", capture_output=True,
@@ -379,6 +385,7 @@ def test_grading_an_imported_card_without_an_answer_says_what_to_do(tmp_path, st
     assert "studytool write-answer ch13-q05" in done.stderr
 
 
+@pytest.mark.slow
 def test_review_in_the_terminal_grades_typed_answers_and_stores_the_grade(studytool_cmd,
                                                                           child_env, tmp_path):
     script = ("> Find a small, simple dataset and prototype on it first so experiments are "

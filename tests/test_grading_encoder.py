@@ -68,6 +68,7 @@ def test_the_sentences_reach_past_the_token_limit(ours):
     assert sum(n == 256 for n in lengths) >= 2  # the repeated word and the longest reference
 
 
+@pytest.mark.slow
 def test_our_embeddings_equal_sentence_transformers(ours, oracle):
     mine = ours.embed(SENTENCES)
     assert mine.shape == oracle.shape == (len(SENTENCES), 384)
@@ -76,12 +77,14 @@ def test_our_embeddings_equal_sentence_transformers(ours, oracle):
     assert np.abs(mine - oracle).max() < TOLERANCE
 
 
+@pytest.mark.slow
 def test_order_and_batching_do_not_change_an_embedding(ours):
     alone = np.vstack([ours.embed([text]) for text in SENTENCES[:8]])
     together = ours.embed(list(reversed(SENTENCES[:8])))[::-1]
     assert np.abs(alone - together).max() < TOLERANCE
 
 
+@pytest.mark.slow
 def test_the_tolerance_catches_the_tanh_gelu(ours, oracle, monkeypatch):
     def tanh_gelu(x: np.ndarray) -> np.ndarray:
         return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
@@ -90,6 +93,7 @@ def test_the_tolerance_catches_the_tanh_gelu(ours, oracle, monkeypatch):
     assert np.abs(ours.embed(SENTENCES) - oracle).max() > 10 * TOLERANCE
 
 
+@pytest.mark.slow
 def test_the_tolerance_catches_the_tokenizer_files_own_truncation(files, oracle):
     # tokenizer.json says 128 tokens; the model's pipeline (sentence_bert_config.json) 256.
     shorter = minilm.load(files)

@@ -98,6 +98,7 @@ def test_gru_rejects_bad_shapes():
         GRU(3, 4, num_layers=0)
 
 
+@pytest.mark.slow
 def test_gru_torch_answer_trains_both_and_reports_seconds_per_epoch():
     from answers_code.module_answers import gru_torch
 

@@ -27,6 +27,7 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return wheel
 
 
+@pytest.mark.slow
 def test_wheel_carries_decks_migrations_and_book_tables(installed_wheel: Path) -> None:
     names = set(zipfile.ZipFile(installed_wheel).namelist())
     assert "studytool/_data/questions/ch12.toml" in names

@@ -44,6 +44,7 @@ def test_a_scripted_review_prints_each_card_and_acknowledges_each_rating(
     assert review_rows(db_path) == [("ch12-q01", 3), ("ch12-q02", 1), ("ch12-q03", 2)]
 
 
+@pytest.mark.slow
 def test_undo_bury_and_suspend_from_a_script(studytool_cmd, child_env, db_path):
     result = cli(studytool_cmd, child_env, db_path, "review", stdin="4\nu\nb\ns\nu\n")
     assert result.returncode == 0, result.stderr
@@ -77,6 +78,7 @@ def test_an_unknown_deck_is_refused(studytool_cmd, child_env, db_path):
     assert result.stderr.strip() == "error: unknown deck 'ch99' (known: ch12)"
 
 
+@pytest.mark.slow
 def test_decks_json_counts_today(studytool_cmd, child_env, db_path):
     cli(studytool_cmd, child_env, db_path, "review", "--deck", "ch12", stdin="1\n4\n")
     result = cli(studytool_cmd, child_env, db_path, "decks", "--json")
@@ -91,6 +93,7 @@ def test_decks_json_counts_today(studytool_cmd, child_env, db_path):
     assert text[1].split()[:6] == ["ch12", "18", "1", "0", "19", "2"]
 
 
+@pytest.mark.slow
 def test_stats_json(studytool_cmd, child_env, db_path):
     cli(studytool_cmd, child_env, db_path, "review", stdin="3\n4\n")
     result = cli(studytool_cmd, child_env, db_path, "stats", "--json")
@@ -149,6 +152,7 @@ def test_the_interactive_review_in_a_terminal(studytool_cmd, child_env, db_path)
     assert review_rows(db_path) == [("ch12-q01", 3)]
 
 
+@pytest.mark.slow
 def test_a_database_from_a_newer_version_is_one_error_line(studytool_cmd, child_env, db_path):
     assert cli(studytool_cmd, child_env, db_path, "decks").returncode == 0
     with sqlite3.connect(db_path) as conn:
@@ -160,6 +164,7 @@ def test_a_database_from_a_newer_version_is_one_error_line(studytool_cmd, child_
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_review_and_stats_against_postgresql(studytool_cmd, child_env):
     url = os.environ.get("STUDYTOOL_TEST_PG")

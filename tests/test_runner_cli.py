@@ -71,6 +71,7 @@ def test_run_shows_epochs_beside_the_book_then_final_figures_and_checks(env):
     assert any(line.startswith("ok · fx-epochs · cpu") for line in lines)
 
 
+@pytest.mark.slow
 def test_a_failing_run_exits_1_and_is_stored_with_its_reason(env):
     result = studytool(["run", "fx-raise", "--device", "cpu"], env)
     assert result.returncode == 1
@@ -83,6 +84,7 @@ def test_a_failing_run_exits_1_and_is_stored_with_its_reason(env):
                                                                   ("fx-raise", "error")]
 
 
+@pytest.mark.slow
 def test_timeout_is_reported_and_stored(env):
     result = studytool(["run", "fx-hang", "--device", "cpu", "--timeout", "1", "--json"], env)
     assert result.returncode == 1
@@ -122,6 +124,7 @@ def test_unknown_names_suggest_close_ones(env):
                                      "(did you mean fx-epochs, fx-crash, fx-ok?)")
 
 
+@pytest.mark.slow
 def test_an_absent_device_is_bad_input_and_stores_nothing(env):
     import torch
 
@@ -133,6 +136,7 @@ def test_an_absent_device_is_bad_input_and_stores_nothing(env):
     assert result.stdout == "" and stored_runs(env) == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_cancels_within_a_second_and_leaves_no_process(env):
     # A learner's database exists after the first run; creating a fresh one (about a second of
     # SQLAlchemy import and migrations) is a one-time cost this test is not about.
@@ -166,6 +170,7 @@ def test_ctrl_c_cancels_within_a_second_and_leaves_no_process(env):
     assert run.status == "cancelled" and run.answer == "fx-hang"
 
 
+@pytest.mark.slow
 def test_the_parent_never_imports_torch(env):
     result = studytool(["run", "fx-train", "--epochs", "1", "--json"], env,
                        flags=("-X", "importtime"))
@@ -197,6 +202,7 @@ def test_printed_output_is_in_the_json_and_the_store(env):
     assert run.checks == obj["checks"] and run.checks[0]["passed"] is True
 
 
+@pytest.mark.slow
 def test_on_a_terminal_the_epoch_table_sits_beside_the_book(env, tmp_path):
     import shlex
     import shutil
@@ -228,6 +234,7 @@ def test_on_a_terminal_the_epoch_table_sits_beside_the_book(env, tmp_path):
     assert "PASS reaches 0.5" in screen and "ok · fx-epochs · cpu" in screen
 
 
+@pytest.mark.slow
 def test_a_run_that_hits_its_memory_limit_says_so_in_one_line(env):
     result = studytool(["run", "fx-map", "--device", "cpu", "--memory-limit", "256"], env)
     assert result.returncode == 1
@@ -245,6 +252,7 @@ def test_a_memory_limit_below_the_bound_names_it(env):
     assert result.stderr == "error: --memory-limit must be from 256 to 1048576 MB, not 1\n"
 
 
+@pytest.mark.slow
 def test_a_run_that_is_not_ok_also_says_so_on_stderr(env):
     result = studytool(["run", "fx-raise", "--device", "cpu"], env)
     assert result.returncode == 1
@@ -273,6 +281,7 @@ def test_final_figures_keep_significant_digits_and_no_params_no_parentheses(env)
                      "huge": "4.295e+09"}
 
 
+@pytest.mark.slow
 def test_book_figures_from_another_schedule_length_are_labelled(env):
     result = studytool(["run", "fx-epochs", "--device", "cpu"], env)  # 3 epochs; the book 4
     assert result.returncode == 0, result.stderr

@@ -46,6 +46,7 @@ def test_a_normal_run_streams_events_and_returns_its_record():
     assert record.torch_version  # reported even when the answer never imports torch
 
 
+@pytest.mark.slow
 def test_epoch_events_become_rows_and_final_holds_the_last_epoch():
     record = run_answer("fx-epochs", {"epochs": 4, "lr": 0.5}, device="cpu")
     assert record.status == "ok"
@@ -59,12 +60,14 @@ def test_epoch_events_become_rows_and_final_holds_the_last_epoch():
     assert isinstance(trained.epochs[1].accuracy, float) and trained.final["accuracy"] > 0.6
 
 
+@pytest.mark.slow
 def test_auto_picks_a_real_device():
     record = run_answer("fx-ok", device="auto")
     assert record.status == "ok"
     assert record.device in ("cuda", "mps", "cpu") and record.final["device_seen"] == record.device
 
 
+@pytest.mark.slow
 def test_timeout_kills_the_whole_group():
     started = time.perf_counter()
     handle = start_run("fx-hang", device="cpu", timeout=1.5)
@@ -133,6 +136,7 @@ def test_running_out_of_memory_is_an_error_not_a_hang():
     assert record.message.startswith("out of memory: MemoryError")
 
 
+@pytest.mark.slow
 def test_a_missing_device_is_bad_input():
     record = run_answer("fx-ok", device="cpu")
     assert record.status == "ok"

@@ -97,6 +97,7 @@ BAD_INPUT = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", BAD_INPUT, ids=[" ".join(a[:4]) for a, _ in BAD_INPUT])
 def test_bad_input_is_one_line_exit_2_nothing_spawned_nothing_stored(env, tmp_path, args,
                                                                      message):
@@ -122,6 +123,7 @@ def test_bad_input_is_one_line_exit_2_nothing_spawned_nothing_stored(env, tmp_pa
      "to float: 'abc'"),
     (f"sqlite:///{{tmp}}/{LONG}.db", "error: cannot use {tmp}/aaaa"),
 ], ids=["timeout=abc", "5000-character path"])
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["decks"], ["stats"], ["run", "fx-ok"],
                                      ["check", "fx-ok"]])
 def test_an_unusable_database_url_is_refused_before_anything_runs(env, tmp_path, url, message,
@@ -139,6 +141,7 @@ def test_an_unusable_database_url_is_refused_before_anything_runs(env, tmp_path,
     assert not list(tmp_path.glob("x.db*"))
 
 
+@pytest.mark.slow
 def test_run_and_check_refuse_another_programs_database_before_running(env, tmp_path):
     workspace = tmp_path / "ws"
     workspace.mkdir()
@@ -206,6 +209,7 @@ def start_check(env: dict[str, str]) -> subprocess.Popen:
     return proc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_check_stopped_by_a_signal_keeps_every_finished_answer(env, signum, code):
     proc = start_check(env)
@@ -219,6 +223,7 @@ def test_a_check_stopped_by_a_signal_keeps_every_finished_answer(env, signum, co
     assert stored_runs(env) == {"fx-epochs": "ok", "fx-ok": "ok", "fx-hang": "cancelled"}
 
 
+@pytest.mark.slow
 def test_a_check_killed_outright_has_already_stored_what_finished(env):
     proc = start_check(env)
     proc.send_signal(signal.SIGKILL)
@@ -226,6 +231,7 @@ def test_a_check_killed_outright_has_already_stored_what_finished(env):
     assert stored_runs(env) == {"fx-epochs": "ok", "fx-ok": "ok"}
 
 
+@pytest.mark.slow
 def test_an_error_line_quotes_a_huge_input_line_in_part(env):
     huge = "x" * 50_000_000
     result = studytool(env, "review", stdin=f"{huge}\nq\n", timeout=180)

@@ -53,6 +53,7 @@ def run(env, *args):
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_the_cli_passes_params_to_the_answer(child_env, tmp_path):
     env = with_fixture_answers(child_env, tmp_path)
     result = run(env, "fx-epochs", "--param", "epochs=2", "--param", "lr=0.2", "--json")

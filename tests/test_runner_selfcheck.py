@@ -38,6 +38,7 @@ def check(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[s
                           capture_output=True, text=True, env=env, timeout=240)
 
 
+@pytest.mark.slow
 def test_quick_check_reports_each_answer_and_fails_on_a_failing_check(env):
     result = check(["--quick", "--json", "fx-ok", "fx-epochs", "fx-low"], env)
     assert result.returncode == 1, result.stderr
@@ -62,6 +63,7 @@ def test_quick_check_reports_each_answer_and_fails_on_a_failing_check(env):
     assert len(stored.epochs) == 2
 
 
+@pytest.mark.slow
 def test_all_passing_exits_0_and_prints_one_row_per_answer(env):
     result = check(["fx-ok", "fx-epochs", "fx-garbage"], env)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -73,6 +75,7 @@ def test_all_passing_exits_0_and_prints_one_row_per_answer(env):
     assert lines[-1].startswith("3/3 ok in ")
 
 
+@pytest.mark.slow
 def test_the_pool_survives_crashes_hangs_and_errors(env):
     names = ["fx-crash", "fx-ok", "fx-hang", "fx-exit", "fx-raise", "fx-nan", "fx-epochs"]
     started = time.perf_counter()
@@ -85,6 +88,7 @@ def test_the_pool_survives_crashes_hangs_and_errors(env):
                       "fx-epochs": "ok"}
 
 
+@pytest.mark.slow
 def test_full_mode_uses_the_default_settings(env):
     result = check(["--full", "--json", "fx-epochs"], env)
     assert result.returncode == 0, result.stderr
@@ -92,6 +96,7 @@ def test_full_mode_uses_the_default_settings(env):
     assert row["checks"][0]["advisory"] is False and row["checks"][0]["passed"]
 
 
+@pytest.mark.slow
 def test_full_mode_runs_a_wide_band_answer_per_seed_and_checks_the_median(env):
     result = check(["--full", "--json", "fx-seeded"], env)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -112,6 +117,7 @@ def test_full_mode_runs_a_wide_band_answer_per_seed_and_checks_the_median(env):
            "0.8000)" in text.stdout
 
 
+@pytest.mark.slow
 def test_a_median_below_its_floor_fails_the_check_though_every_run_passed(env):
     result = check(["--full", "fx-seeded-low"], env)
     assert result.returncode == 1
@@ -142,6 +148,7 @@ def test_the_real_catalogue_passes_its_quick_check(child_env, tmp_path):
     assert set(REQUIRED_NAMES) <= {row["name"] for row in report["answers"]}
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_check_and_keeps_what_finished(env):
     import signal
 
@@ -176,6 +183,7 @@ def test_ctrl_c_stops_the_check_and_keeps_what_finished(env):
     assert stored == {"fx-epochs": "ok", "fx-ok": "ok", "fx-hang": "cancelled"}
 
 
+@pytest.mark.slow
 def test_the_check_parent_never_imports_torch(env):
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "studytool", "check",
                              "--json", "fx-train", "fx-ok"], capture_output=True, text=True,
@@ -187,6 +195,7 @@ def test_the_check_parent_never_imports_torch(env):
     assert "click" in modules and "torch" not in modules
 
 
+@pytest.mark.slow
 def test_an_answer_cannot_change_the_next_ones_torch_settings(env, tmp_path):
     # One warm worker runs both; the second must see a fresh process's settings.
     result = subprocess.run([sys.executable, "-m", "studytool", "check", "--json", "--workers",
@@ -198,6 +207,7 @@ def test_an_answer_cannot_change_the_next_ones_torch_settings(env, tmp_path):
                                          "cwd": str(tmp_path)}
 
 
+@pytest.mark.slow
 def test_check_rows_are_aligned_and_a_failure_is_one_error_line(env):
     import re
 

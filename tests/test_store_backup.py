@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from studytool.store.database import make_engine
 from studytool.store.migrate import migrate
 
@@ -70,6 +72,7 @@ def whole_backup(path: Path) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_kill_9_while_backing_up_leaves_no_partial_backup(tmp_path, child_env):
     path = tmp_path / "old.sqlite3"
     old_database(path)

@@ -59,6 +59,7 @@ def test_another_programs_sqlite_file_is_refused_and_left_byte_identical(tmp_pat
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
+@pytest.mark.slow
 def test_every_command_that_opens_the_database_refuses_it(tmp_path, child_env):
     path = tmp_path / "notes.db"
     a_notes_app_file(path)

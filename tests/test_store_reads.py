@@ -36,6 +36,7 @@ def existing_db(tmp_path: Path, child_env) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_reads_answer_at_once_while_another_process_holds_the_write_lock(existing_db,
                                                                         child_env):
     holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITE_LOCK, str(existing_db)],
@@ -56,6 +57,7 @@ def test_reads_answer_at_once_while_another_process_holds_the_write_lock(existin
         holder.wait()
 
 
+@pytest.mark.slow
 def test_an_unchanged_deck_sync_writes_nothing(existing_db, child_env):
     # A read-only connection refuses any write transaction: if opening and syncing an
     # unchanged database began one, these commands would fail.

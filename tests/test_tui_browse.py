@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
@@ -21,6 +22,7 @@ def _ids(table: DataTable) -> list[str]:
     return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
 
 
+@pytest.mark.slow
 async def test_browse_searches_filters_and_suspends(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -60,6 +62,7 @@ async def test_browse_searches_filters_and_suspends(tmp_path: Path) -> None:
         assert _ids(cards) == ["demo-q02", "demo-q03", "demo-q04", "demo-q05"]
 
 
+@pytest.mark.slow
 async def test_stats_show_todays_numbers(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -78,6 +81,7 @@ async def test_stats_show_todays_numbers(tmp_path: Path) -> None:
         assert "new 3" in numbers
 
 
+@pytest.mark.slow
 async def test_settings_are_stored_in_the_database(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -103,6 +107,7 @@ async def test_settings_are_stored_in_the_database(tmp_path: Path) -> None:
         assert type(app.screen).__name__ == "HomeScreen"
 
 
+@pytest.mark.slow
 async def test_the_theme_is_stored_and_applied_on_the_next_start(tmp_path: Path) -> None:
     from textual.widgets import Select
 

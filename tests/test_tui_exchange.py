@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
@@ -28,6 +29,7 @@ def _result(screen: ExchangeScreen) -> str:
     return str(screen.query_one("#exchange-result").render())
 
 
+@pytest.mark.slow
 async def test_export_then_import_into_another_database(tmp_path: Path) -> None:
     first = tmp_path / "first"
     first.mkdir()
@@ -75,6 +77,7 @@ async def test_export_then_import_into_another_database(tmp_path: Path) -> None:
         assert sum(reviews) == 2
 
 
+@pytest.mark.slow
 async def test_a_bad_import_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
@@ -98,6 +101,7 @@ async def test_a_bad_import_is_one_line_and_changes_nothing(tmp_path: Path) -> N
         assert [str(c) for c in app.screen.query_one("#decks").get_row_at(0)][1] == "5"
 
 
+@pytest.mark.slow
 async def test_the_extension_follows_the_format_and_replacing_a_file_needs_a_second_press(
         tmp_path: Path) -> None:
     app = make_app(tmp_path)

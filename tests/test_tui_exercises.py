@@ -44,6 +44,7 @@ def _checks(panel: ExercisePanel) -> str:
     return str(panel.query_one(".verify-checks").render())
 
 
+@pytest.mark.slow
 async def test_x_creates_the_file_and_v_verifies_it_beside_the_card(
         tmp_path: Path, _isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from studytool.exercises import get_exercise, progress, workspace
@@ -99,6 +100,7 @@ async def test_x_creates_the_file_and_v_verifies_it_beside_the_card(
         assert not panel.display
 
 
+@pytest.mark.slow
 async def test_esc_stops_a_verification(tmp_path: Path, _isolated_home: Path) -> None:
     from studytool.exercises import get_exercise, progress, workspace
 

@@ -118,6 +118,7 @@ async def test_home_shows_file_and_database_titles_as_written(app: StudyApp) -> 
         assert app.is_running
 
 
+@pytest.mark.slow
 async def test_review_shows_ids_tags_and_answers_as_written(app: StudyApp) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
@@ -168,6 +169,7 @@ async def test_browse_lists_hostile_cards_and_their_history_title(app: StudyApp)
         assert app.is_running
 
 
+@pytest.mark.slow
 async def test_run_lab_and_stats_show_stored_runs_as_written(app: StudyApp) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot, app)
@@ -186,6 +188,7 @@ async def test_run_lab_and_stats_show_stored_runs_as_written(app: StudyApp) -> N
         assert app.is_running
 
 
+@pytest.mark.slow
 async def test_a_run_reporting_markup_is_shown_as_written(app: StudyApp,
                                                           monkeypatch: pytest.MonkeyPatch):
     use_fixture_answers(monkeypatch)
@@ -234,6 +237,7 @@ async def test_an_import_error_naming_a_bracketed_path_is_shown_as_written(app: 
         assert app.is_running
 
 
+@pytest.mark.slow
 async def test_check_messages_from_the_learners_code_are_shown_as_written(
         tmp_path: Path) -> None:
     from textual.app import App, ComposeResult
@@ -303,6 +307,7 @@ def test_no_screen_builds_markup_from_outside_text() -> None:
     assert found <= allowed, found - allowed
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_the_real_app_starts_in_a_terminal_with_such_a_deck(tmp_path: Path, child_env) -> None:
     """What the learner saw: `studytool` died with a MarkupError traceback on every start."""

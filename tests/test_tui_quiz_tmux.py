@@ -69,6 +69,7 @@ def quiz_terminal(tmp_path: Path, child_env: dict[str, str]):
         tmux.kill()
 
 
+@pytest.mark.slow
 def test_the_quiz_in_the_real_app(quiz_terminal) -> None:
     tmux, home = quiz_terminal
     tmux.wait_for(lambda s: "Today:" in s, 60)

@@ -24,6 +24,7 @@ async def _open_review(pilot, app) -> ReviewScreen:
     return screen
 
 
+@pytest.mark.slow
 async def test_rate_writes_the_review_and_undo_restores_it(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -60,6 +61,7 @@ async def test_rate_writes_the_review_and_undo_restores_it(tmp_path: Path) -> No
         assert screen.card.question_id == "demo-q01"
 
 
+@pytest.mark.slow
 async def test_bury_and_suspend_take_the_card_out_of_today(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -82,6 +84,7 @@ async def test_bury_and_suspend_take_the_card_out_of_today(tmp_path: Path) -> No
         assert row[1] == "3"  # new cards left today
 
 
+@pytest.mark.slow
 async def test_typed_answer_is_shown_beside_the_reference(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -99,6 +102,7 @@ async def test_typed_answer_is_shown_beside_the_reference(tmp_path: Path) -> Non
         assert screen.card.question_id == "demo-q02"
 
 
+@pytest.mark.slow
 async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -132,6 +136,7 @@ async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path)
     assert service_for(app).history(screen.card.card_id) == []
 
 
+@pytest.mark.slow
 async def test_the_end_of_the_queue_says_so(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -146,6 +151,7 @@ async def test_the_end_of_the_queue_says_so(tmp_path: Path) -> None:
         assert type(app.screen).__name__ == "HomeScreen"
 
 
+@pytest.mark.slow
 async def test_a_locked_database_is_a_notification(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlite3
@@ -175,6 +181,7 @@ async def test_a_locked_database_is_a_notification(tmp_path: Path,
         assert screen.card.question_id == "demo-q02"
 
 
+@pytest.mark.slow
 async def test_the_quiz_grades_a_typed_answer_and_stores_the_grade(tmp_path: Path) -> None:
     from test_tui_support import wait_until
 

@@ -61,6 +61,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 async def test_a_run_streams_rows_and_is_stored(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -91,6 +92,7 @@ async def test_a_run_streams_rows_and_is_stored(tmp_path: Path) -> None:
         assert [str(c) for c in past.get_row_at(0)][1:3] == ["fx-epochs", "ok"]
 
 
+@pytest.mark.slow
 async def test_esc_cancels_a_run_and_a_failed_run_says_why(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -205,6 +207,7 @@ async def test_a_quick_run_says_so_and_r_shift_runs_the_full_one(tmp_path: Path)
     assert [(r.answer, len(r.epochs)) for r in runs] == [("fx-epochs", 2), ("fx-epochs", 3)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", ["ctrl+q", "q"])
 async def test_quitting_during_a_run_kills_the_child_and_stores_it_cancelled(
         tmp_path: Path, key: str) -> None:
@@ -249,6 +252,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 def test_a_real_answer_runs_without_torch_in_the_app(tmp_path: Path) -> None:
     # A child interpreter: other test files import torch into this pytest process.
     tests = Path(__file__).resolve().parent

@@ -68,24 +68,28 @@ def test_home(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=_ready)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_review_question(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(tmp_path), terminal_size=size,
                         run_before=_press_then_settle("enter"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_review_answer_shown(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(tmp_path), terminal_size=size,
                         run_before=_press_then_settle("enter", "space"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_browse(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(tmp_path), terminal_size=size,
                         run_before=_press_then_settle("b"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_stats(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     keys = ("enter", "space", "3", "space", "1", "space", "4", "escape", "t")
@@ -93,12 +97,14 @@ def test_stats(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
                         run_before=_press_then_settle(*keys))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_settings(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(tmp_path), terminal_size=size,
                         run_before=_press_then_settle("o"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_run_lab(snap_compare, fixed_catalogue: None, tmp_path: Path,
                  size: tuple[int, int]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from test_tui_support import (
     NOW,
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
@@ -34,6 +35,7 @@ def _y_labels(plot) -> list[str]:
     return [line.split("┤")[0].strip() for line in plain.splitlines() if "┤" in line]
 
 
+@pytest.mark.slow
 async def test_stats_after_new_card_reviews(tmp_path: Path) -> None:
     from studytool.store import open_db
     from studytool.store.runs import save_run

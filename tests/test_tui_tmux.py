@@ -74,6 +74,7 @@ def _maps(pid: int) -> str:
     return Path(f"/proc/{pid}/maps").read_text()
 
 
+@pytest.mark.slow
 def test_the_real_command_reviews_edits_runs_and_quits(terminal) -> None:
     tmux, tmp_path = terminal
     started = time.monotonic()

@@ -113,6 +113,7 @@ LM_VARIANTS: dict[str, tuple[bool, Callable[[nn.Module], nn.Module]]] = {
     "lmmodel7": (True, embedding_read)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(LM_VARIANTS))
 def test_language_model_floor_fails_a_broken_model_and_passes_a_new_seed(name: str) -> None:
     answer, (quick, bug) = get(name), LM_VARIANTS[name]
@@ -198,6 +199,7 @@ def test_higher_lr_floor_fails_an_lstm_left_out(monkeypatch: pytest.MonkeyPatch)
     assert_fails(check, run_entry(answer, True))
 
 
+@pytest.mark.slow
 def test_prototype_floors_fail_a_detached_head(monkeypatch: pytest.MonkeyPatch) -> None:
     from answers_code.demos import prototype
     from answers_code.models import LMModel3
@@ -276,6 +278,7 @@ SCRATCH: dict[str, tuple[str, Callable[[], type[nn.Module]], tuple[str, ...]]] =
 
 # gru-torch trains three models (nn.GRU, ours, nn.LSTM), about 10 s: it is marked slow, and
 # its floor for our GRU is the very band gru-scratch's test checks in the normal suite.
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "gru-torch"
                                   else n for n in SCRATCH])
 def test_scratch_module_floor_fails_a_cell_that_drops_its_state(
