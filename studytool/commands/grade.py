@@ -55,7 +55,8 @@ def _request(question_id: str, answer: str) -> object:
 
 def describe(result: object) -> list[str]:
     """The grade as plain lines (the terminal review prints the same)."""
-    from studytool.grading.messages import RATING_NAMES, Grade
+    from studytool.grading.messages import Grade
+    from studytool.ratings import RATING_NAMES
 
     assert isinstance(result, Grade)
     rating = result.suggested_rating

@@ -26,6 +26,7 @@ from typing import Any
 import click
 
 from studytool.errors import StudytoolError, error_line, quote
+from studytool.ratings import RATING_NAMES
 
 
 def open_service(obj: dict[str, Any]) -> Any:
@@ -209,7 +210,7 @@ class ReviewLoop:
         raise StudytoolError(f"unknown command {quote(command)} ({self.HELP})")
 
     def rate(self, rating: int) -> str:
-        from studytool.srs import RATING_NAMES, format_interval
+        from studytool.srs import format_interval
 
         card = self._current("rate")
         duration_ms = int((time.monotonic() - self.shown_at) * 1000)
@@ -327,13 +328,12 @@ class ReviewLoop:
         for name in card.answers:
             click.secho(f"Run it: studytool run {name}", dim=True)
         previews = self.service.preview_intervals(card.card_id)
-        names = ("Again", "Hard", "Good", "Easy")
-        click.echo("  ".join(f"{r} {names[r - 1]} ({previews[r]})" for r in (1, 2, 3, 4))
+        click.echo("  ".join(f"{r} {RATING_NAMES[r]} ({previews[r]})" for r in (1, 2, 3, 4))
                    + "   u b s q")
         if self.typed is not None:
             rating = self.typed.suggested_rating
-            click.secho(f"Enter takes the suggested {rating} {names[rating - 1]}; 1-4 overrides",
-                        dim=True)
+            click.secho(f"Enter takes the suggested {rating} {RATING_NAMES[rating]}; "
+                        "1-4 overrides", dim=True)
             key = _key({"1", "2", "3", "4", "u", "b", "s", "q", "\r", "\n"})
             return "ok" if key in ("\r", "\n") else key
         return _key({"1", "2", "3", "4", "u", "b", "s", "q"})

@@ -11,8 +11,6 @@ from studytool.errors import StudytoolError
 if TYPE_CHECKING:
     from studytool.deck.models import Deck
 
-RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
-
 
 @dataclass(frozen=True)
 class GradeRequest:

@@ -3,7 +3,7 @@ daily limits, undo, bury, suspend, statistics. No UI imports."""
 
 from studytool.srs.intervals import format_interval
 from studytool.srs.service import StudyService
-from studytool.srs.views import RATING_NAMES, CardView, DeckSummary, ReviewRow, Stats, TypedGrade
+from studytool.srs.views import CardView, DeckSummary, ReviewRow, Stats, TypedGrade
 
-__all__ = ["RATING_NAMES", "CardView", "DeckSummary", "ReviewRow", "Stats", "StudyService",
+__all__ = ["CardView", "DeckSummary", "ReviewRow", "Stats", "StudyService",
            "TypedGrade", "format_interval"]

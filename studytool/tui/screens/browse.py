@@ -13,13 +13,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.select import NoSelection
 
+from studytool.ratings import RATING_NAMES
 from studytool.tui.backend import error_text
 from studytool.tui.text import cell, local_time, markup, one_line
 
 if TYPE_CHECKING:
     from studytool.tui.app import StudyApp
-
-RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
 STATES = ("new", "learning", "review", "relearning")
 

@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, Static
 
+from studytool.ratings import RATING_NAMES
 from studytool.tui.backend import book_rows, error_text, question_line, reload_decks
 from studytool.tui.text import markup, plain
 from studytool.tui.widgets.exercise_panel import ExercisePanel
@@ -35,7 +36,6 @@ from studytool.tui.widgets.run_panel import RunPanel
 if TYPE_CHECKING:
     from studytool.tui.app import StudyApp
 
-RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 GRADER_DELAY = 1.0  # seconds after the first card before the grading process starts
 
 
@@ -282,7 +282,7 @@ class ReviewScreen(Screen[None]):
             parts = [markup("[reverse][b]$n[/b] $label[/reverse] [dim]$due[/dim]"
                             if n == suggested else "[b]$n[/b] $label [dim]$due[/dim]",
                             n=n, label=label, due=self.intervals.get(n, "?"))
-                     for n, label in RATINGS.items()]
+                     for n, label in RATING_NAMES.items()]
             if suggested is not None:
                 parts.append(markup("[b]Enter[/b] takes the suggestion"))
             elif self.typed_mode and _no_answer(self.card) and self.typed_text.strip():
@@ -610,7 +610,7 @@ def grade_text(grade: Any) -> Text:
     text = Text.assemble(
         ("Score ", "bold"), ("█" * filled, "green"), ("░" * (10 - filled), "dim"),
         f" {grade.score:.2f}   ", ("suggested: ", "bold"),
-        f"{grade.suggested_rating} {RATINGS[grade.suggested_rating]}")
+        f"{grade.suggested_rating} {RATING_NAMES[grade.suggested_rating]}")
     if grade.found:
         text.append("\nFound: ", style="bold green")
         text.append("; ".join(grade.found))
