@@ -213,13 +213,44 @@ def test_wait_for_change_sees_a_save_and_honours_stop(tmp_path):
     path = tmp_path / "gru.py"
     path.write_text("a")
     seen = stamp(path)
-    assert not wait_for_change(path, seen, poll=0.05, timeout=0.3)  # nothing saved yet
+    assert not wait_for_change(path, seen, timeout=0.3)  # nothing saved yet
     timer = threading.Timer(0.2, lambda: path.write_text("ab"))
     timer.start()
-    assert wait_for_change(path, seen, poll=0.05, timeout=10)
+    started = time.monotonic()
+    assert wait_for_change(path, seen, timeout=10)
+    assert time.monotonic() - started < 5
     stop = threading.Event()
     stop.set()
     assert not wait_for_change(path, stamp(path), stop=stop)
     path.unlink()
     assert stamp(path) is None
-    assert not wait_for_change(path, seen, poll=0.05, timeout=0.2)  # a missing file waits
+    assert not wait_for_change(path, seen, timeout=0.2)  # a missing file waits
+
+
+def test_wait_for_change_sees_an_editor_s_rename_save_and_ignores_other_files(tmp_path):
+    path = tmp_path / "gru.py"
+    path.write_text("a")
+    seen = stamp(path)
+    timer = threading.Timer(0.2, lambda: (tmp_path / "notes.txt").write_text("x"))
+    timer.start()
+    assert not wait_for_change(path, seen, timeout=1.0)  # another file in the folder
+    def save_like_vim():
+        (tmp_path / ".gru.py.tmp").write_text("abc")
+        (tmp_path / ".gru.py.tmp").replace(path)
+    timer = threading.Timer(0.2, save_like_vim)
+    timer.start()
+    assert wait_for_change(path, seen, timeout=10)
+    assert path.read_text() == "abc"
+
+
+def test_wait_for_change_returns_at_once_for_a_save_made_while_checking(tmp_path):
+    path = tmp_path / "gru.py"
+    path.write_text("a")
+    seen = stamp(path)
+    path.write_text("abcd")
+    assert wait_for_change(path, seen, timeout=0.1)
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    assert not wait_for_change(path, stamp(path), stop=stop)  # stop ends a wait without timeout
+    assert time.monotonic() - started < 5

@@ -8,7 +8,8 @@ The TUI uses the same calls as the CLI:
 - `verify.verify_file(ex, path, on_event=..., stop=threading.Event())` from a thread worker:
   blocking, `on_event` gets each {"event": "plan"|"begin"|"check"|"end", ...} as it arrives,
   setting `stop` kills the child; returns a `VerifyResult` (checks: label, status, message);
-- `watch.stamp(path)` / `watch.wait_for_change(path, since, stop=...)` for a watch mode;
+- `watch.stamp(path)` / `watch.wait_for_change(path, since, stop=...)` for a watch mode
+  (watchfiles: a save wakes it, no polling);
 - `progress.load_all(db_url)`, `progress.record_verify(db_url, name, passed)`,
   `progress.record_hint(db_url, name, total)`.
 """
