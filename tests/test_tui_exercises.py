@@ -46,7 +46,7 @@ def _checks(panel: ExercisePanel) -> str:
 
 async def test_x_creates_the_file_and_v_verifies_it_beside_the_card(
         tmp_path: Path, _isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from studytool.exercises import get_exercise, progress, workspace
+    from studytool.exercises import get_exercise, progress, solution_file, workspace
 
     monkeypatch.setenv("EDITOR", "true")
     app = _app(tmp_path)
@@ -75,7 +75,7 @@ async def test_x_creates_the_file_and_v_verifies_it_beside_the_card(
         assert "(pending)" in _header(screen)
         assert progress.load_all(app.db_url)["third-word"].attempts == 1
 
-        shutil.copy(SOLUTIONS / "third_word" / "reference.py", path)
+        shutil.copy(solution_file(exercise), path)
         await pilot.press("v")
         await wait_until(pilot, lambda: not panel.running, timeout=60)
         await settle(pilot, app)
