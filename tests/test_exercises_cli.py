@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from studytool.exercises import EXERCISES, exercises_for_question, get_exercise
+from studytool.exercises import EXERCISES, exercises_for_question, get_exercise, solution_file
 from studytool.exercises import progress as prog
 
 SOLUTIONS = Path(__file__).parent / "exercise_solutions"
@@ -78,7 +78,7 @@ def test_verify_watch_scaffold_then_saved_solution_updates_progress(child_env, t
         assert "FAIL" in first and "not implemented yet" in first
         assert "ar-tar: 3 of 4 checks did not pass" in first  # the error line, not a crash
         seen.clear()
-        shutil.copy(SOLUTIONS / "ar_tar" / "reference.py", ws / "ar_tar.py")
+        shutil.copy(solution_file(get_exercise("ar-tar")), ws / "ar_tar.py")
         _read_until(proc, "all 4 checks passed", seen)
         _read_until(proc, "watching ar_tar.py", seen)
     finally:
@@ -192,3 +192,19 @@ def test_editor_command_prefers_visual_then_editor(tmp_path):
     assert editor_command(path, {"VISUAL": "code --wait", "EDITOR": "vim"}) == \
         ["code", "--wait", str(path)]
     assert editor_command(path, {"EDITOR": "vim"}) == ["vim", str(path)]
+
+
+def test_verify_shows_each_check_s_print_output_under_it(child_env, tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    shutil.copy(SOLUTIONS / "harness" / "prints_shapes.py", ws / "dropout.py")
+    result = run(["verify", "dropout", "--dir", str(ws), "--timeout", "30"], child_env)
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    loads = next(i for i, line in enumerate(lines) if "PASS  loads" in line)
+    assert lines[loads + 1:loads + 3] == ["       | hello from import",
+                                          "       | straight to fd 1"]
+    failing = next(i for i, line in enumerate(lines) if "FAIL  identity in eval mode" in line)
+    assert lines[failing + 1].startswith("       | x shape (")
+    assert any("earlier bytes of output not kept" in line for line in lines)
+    assert len(result.stdout) < 40_000  # the 200 kB prints come back as bounded tails

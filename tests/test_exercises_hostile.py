@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from studytool.exercises import get_exercise
+from studytool.exercises import get_exercise, solution_file
 from studytool.exercises.verify import verify_file
 from tests.runner_helpers import gone
 
@@ -168,7 +168,7 @@ def test_results_written_by_the_learners_code_do_not_count(tmp_path, child_env):
 
 def test_a_genuine_pass_still_counts(tmp_path):
     # The authenticated channel carries an honest file's results unchanged.
-    reference = Path(__file__).parent / "exercise_solutions" / "dropout" / "reference.py"
+    reference = solution_file(get_exercise("dropout"))
     result = verify_file(get_exercise("dropout"), reference, check_timeout=30.0)
     assert result.passed, [(c.label, c.message) for c in result.checks if c.status != "passed"]
     assert all(c.label != "results come from the checks" for c in result.checks)
@@ -178,7 +178,7 @@ def test_a_genuine_pass_still_counts(tmp_path):
 def test_a_relative_workspace_folder_is_found(tmp_path, child_env):
     workspace = tmp_path / "ws"
     workspace.mkdir()
-    shutil.copy(Path(__file__).parent / "exercise_solutions" / "dropout" / "reference.py",
+    shutil.copy(solution_file(get_exercise("dropout")),
                 workspace / "dropout.py")
     result = subprocess.run([sys.executable, "-m", "studytool", "exercise", "verify",
                              "dropout", "--dir", "ws", "--timeout", "30"], cwd=tmp_path,
@@ -196,7 +196,7 @@ def test_list_says_failing_once_a_passing_file_breaks(tmp_path, child_env):
         rows = json.loads(studytool("list", "--json").stdout)
         return next(row["status"] for row in rows if row["name"] == "dropout")
 
-    shutil.copy(Path(__file__).parent / "exercise_solutions" / "dropout" / "reference.py",
+    shutil.copy(solution_file(get_exercise("dropout")),
                 tmp_path / "dropout.py")
     assert studytool("verify", "dropout", "--dir", str(tmp_path)).returncode == 0
     assert status() == "done"

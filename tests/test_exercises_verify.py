@@ -6,30 +6,31 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from studytool.exercises import EXERCISES, get_exercise
-from studytool.exercises.verify import VerifyResult, verify_file, verify_files
+from studytool.exercises import EXERCISES, get_exercise, solution_file
+from studytool.exercises.verify import VerifyResult, output_lines, verify_file, verify_files
 from studytool.exercises.watch import stamp, wait_for_change
 from studytool.exercises.workspace import start
 
 SOLUTIONS = Path(__file__).parent / "exercise_solutions"
 
 REFERENCES = [
-    ("third-word", "third_word/reference.py"),
-    ("third-word", "third_word/per_word.py"),
-    ("lstm-cell", "lstm_cell/reference.py"),
-    ("dropout", "dropout/reference.py"),
-    ("ar-tar", "ar_tar/reference.py"),
-    ("weight-tying", "weight_tying/reference.py"),
-    ("lstm", "lstm/reference.py"),
-    ("lstm", "lstm/from_scratch.py"),
-    ("gru", "gru/reference.py"),
-    ("gru", "gru/answers_code_ref.py"),
+    ("third-word", solution_file(get_exercise("third-word"))),
+    ("third-word", SOLUTIONS / "third_word/per_word.py"),
+    ("lstm-cell", solution_file(get_exercise("lstm-cell"))),
+    ("dropout", solution_file(get_exercise("dropout"))),
+    ("ar-tar", solution_file(get_exercise("ar-tar"))),
+    ("weight-tying", solution_file(get_exercise("weight-tying"))),
+    ("lstm", solution_file(get_exercise("lstm"))),
+    ("lstm", SOLUTIONS / "lstm/from_scratch.py"),
+    ("gru", solution_file(get_exercise("gru"))),
+    ("gru", SOLUTIONS / "gru/answers_code_ref.py"),
 ]
 
 # (exercise, file, the check that fails, words its message must contain)
@@ -92,7 +93,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], V
     scaffolds = tmp_path_factory.mktemp("scaffolds")
     generated = tmp_path_factory.mktemp("generated")
     (generated / "syntax_error.py").write_text(SYNTAX_ERROR)
-    jobs = [(get_exercise(name), SOLUTIONS / rel) for name, rel in REFERENCES]
+    jobs = [(get_exercise(name), path) for name, path in REFERENCES]
     jobs += [(get_exercise(name), SOLUTIONS / rel) for name, rel, _, _ in WRONG]
     jobs += [(get_exercise("dropout"), _broken_path(rel, generated)) for rel, _, _ in BROKEN]
     jobs += [(ex, start(ex, scaffolds).path) for ex in EXERCISES]
@@ -111,9 +112,9 @@ def _failures(result: VerifyResult) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "rel"), REFERENCES)
-def test_reference_solutions_pass(results, name, rel):
-    result = _result(results, name, SOLUTIONS / rel)
+@pytest.mark.parametrize(("name", "path"), REFERENCES)
+def test_reference_solutions_pass(results, name, path):
+    result = _result(results, name, path)
     assert result.passed, _failures(result)
     assert len(result.checks) >= 3
 
@@ -147,7 +148,7 @@ def test_untouched_scaffolds_fail_with_not_implemented_yet(results, tmp_path_fac
 
 @pytest.mark.slow
 def test_third_word_training_beats_the_baseline(results):
-    result = _result(results, "third-word", SOLUTIONS / "third_word/reference.py")
+    result = _result(results, "third-word", solution_file(get_exercise("third-word")))
     training = next(c for c in result.checks if c.label.startswith("a short training run"))
     accuracy = float(re.search(r"validation accuracy ([0-9.]+)", training.message).group(1))
     assert accuracy > 0.1517
@@ -220,13 +221,66 @@ def test_wait_for_change_sees_a_save_and_honours_stop(tmp_path):
     path = tmp_path / "gru.py"
     path.write_text("a")
     seen = stamp(path)
-    assert not wait_for_change(path, seen, poll=0.05, timeout=0.3)  # nothing saved yet
+    assert not wait_for_change(path, seen, timeout=0.3)  # nothing saved yet
     timer = threading.Timer(0.2, lambda: path.write_text("ab"))
     timer.start()
-    assert wait_for_change(path, seen, poll=0.05, timeout=10)
+    started = time.monotonic()
+    assert wait_for_change(path, seen, timeout=10)
+    assert time.monotonic() - started < 5
     stop = threading.Event()
     stop.set()
     assert not wait_for_change(path, stamp(path), stop=stop)
     path.unlink()
     assert stamp(path) is None
-    assert not wait_for_change(path, seen, poll=0.05, timeout=0.2)  # a missing file waits
+    assert not wait_for_change(path, seen, timeout=0.2)  # a missing file waits
+
+
+def test_wait_for_change_sees_an_editor_s_rename_save_and_ignores_other_files(tmp_path):
+    path = tmp_path / "gru.py"
+    path.write_text("a")
+    seen = stamp(path)
+    timer = threading.Timer(0.2, lambda: (tmp_path / "notes.txt").write_text("x"))
+    timer.start()
+    assert not wait_for_change(path, seen, timeout=1.0)  # another file in the folder
+    def save_like_vim():
+        (tmp_path / ".gru.py.tmp").write_text("abc")
+        (tmp_path / ".gru.py.tmp").replace(path)
+    timer = threading.Timer(0.2, save_like_vim)
+    timer.start()
+    assert wait_for_change(path, seen, timeout=10)
+    assert path.read_text() == "abc"
+
+
+def test_wait_for_change_returns_at_once_for_a_save_made_while_checking(tmp_path):
+    path = tmp_path / "gru.py"
+    path.write_text("a")
+    seen = stamp(path)
+    path.write_text("abcd")
+    assert wait_for_change(path, seen, timeout=0.1)
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    assert not wait_for_change(path, stamp(path), stop=stop)  # stop ends a wait without timeout
+    assert time.monotonic() - started < 5
+
+
+def test_each_check_keeps_what_the_code_printed_during_it_bounded(tmp_path):
+    path = tmp_path / "dropout.py"
+    shutil.copy(SOLUTIONS / "harness/prints_shapes.py", path)
+    result = verify_file(get_exercise("dropout"), path, check_timeout=30)
+    by_label = {c.label: c for c in result.checks}
+    loads = by_label["loads"]
+    assert loads.status == "passed"
+    assert loads.output == "hello from import\nstraight to fd 1\n"  # C-level writes too
+    assert loads.output_bytes == len(loads.output)
+    eval_check = by_label["identity in eval mode"]
+    assert eval_check.status == "failed"
+    assert eval_check.output.startswith("x shape (") and "hello" not in eval_check.output
+    flooded = [c for c in result.checks if c.output_bytes > 200_000]
+    assert flooded, [(c.label, c.output_bytes) for c in result.checks]
+    for check in flooded:  # only the end of a flood is kept, and it says so
+        assert len(check.output) <= 4000 and check.output.rstrip().endswith(("z", ")"))
+        note = output_lines(check.output, check.output_bytes)[0]
+        assert note.startswith("… ") and "earlier bytes of output not kept" in note
+    assert result.output_bytes > 400_000  # everything still reaches the verifier's tail too
+    assert "output" in result.to_dict()["checks"][0]

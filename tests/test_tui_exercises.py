@@ -14,6 +14,7 @@ from test_tui_support import (
 )
 
 from studytool.deck import Deck, Question
+from studytool.exercises import solution_file
 from studytool.tui.app import StudyApp
 from studytool.tui.screens.review import ReviewScreen
 from studytool.tui.widgets.exercise_panel import ExercisePanel
@@ -47,7 +48,7 @@ def _checks(panel: ExercisePanel) -> str:
 @pytest.mark.slow
 async def test_x_creates_the_file_and_v_verifies_it_beside_the_card(
         tmp_path: Path, _isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from studytool.exercises import get_exercise, progress, workspace
+    from studytool.exercises import get_exercise, progress, solution_file, workspace
 
     monkeypatch.setenv("EDITOR", "true")
     app = _app(tmp_path)
@@ -76,7 +77,7 @@ async def test_x_creates_the_file_and_v_verifies_it_beside_the_card(
         assert "(pending)" in _header(screen)
         assert progress.load_all(app.db_url)["third-word"].attempts == 1
 
-        shutil.copy(SOLUTIONS / "third_word" / "reference.py", path)
+        shutil.copy(solution_file(exercise), path)
         await pilot.press("v")
         await wait_until(pilot, lambda: not panel.running, timeout=60)
         await settle(pilot, app)
@@ -120,3 +121,117 @@ async def test_esc_stops_a_verification(tmp_path: Path, _isolated_home: Path) ->
         await wait_until(pilot, lambda: not panel.running, timeout=30)
         assert app.screen is screen
         assert "third-word" not in progress.load_all(app.db_url)  # a stopped run is no attempt
+
+
+def _dropout_app(tmp_path: Path) -> StudyApp:
+    from datetime import UTC
+
+    questions = tuple(
+        Question(id=qid, text=text, answer="Zero activations at random, rescale the rest.",
+                 tags=(), answers=(), mistake=None)
+        for qid, text in (("ch12-q32", "What is dropout?"),
+                          ("ch12-q33", "Why scale the activations in dropout?")))
+    deck = Deck(id="ch12", title="Chapter 12", path=tmp_path / "ch12.toml", questions=questions)
+    return StudyApp(f"sqlite:///{tmp_path / 'study.sqlite3'}", clock=lambda: NOW, decks=[deck],
+                    service_options={"tz": UTC, "fuzz": False}, device="cpu")
+
+
+async def _quiet(pilot, app: StudyApp) -> None:
+    """`settle`, but for the screen's file watcher, which runs as long as the screen is open."""
+    await wait_until(pilot, lambda: all(w.is_finished for w in app.workers
+                                        if w.group != "watch"), timeout=60)
+    await pilot.pause(0.1)
+
+
+def _history(app: StudyApp, question_id: str) -> list[int]:
+    service = app.opened.service
+    [card_id] = service.card_ids_for([question_id])
+    return [row.rating for row in service.history(card_id)]
+
+
+async def test_the_exercise_loop_in_its_screen(tmp_path: Path, _isolated_home: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from studytool.exercises import get_exercise, progress, workspace
+    from studytool.tui.screens.exercises import ConfirmReset, ExercisesScreen
+
+    monkeypatch.setenv("EDITOR", "true")
+    app = _dropout_app(tmp_path)
+    exercise = get_exercise("dropout")
+    path = workspace.exercise_file(exercise)
+    chatty = (SOLUTIONS / "harness" / "prints_shapes.py").read_text()
+    reference = solution_file(exercise).read_text()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("e")
+        await _quiet(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, ExercisesScreen)
+        table = screen.query_one("#exercise-list")
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [r[1] for r in rows][:3] == ["third-word", "lstm-cell", "dropout"]
+        assert {r[2] for r in rows} == {"not started"}
+        assert screen.current.name == "third-word"  # the current one: the first not done
+        await pilot.press("down", "down")
+        assert screen.current.name == "dropout"
+        panel = screen.query_one("#exercise-checks", ExercisePanel)
+
+        await pilot.press("x")  # writes the scaffold (the test terminal cannot suspend)
+        await _quiet(pilot, app)
+        assert path.read_text() == exercise.scaffold
+        assert str(path) in str(screen.query_one("#exercise-file").render())
+        assert not panel.running  # writing the scaffold is no save
+        await pilot.press("s")
+        await pilot.pause()
+        assert not screen.query_one("#exercise-solution").display  # not before it passes
+
+        path.write_text(chatty)  # the learner saves: it verifies by itself
+        await wait_until(pilot, lambda: panel.running, timeout=15)
+        await wait_until(pilot, lambda: not panel.running, timeout=90)
+        await _quiet(pilot, app)
+        checks = _checks(panel)
+        assert "✗ identity in eval mode" in checks
+        assert "│ hello from import" in checks and "│ x shape (" in checks  # their prints
+        assert "[" not in str(table.get_row_at(2)[2])
+        assert str(table.get_row_at(2)[2]) == "failing"
+        assert _history(app, "ch12-q32") == [1] and _history(app, "ch12-q33") == [1]
+
+        path.write_text(chatty + "\n# still wrong\n")  # failing again is no news: no review
+        await wait_until(pilot, lambda: panel.running, timeout=15)
+        await wait_until(pilot, lambda: not panel.running, timeout=90)
+        await _quiet(pilot, app)
+        assert progress.load_all(app.db_url)["dropout"].attempts == 2
+        assert _history(app, "ch12-q32") == [1]
+
+        path.write_text(reference)
+        await wait_until(pilot, lambda: panel.running, timeout=15)
+        await wait_until(pilot, lambda: not panel.running, timeout=90)
+        await _quiet(pilot, app)
+        assert "all 7 checks passed" in str(panel.query_one(".verify-summary").render())
+        assert str(table.get_row_at(2)[2]) == "done"
+        assert _history(app, "ch12-q32") == [1, 3] and _history(app, "ch12-q33") == [1, 3]
+        await pilot.press("s")  # passed: the reference solution, its answer code included
+        await pilot.pause()
+        assert screen.query_one("#exercise-solution").display and not panel.display
+        assert "class Dropout(nn.Module)" in str(screen.query_one("#solution-text").render())
+        await pilot.press("escape")  # back to the checks, still on the screen
+        await pilot.pause()
+        assert panel.display and app.screen is screen
+
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmReset)
+        await pilot.press("n")
+        await pilot.pause()
+        assert path.read_text() == reference
+        await pilot.press("R")
+        await pilot.pause()
+        await pilot.press("y")
+        await _quiet(pilot, app)
+        assert path.read_text() == exercise.scaffold
+        assert path.with_name("dropout.py.bak").read_text() == reference
+        await pilot.pause(1.0)
+        assert not panel.running  # the reset is no save to verify
+        assert progress.load_all(app.db_url)["dropout"].attempts == 3
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"

@@ -262,3 +262,32 @@ def test_a_real_answer_runs_without_torch_in_the_app(tmp_path: Path) -> None:
     lines = result.stdout.strip().splitlines()
     assert "float-precision · ok" in lines[-2], result.stdout
     assert lines[-1] == "no torch"
+
+
+async def test_the_run_panel_belongs_to_its_card_and_closes_on_the_next(tmp_path: Path) -> None:
+    app = make_app(tmp_path, answers=("fx-epochs",))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        review = app.screen
+        panel = review.query_one("#side-run", RunPanel)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: not panel.running)
+        assert panel.display and review.card.question_id == "demo-q01"
+        await pilot.press("space", "3")  # rated: the next card comes without the run
+        await settle(pilot, app)
+        assert review.card.question_id == "demo-q02"
+        assert not panel.display
+        question = review.query_one("#question")
+        assert question.region.width >= 70  # the whole width again, not cut by the panel
+        await pilot.press("u")  # undone back to demo-q01: a new card view, no stale panel
+        await settle(pilot, app)
+        assert review.card.question_id == "demo-q01" and not panel.display
+        await pilot.press("r")  # running when the card is buried: cancelled, not left open
+        await pilot.pause(0.2)
+        assert panel.display
+        await pilot.press("b")
+        await settle(pilot, app)
+        await wait_until(pilot, lambda: not panel.running)
+        assert review.card.question_id != "demo-q01" and not panel.display

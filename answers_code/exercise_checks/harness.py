@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 import types
@@ -104,6 +105,63 @@ class Protocol:
         self._out.flush()
 
 
+OUTPUT_BYTES = 4000  # of one check's own output kept with its result (the end of it)
+
+
+class Captured:
+    """What the learner's code prints during one check (fd 1 and 2, so C-level writes too):
+    passed on to the real stderr as it comes (the verifier keeps a tail and a count of it all),
+    with the last OUTPUT_BYTES kept for the check's result line. Printing shapes is how
+    learners debug, so a failing check shows them what their code printed."""
+
+    def __init__(self) -> None:
+        sys.stderr.flush()
+        self._real = os.dup(2)
+        self._tail: list[bytes] = []
+        self._kept = 0
+        self.total = 0
+        read, write = os.pipe()
+        os.dup2(write, 1)
+        os.dup2(write, 2)
+        os.close(write)
+        # The pump has its own copy of the real stderr: a process the code started may keep
+        # the pipe open, and the pump with it, after `finish` has closed `_real`.
+        self._thread = threading.Thread(target=self._pump, args=(read, os.dup(self._real)),
+                                        daemon=True)
+        self._thread.start()
+
+    def _pump(self, read: int, real: int) -> None:
+        try:
+            while chunk := os.read(read, 65536):
+                self.total += len(chunk)
+                self._tail.append(chunk)
+                self._kept += len(chunk)
+                while self._kept - len(self._tail[0]) >= OUTPUT_BYTES:
+                    self._kept -= len(self._tail.pop(0))
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(real, view):]
+        except OSError:
+            pass
+        finally:
+            os.close(read)
+            os.close(real)
+
+    def finish(self) -> tuple[str, int]:
+        """Back to the real stderr; (the end of the output as text, bytes printed in all)."""
+        try:
+            sys.stderr.flush()
+        except (OSError, ValueError):  # the learner closed it: nothing left to flush
+            pass
+        os.dup2(self._real, 1)
+        os.dup2(self._real, 2)
+        os.close(self._real)
+        # EOF comes once our copies are closed, unless a process the code started holds one.
+        self._thread.join(timeout=1.0)
+        data = b"".join(list(self._tail))[-OUTPUT_BYTES:]
+        return data.decode("utf-8", errors="replace"), self.total
+
+
 def _on_alarm(signum: int, frame: Any) -> None:
     raise CheckTimeout()
 
@@ -184,6 +242,18 @@ def _attempt(call: Callable[[], str], path: Path, seconds: float) -> tuple[bool,
         return False, describe_exception(exc, path, seconds), isinstance(exc, CheckTimeout)
 
 
+def _captured(call: Callable[[], str], path: Path,
+              seconds: float) -> tuple[bool, str, bool, dict[str, Any]]:
+    """`_attempt`, with what the code printed meanwhile: {"output", "output_bytes"} fields for
+    the check's result (none when it printed nothing)."""
+    captured = Captured()
+    try:
+        ok, message, hung = _attempt(call, path, seconds)
+    finally:
+        output, total = captured.finish()
+    return ok, message, hung, ({"output": output, "output_bytes": total} if total else {})
+
+
 def run_checks(checks: CheckList, path: Path, timeout: float, protocol: Protocol) -> bool:
     """Run every check in order, emitting begin/check events; True when all passed."""
     import torch
@@ -201,8 +271,9 @@ def run_checks(checks: CheckList, path: Path, timeout: float, protocol: Protocol
         module = load_learner(path, checks.names, protocol.job)
         return f"{path.name} defines {', '.join(checks.names)}"
 
-    ok, message, _ = _attempt(load, path, timeout)
-    protocol.emit("check", label=LOAD_LABEL, status="passed" if ok else "failed", message=message)
+    ok, message, _, printed = _captured(load, path, timeout)
+    protocol.emit("check", label=LOAD_LABEL, status="passed" if ok else "failed", message=message,
+                  **printed)
     passed = {LOAD_LABEL} if ok else set()
     hung = False  # after one timeout the others would most likely hang the same way
     for spec in checks.specs:
@@ -219,9 +290,11 @@ def run_checks(checks: CheckList, path: Path, timeout: float, protocol: Protocol
         protocol.emit("begin", label=spec.label, seconds=seconds)
         torch.manual_seed(0)
         started = time.perf_counter()
-        ok, message, hung = _attempt(functools.partial(spec.func, module), path, seconds)
+        ok, message, hung, printed = _captured(functools.partial(spec.func, module), path,
+                                               seconds)
         protocol.emit("check", label=spec.label, status="passed" if ok else "failed",
-                      message=message, seconds=round(time.perf_counter() - started, 3))
+                      message=message, seconds=round(time.perf_counter() - started, 3),
+                      **printed)
         if ok:
             passed.add(spec.label)
     protocol.emit("end", passed=len(passed) == len(labels))

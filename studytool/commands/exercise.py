@@ -131,6 +131,7 @@ def _verify_once(ex: Exercise, path: Path, timeout: float | None, as_json: bool)
             printed.add(str(event.get("label")))
             mark = MARKS.get(str(event.get("status")), "?")
             click.echo(f"  {mark}  {event.get('label')}: {event.get('message')}")
+            _show_output(str(event.get("output", "")), event.get("output_bytes"))
 
     result = verify_file(ex, path, timeout or CHECK_TIMEOUT, None if as_json else show)
     progress.record_verify(_db_url(), ex.name, result.passed)
@@ -143,12 +144,21 @@ def _verify_once(ex: Exercise, path: Path, timeout: float | None, as_json: bool)
                           f"{result.counts[1]} checks did not pass")
 
 
+def _show_output(output: str, total: Any) -> None:
+    """What the learner's code printed during a check, indented under it."""
+    from studytool.exercises.verify import output_lines
+
+    for line in output_lines(output, total):
+        click.echo(f"       | {line}")
+
+
 def _summary(result: Any, printed: set[str], show: Any) -> None:
     # Checks the child never reported (it died or hung) are printed here.
     for check in result.checks:
         if check.label not in printed:
             show({"event": "check", "label": check.label, "status": check.status,
-                  "message": check.message})
+                  "message": check.message, "output": check.output,
+                  "output_bytes": check.output_bytes})
     passed, total = result.counts
     if result.passed:
         click.echo(f"all {total} checks passed: {result.exercise} is done")

@@ -2,17 +2,25 @@
 
 Torch-free: the checks live in `answers_code.exercise_checks` and run only in the verify child.
 The TUI uses the same calls as the CLI:
-- `EXERCISES` (ordered), `get_exercise(name)`, `exercises_for_question(question_id)`;
+- `EXERCISES` (ordered), `get_exercise(name)`, `exercises_for_question(question_id)`,
+  `solution_file(ex)` (the reference solution, shown once the learner's file passes);
 - `workspace.start(ex, dir)`, `workspace.existing_file(ex, dir)`,
   `workspace.editor_command(path)` (run it inside `App.suspend()`);
 - `verify.verify_file(ex, path, on_event=..., stop=threading.Event())` from a thread worker:
   blocking, `on_event` gets each {"event": "plan"|"begin"|"check"|"end", ...} as it arrives,
   setting `stop` kills the child; returns a `VerifyResult` (checks: label, status, message);
-- `watch.stamp(path)` / `watch.wait_for_change(path, since, stop=...)` for a watch mode;
+- `watch.stamp(path)` / `watch.wait_for_change(path, since, stop=...)` for a watch mode
+  (watchfiles: a save wakes it, no polling);
 - `progress.load_all(db_url)`, `progress.record_verify(db_url, name, passed)`,
   `progress.record_hint(db_url, name, total)`.
 """
 
-from studytool.exercises.catalogue import EXERCISES, Exercise, exercises_for_question, get_exercise
+from studytool.exercises.catalogue import (
+    EXERCISES,
+    Exercise,
+    exercises_for_question,
+    get_exercise,
+    solution_file,
+)
 
-__all__ = ["EXERCISES", "Exercise", "exercises_for_question", "get_exercise"]
+__all__ = ["EXERCISES", "Exercise", "exercises_for_question", "get_exercise", "solution_file"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from pathlib import Path
 
 from studytool.errors import StudytoolError
 from studytool.exercises import scaffolds
@@ -149,6 +150,33 @@ def get_exercise(name: str) -> Exercise:
     close = difflib.get_close_matches(name, list(_BY_NAME), n=3, cutoff=0.5)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise StudytoolError(f"unknown exercise '{name}'{hint}; see `studytool exercise list`")
+
+
+def solution_file(exercise: Exercise) -> Path:
+    """The exercise's reference solution (a file in answers_code, read as text, never run
+    here: the app shows it once the learner's own file passes)."""
+    import answers_code  # torch-free package root
+
+    return Path(answers_code.__file__).parent / "exercise_solutions" / exercise.filename
+
+
+def solution_text(exercise: Exercise) -> str:
+    """The reference solution to show: its file, and the source of each answers_code module
+    whose class it re-exports as the answer (`from answers_code.X import Y  # noqa: F401`:
+    most references reuse the chapter's own answer code). Read as text, never imported."""
+    path = solution_file(exercise)
+    text = path.read_text(encoding="utf-8")
+    root = path.parent.parent
+    parts = [text]
+    for line in text.splitlines():
+        words = line.split()
+        if (len(words) >= 4 and words[0] == "from" and words[1].startswith("answers_code.")
+                and line.rstrip().endswith("noqa: F401")):
+            module = root.joinpath(*words[1].split(".")[1:]).with_suffix(".py")
+            if module.is_file():
+                parts.append(f"# ---- {words[1]} ({module.name}) ----\n"
+                             + module.read_text(encoding="utf-8"))
+    return "\n".join(parts)
 
 
 def exercises_for_question(question_id: str) -> list[Exercise]:

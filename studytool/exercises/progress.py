@@ -6,6 +6,7 @@ learner has touched; each call is one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -93,28 +94,41 @@ def get(db_url: str, name: str) -> Progress:
     return load_all(db_url).get(name, Progress(name))
 
 
-def _update(db_url: str, name: str, change: Any) -> Progress:
-    """Read, change and write one exercise's row in one transaction."""
+def read(session: Any, name: str) -> Progress:
     import sqlalchemy as sa
 
     table = _table()
-    db = _open(db_url)
-    try:
-        with db.session() as session:
-            row = session.execute(sa.select(table).where(table.c.name == name)).first()
-            progress = _from_row(row) if row is not None else Progress(name)
-            change(progress)
-            values = {k: getattr(progress, k) for k in table.c.keys() if k != "name"}
-            if row is None:
-                session.execute(sa.insert(table).values(name=name, **values))
-            else:
-                session.execute(sa.update(table).where(table.c.name == name).values(**values))
-    finally:
-        db.close()
+    row = session.execute(sa.select(table).where(table.c.name == name)).first()
+    return _from_row(row) if row is not None else Progress(name)
+
+
+def write(session: Any, name: str, change: Callable[[Progress], None]) -> Progress:
+    """Read, change and write one exercise's row inside the caller's transaction."""
+    import sqlalchemy as sa
+
+    table = _table()
+    row = session.execute(sa.select(table).where(table.c.name == name)).first()
+    progress = _from_row(row) if row is not None else Progress(name)
+    change(progress)
+    values = {k: getattr(progress, k) for k in table.c.keys() if k != "name"}
+    if row is None:
+        session.execute(sa.insert(table).values(name=name, **values))
+    else:
+        session.execute(sa.update(table).where(table.c.name == name).values(**values))
     return progress
 
 
-def record_verify(db_url: str, name: str, passed: bool) -> Progress:
+def _update(db_url: str, name: str, change: Callable[[Progress], None]) -> Progress:
+    """Read, change and write one exercise's row in one transaction."""
+    db = _open(db_url)
+    try:
+        with db.session() as session:
+            return write(session, name, change)
+    finally:
+        db.close()
+
+
+def verify_change(passed: bool) -> Callable[[Progress], None]:
     """One more attempt; a pass marks the exercise done (and `done` stays: `status` says
     whether the latest attempt still passes)."""
 
@@ -125,7 +139,35 @@ def record_verify(db_url: str, name: str, passed: bool) -> Progress:
         if passed and not progress.done:
             progress.done, progress.done_at = True, progress.last_verified_at
 
-    return _update(db_url, name, change)
+    return change
+
+
+def record_verify(db_url: str, name: str, passed: bool) -> Progress:
+    """Record a verification (see `verify_change`) on its own."""
+    return _update(db_url, name, verify_change(passed))
+
+
+# A verification is the strongest recall test a card gets: the app records it as a review of
+# the cards of the questions the exercise answers, passed as Good, failed as Again. Only a
+# verdict that differs from the last one counts (the first, a fail turned pass, a pass
+# broken): the watch verifies on every save, and ten failing saves are one lapse, not ten.
+PASS_RATING, FAIL_RATING = 3, 1
+
+
+def record_verify_as_review(service: Any, exercise: Any, passed: bool) -> tuple[Progress, int]:
+    """Record a verification and, when its verdict is news, review the exercise's cards by it,
+    all in one transaction (`service` is the app's StudyService, so `u` in review undoes these
+    like any rating). Returns the progress and how many cards were reviewed."""
+    with service.db.session(write=False) as session:
+        news = read(session, exercise.name).last_passed is not passed
+    card_ids = service.card_ids_for(exercise.questions) if news else []
+    recorded: list[Progress] = []
+
+    def also(session: Any) -> None:
+        recorded.append(write(session, exercise.name, verify_change(passed)))
+
+    service.rate_many(card_ids, PASS_RATING if passed else FAIL_RATING, also=also)
+    return recorded[0], len(card_ids)
 
 
 def record_hint(db_url: str, name: str, total: int) -> Progress:

@@ -31,6 +31,8 @@ class CheckResult:
     status: str  # "passed", "failed" or "skipped"
     message: str
     seconds: float | None = None
+    output: str = ""  # the end of what the learner's code printed during this check
+    output_bytes: int = 0  # how much it printed during this check in all
 
 
 @dataclass
@@ -81,7 +83,9 @@ class _Collector:
         elif kind == "check":
             self.checks[job][label] = CheckResult(label, str(event["status"]),
                                                   str(event.get("message", "")),
-                                                  event.get("seconds"))
+                                                  event.get("seconds"),
+                                                  str(event.get("output", "")),
+                                                  _count(event.get("output_bytes")))
             self.running[job] = None
         elif kind == "end":
             self.ended.add(job)
@@ -117,6 +121,20 @@ class _Collector:
             result.stderr_tail = stderr_tail
             result.output_bytes = output_bytes
         return self.results
+
+
+def output_lines(output: str, total: Any) -> list[str]:
+    """A check's captured output as lines to show under it, led by a note when the checks
+    kept only its end (the CLI and the app show it the same way)."""
+    if not output:
+        return []
+    left = _count(total) - len(output.encode("utf-8", errors="replace"))
+    note = [f"… {left:,} earlier bytes of output not kept"] if left > 0 else []
+    return note + output.rstrip("\n").split("\n")
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def _death(returncode: int | None, timed_out: bool, wait: float, stderr_tail: str,

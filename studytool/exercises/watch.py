@@ -1,5 +1,10 @@
-"""Watch mode: wait until the learner saves the exercise file again (polling, no extra
-dependency). The CLI's `verify --watch` and the TUI's watch both loop on `wait_for_change`."""
+"""Watch mode: wait until the learner saves the exercise file again. The CLI's `verify --watch`
+and the app's exercises screen both loop on `wait_for_change`.
+
+`watchfiles` (inotify on Linux, the OS's own notifications elsewhere) wakes us on a save
+instead of polling. The folder is watched, not the file: most editors save by writing a new
+file and renaming it over the old one, which a watch on the old file would never see.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import threading
 import time
 from pathlib import Path
 
-POLL_SECONDS = 0.5
+QUIET_MS = 50  # a save is reported once nothing has changed for this long
+CHECK_MS = 200  # how often the watch wakes to look at `timeout`
 
 
 def stamp(path: Path) -> tuple[int, int] | None:
@@ -20,17 +26,31 @@ def stamp(path: Path) -> tuple[int, int] | None:
 
 
 def wait_for_change(path: Path, since: tuple[int, int] | None,
-                    stop: threading.Event | None = None, poll: float = POLL_SECONDS,
+                    stop: threading.Event | None = None,
                     timeout: float | None = None) -> bool:
     """Block until `path`'s stamp differs from `since` (True), or `stop` is set or `timeout`
-    passes (False). A file caught mid-save is read on the next poll, once it exists again."""
+    passes (False). A save made before the call (while the checks ran) counts at once; a file
+    that is missing (deleted, or caught mid-save) is waited for."""
+    from watchfiles import watch
+
     stop = stop or threading.Event()
     deadline = None if timeout is None else time.monotonic() + timeout
-    while not stop.is_set():
-        now = stamp(path)
+    target = path.resolve()
+    now = stamp(target)
+    if now is not None and now != since:
+        return True
+    if stop.is_set():
+        return False
+
+    def ours(_change: object, changed: str) -> bool:
+        return Path(changed) == target
+
+    for _changes in watch(target.parent, watch_filter=ours, step=QUIET_MS,
+                          debounce=QUIET_MS * 8, stop_event=stop, rust_timeout=CHECK_MS,
+                          yield_on_timeout=True, recursive=False):
+        now = stamp(target)
         if now is not None and now != since:
             return True
         if deadline is not None and time.monotonic() >= deadline:
             return False
-        stop.wait(poll)
-    return False
+    return False  # `stop` was set

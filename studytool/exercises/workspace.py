@@ -49,6 +49,22 @@ def start(exercise: Exercise, workspace: str | Path | None = None) -> Started:
     return Started(path, created=True)
 
 
+def reset(exercise: Exercise, workspace: str | Path | None = None) -> Path:
+    """Put the scaffold back in the learner's file; their version is kept beside it as
+    NAME.py.bak (returned). The scaffold is written whole, then renamed over the file."""
+    path = existing_file(exercise, workspace)
+    backup = path.with_name(path.name + ".bak")
+    fresh = path.with_name(f".{path.name}.scaffold")
+    try:
+        shutil.copy2(path, backup)
+        fresh.write_text(exercise.scaffold, encoding="utf-8")
+        os.replace(fresh, path)
+    except OSError as exc:
+        fresh.unlink(missing_ok=True)
+        raise StudytoolError(f"cannot reset {path}: {exc.strerror or exc}") from exc
+    return backup
+
+
 def existing_file(exercise: Exercise, workspace: str | Path | None = None) -> Path:
     """The learner's file for `verify`; a clear error when it has not been started."""
     path = exercise_file(exercise, workspace)

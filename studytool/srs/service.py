@@ -213,25 +213,53 @@ class StudyService:
                                   or not 0.0 <= typed.score <= 1.0):
             raise StudytoolError("a typed answer's grade needs a score in [0, 1] and a "
                                  "suggested rating 1-4")
+        return self.rate_many([card_id], rating, duration_ms, typed)[0]
+
+    def rate_many(self, card_ids: list[int], rating: int, duration_ms: int | None = None,
+                  typed: TypedGrade | None = None,
+                  also: Callable[[Any], None] | None = None) -> list[CardView]:
+        """Rate several cards alike in one transaction (an exercise that answers three
+        questions); `also(session)` writes what goes with the reviews (the exercise's progress)
+        in the same transaction. Each review can be undone like any other."""
+        if rating not in (1, 2, 3, 4):
+            raise StudytoolError(f"rating must be 1 (Again) to 4 (Easy), not {rating!r}")
         now = self.now()
         scheduler = make_scheduler(self.get_settings(), fuzz=self.fuzz)
+        views: list[CardView] = []
+        logged: list[int] = []
         with self.db.session() as session:
-            row = self._get(session, card_id, lock=True)
-            before = snapshot(row)
-            state_before = row.state
-            card, _log = scheduler.review_card(to_fsrs(row), Rating(rating), now, duration_ms)
-            apply_fsrs(row, card)
-            row.buried_until = None
-            log = ReviewLogRow(card_id=row.id, rating=rating, reviewed_at=now,
-                               duration_ms=duration_ms, state_before=state_before,
-                               card_before=before, state_after=row.state, due_after=row.due,
-                               grade_score=typed.score if typed else None,
-                               suggested_rating=typed.suggested_rating if typed else None,
-                               typed_answer=typed.answer if typed else None)
-            session.add(log)
-            session.flush()
-            self._undo_stack.append(log.id)
-            return _view(row)
+            for card_id in card_ids:
+                row = self._get(session, card_id, lock=True)
+                before = snapshot(row)
+                state_before = row.state
+                card, _log = scheduler.review_card(to_fsrs(row), Rating(rating), now,
+                                                   duration_ms)
+                apply_fsrs(row, card)
+                row.buried_until = None
+                log = ReviewLogRow(card_id=row.id, rating=rating, reviewed_at=now,
+                                   duration_ms=duration_ms, state_before=state_before,
+                                   card_before=before, state_after=row.state,
+                                   due_after=row.due,
+                                   grade_score=typed.score if typed else None,
+                                   suggested_rating=typed.suggested_rating if typed else None,
+                                   typed_answer=typed.answer if typed else None)
+                session.add(log)
+                session.flush()
+                logged.append(log.id)
+                views.append(_view(row))
+            if also is not None:
+                also(session)
+        self._undo_stack.extend(logged)  # only once committed
+        return views
+
+    def card_ids_for(self, question_ids: Iterable[str]) -> list[int]:
+        """The live cards of these questions (any deck), in the order the questions are given."""
+        wanted = list(question_ids)
+        with self.db.session(write=False) as session:
+            rows = session.execute(select(CardRow.id, CardRow.question_id).where(
+                CardRow.question_id.in_(wanted), CardRow.archived.is_(False))).all()
+        order = {qid: i for i, qid in enumerate(wanted)}
+        return [row.id for row in sorted(rows, key=lambda r: order[r.question_id])]
 
     def undo(self) -> bool:
         """Undo this session's last review: the card gets back the state saved with it.

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 MENU = (
     "[b]Enter[/b]/[b]r[/b] review the deck   [b]l[/b] run lab   [b]b[/b] browse cards   "
-    "[b]t[/b] stats   [b]o[/b] settings   [b]x[/b] export/import   [b]?[/b] all keys   "
-    "[b]q[/b] quit"
+    "[b]e[/b] exercises   [b]t[/b] stats   [b]o[/b] settings   [b]x[/b] export/import   "
+    "[b]?[/b] all keys   [b]q[/b] quit"
 )
 
 
@@ -39,6 +39,7 @@ class HomeScreen(Screen[None]):
         Binding("r", "review", "Review"),
         Binding("l", "runlab", "Run lab"),
         Binding("b", "browse", "Browse"),
+        Binding("e", "exercises", "Exercises"),
         Binding("t", "stats", "Stats"),
         Binding("o", "settings", "Settings"),
         Binding("x", "exchange", "Export/Import"),
@@ -133,6 +134,11 @@ class HomeScreen(Screen[None]):
         from studytool.tui.screens.browse import BrowseScreen
 
         self.app.push_screen(BrowseScreen())
+
+    def action_exercises(self) -> None:
+        from studytool.tui.screens.exercises import ExercisesScreen
+
+        self.app.push_screen(ExercisesScreen())
 
     def action_stats(self) -> None:
         if self.app.require_backend() is None:

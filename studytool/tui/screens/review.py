@@ -202,6 +202,9 @@ class ReviewScreen(Screen[None]):
         elif message.note:
             self.notify(message.note, timeout=3)
         self.exercise, self.exercise_done = message.exercise or (None, False)
+        new_id = getattr(message.card, "card_id", None)
+        if self.card is not None and new_id != self.card.card_id:
+            self._close_panels()
         self._show(message.card, message.intervals)
         if message.card is not None and not self.grader_started:
             self.grader_started = True
@@ -211,6 +214,15 @@ class ReviewScreen(Screen[None]):
         if message.started is not None:
             started = message.started
             self.call_after_refresh(self._painted, started)
+
+    def _close_panels(self) -> None:
+        """A run or a check belongs to its card: the next card (rated, buried, undone to)
+        starts with neither, so no other question's answer sits beside it or cuts it off."""
+        for panel in (self.query_one("#side-run", RunPanel),
+                      self.query_one("#side-verify", ExercisePanel)):
+            if panel.running:
+                panel.cancel()  # a run is stored as cancelled, a check is no attempt
+            panel.display = False
 
     def _painted(self, started: float) -> None:
         self.last_latency = time.perf_counter() - started

@@ -1,5 +1,6 @@
-"""An exercise's checks beside its card: `verify()` runs them in a child process (thread
-worker) and shows each check's result as the child reports it, then records the attempt."""
+"""An exercise's checks: `verify()` runs them in a child process (thread worker) and shows each
+check's result, with what the learner's code printed during it, as the child reports it, then
+records the attempt (and, from the exercises screen, reviews the exercise's cards by it)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from studytool.exercises.verify import output_lines
 from studytool.tui.backend import error_text
 from studytool.tui.text import lines, markup, plain
 
 if TYPE_CHECKING:
     from studytool.tui.app import StudyApp
 
+OUTPUT_LINES = 40  # of a check's printed output shown (the checks keep its last 4000 bytes)
 MARKS = {"passed": markup("[green]✓[/green]"), "failed": markup("[red]✗[/red]"),
          "skipped": markup("[dim]-[/dim]")}
 
@@ -56,7 +59,9 @@ class ExercisePanel(VerticalScroll):
         yield Static("", classes="verify-summary")  # above the checks: a long list scrolls
         yield Static("", classes="verify-checks")
 
-    def verify(self, exercise: Any, path: Any) -> bool:
+    def verify(self, exercise: Any, path: Any, review: bool = False) -> bool:
+        """Start the checks; `review`: record the result as a review of the exercise's cards
+        (Good for a pass, Again for a fail: see exercises.progress)."""
         if self.running:
             self.notify("The checks are running: Esc stops them.", severity="warning")
             return False
@@ -68,7 +73,7 @@ class ExercisePanel(VerticalScroll):
                                 name=exercise.name))
         self.query_one(".verify-checks", Static).update("")
         self.query_one(".verify-summary", Static).update(markup("[dim]$path[/dim]", path=path))
-        self._verify(exercise, path, self._stop)
+        self._verify(exercise, path, self._stop, review)
         return True
 
     def cancel(self) -> None:
@@ -76,7 +81,7 @@ class ExercisePanel(VerticalScroll):
             self._stop.set()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="verify")
-    def _verify(self, exercise: Any, path: Any, stop: threading.Event) -> None:
+    def _verify(self, exercise: Any, path: Any, stop: threading.Event, review: bool) -> None:
         from studytool.exercises import progress, verify
 
         handle = _StopHandle(stop)
@@ -94,14 +99,24 @@ class ExercisePanel(VerticalScroll):
         done: bool | None = None
         if not stop.is_set():  # a stopped run is not an attempt
             try:
-                done = progress.record_verify(self.app.db_url, exercise.name,
-                                              result.passed).done
+                if review:
+                    recorded, cards = progress.record_verify_as_review(
+                        self.app.opened.service, exercise, result.passed)
+                    done = recorded.done
+                    if cards:
+                        summary += (f" · {cards} card(s) reviewed as "
+                                    + ("Good" if result.passed else "Again"))
+                else:
+                    done = progress.record_verify(self.app.db_url, exercise.name,
+                                                  result.passed).done
             except Exception as exc:
                 summary += f" (not recorded: {error_text(exc)})"
         # The final word on every check (a crash fills in the ones never reported).
         for check in result.checks:
             self.post_message(self.Event({"event": "check", "label": check.label,
-                                          "status": check.status, "message": check.message}))
+                                          "status": check.status, "message": check.message,
+                                          "output": check.output,
+                                          "output_bytes": check.output_bytes}))
         self.post_message(self.Verified(exercise.name, result.passed, done, summary))
 
     def _forward(self, event: dict[str, Any]) -> None:
@@ -120,9 +135,13 @@ class ExercisePanel(VerticalScroll):
         elif kind == "check":
             mark = MARKS.get(str(event.get("status")), plain("?"))
             text = str(event.get("message", ""))
-            self._lines[label] = (
-                markup("$mark $label\n   [dim]$text[/dim]", mark=mark, label=label, text=text)
-                if text else markup("$mark $label", mark=mark, label=label))
+            line = (markup("$mark $label\n   [dim]$text[/dim]", mark=mark, label=label, text=text)
+                    if text else markup("$mark $label", mark=mark, label=label))
+            printed = output_lines(str(event.get("output", "")), event.get("output_bytes"))
+            if printed:  # the learner's own prints: how they debug
+                line = lines([line, *(markup("   [$accent]│[/] $out", out=out)
+                                      for out in printed[-OUTPUT_LINES:])])
+            self._lines[label] = line
         else:
             return
         self.query_one(".verify-checks", Static).update(lines(list(self._lines.values())))
