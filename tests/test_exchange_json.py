@@ -72,7 +72,7 @@ def seed(url: str, history: list[tuple[int, int, int]], clock: Clock | None = No
             epochs=[EpochRow(0, 1.8, 2.0, 0.47, 1.5), EpochRow(1, 1.4, 1.7, 0.48, 1.25)],
             final={"accuracy": 0.48}, seconds=3.0, started_at=START,
             finished_at=START + timedelta(seconds=3), torch_version="2.13.0"))
-        progress.record_verify(url, "gru", passed=True)
+        progress.record_verify(service.db, "gru", passed=True)
     return service
 
 
@@ -381,17 +381,17 @@ def test_merge_keeps_the_databases_settings_and_the_most_exercise_progress(tmp_p
     a_url, b_url = f"sqlite:///{tmp_path / 'a.sqlite3'}", f"sqlite:///{tmp_path / 'b.sqlite3'}"
     a = seed(a_url, [(0, 3, 5)])  # new_per_day 7, gru passed once, one run
     for _ in range(2):
-        progress.record_verify(a_url, "gru", passed=False)
-    progress.record_verify(a_url, "lstm", passed=False)
+        progress.record_verify(a.db, "gru", passed=False)
+    progress.record_verify(a.db, "lstm", passed=False)
     export_json(a.db, tmp_path / "a.json")
     b = StudyService(open_db(b_url), tz=UTC)
     b.save_settings(replace(Settings(), new_per_day=3, max_reviews_per_day=50))
     for _ in range(4):
-        progress.record_hint(b_url, "gru", total=3)
+        progress.record_hint(b.db, "gru", total=3)
     summary = import_json(b.db, tmp_path / "a.json")
     b._settings = None
     assert b.get_settings().new_per_day == 3 and b.get_settings().max_reviews_per_day == 50
-    mine = progress.load_all(b_url)
+    mine = progress.load_all(b.db)
     assert mine["gru"].done and mine["gru"].attempts == 3 and mine["gru"].hints_shown == 3
     assert mine["gru"].last_passed is False  # A's latest verify failed
     assert mine["lstm"].attempts == 1 and not mine["lstm"].done

@@ -161,7 +161,9 @@ def test_catalogue_is_one_ordered_source_of_truth():
 
 
 def test_progress_is_kept_per_database(tmp_path):
-    a, b = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    from studytool.store import open_db
+
+    a, b = open_db(f"sqlite:///{tmp_path / 'a.db'}"), open_db(f"sqlite:///{tmp_path / 'b.db'}")
     assert prog.record_verify(a, "gru", passed=False).attempts == 1
     done = prog.record_verify(a, "gru", passed=True)
     assert done.done and done.attempts == 2 and done.done_at
@@ -173,13 +175,18 @@ def test_progress_is_kept_per_database(tmp_path):
     assert prog.get(b, "gru") == prog.Progress("gru")
     assert set(prog.load_all(a)) == {"gru"}
     assert done.done_at.tzinfo is not None and prog.get(a, "gru").done_at == done.done_at
+    a.close()
+    b.close()
 
 
 def test_progress_lives_in_the_database_table(tmp_path):
     import sqlite3
 
-    url = f"sqlite:///{tmp_path / 'p.db'}"
-    prog.record_verify(url, "lstm", passed=True)
+    from studytool.store import open_db
+
+    db = open_db(f"sqlite:///{tmp_path / 'p.db'}")
+    prog.record_verify(db, "lstm", passed=True)
+    db.close()
     with sqlite3.connect(tmp_path / "p.db") as conn:
         rows = conn.execute("select name, done, attempts from exercise_progress").fetchall()
     assert rows == [("lstm", 1, 1)]

@@ -75,7 +75,7 @@ async def test_x_creates_the_file_and_v_verifies_it_beside_the_card(
         await settle(pilot, app)
         assert "✗" in _checks(panel)
         assert "(pending)" in _header(screen)
-        assert progress.load_all(app.db_url)["third-word"].attempts == 1
+        assert progress.load_all(app.opened.service.db)["third-word"].attempts == 1
 
         shutil.copy(solution_file(exercise), path)
         await pilot.press("v")
@@ -85,7 +85,7 @@ async def test_x_creates_the_file_and_v_verifies_it_beside_the_card(
         assert any(line.startswith("✓ ") for line in lines) and "✗" not in _checks(panel)
         assert "all" in str(panel.query_one(".verify-summary").render())
         assert "exercise: third-word (done)" in _header(screen)
-        record = progress.load_all(app.db_url)["third-word"]
+        record = progress.load_all(app.opened.service.db)["third-word"]
         assert record.done and record.attempts == 2
         assert screen.card.question_id == "ch12-q05"  # still on the same card
 
@@ -120,7 +120,8 @@ async def test_esc_stops_a_verification(tmp_path: Path, _isolated_home: Path) ->
         await pilot.press("escape")
         await wait_until(pilot, lambda: not panel.running, timeout=30)
         assert app.screen is screen
-        assert "third-word" not in progress.load_all(app.db_url)  # a stopped run is no attempt
+        # a stopped run is no attempt
+        assert "third-word" not in progress.load_all(app.opened.service.db)
 
 
 def _dropout_app(tmp_path: Path) -> StudyApp:
@@ -199,7 +200,7 @@ async def test_the_exercise_loop_in_its_screen(tmp_path: Path, _isolated_home: P
         await wait_until(pilot, lambda: panel.running, timeout=15)
         await wait_until(pilot, lambda: not panel.running, timeout=90)
         await _quiet(pilot, app)
-        assert progress.load_all(app.db_url)["dropout"].attempts == 2
+        assert progress.load_all(app.opened.service.db)["dropout"].attempts == 2
         assert _history(app, "ch12-q32") == [1]
 
         path.write_text(reference)
@@ -231,7 +232,7 @@ async def test_the_exercise_loop_in_its_screen(tmp_path: Path, _isolated_home: P
         assert path.with_name("dropout.py.bak").read_text() == reference
         await pilot.pause(1.0)
         assert not panel.running  # the reset is no save to verify
-        assert progress.load_all(app.db_url)["dropout"].attempts == 3
+        assert progress.load_all(app.opened.service.db)["dropout"].attempts == 3
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "HomeScreen"

@@ -18,9 +18,8 @@ from studytool.exchange import queries, timefmt
 from studytool.exchange.document import FORMAT, PARAMETERS_KEY, VERSION
 from studytool.exchange.output import atomic_text
 from studytool.exchange.progress import ProgressCallback, Reporter
-from studytool.exercises.progress import _table as exercise_table
 from studytool.store.database import Database
-from studytool.store.models import RunRow, SettingRow
+from studytool.store.models import ExerciseProgressRow, RunRow, SettingRow
 
 SETTING_KEYS = frozenset({f.name for f in fields(Settings)} | {PARAMETERS_KEY})
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
@@ -161,18 +160,11 @@ def _grade(score: float | None, suggested: int | None, typed: str | None) -> str
 
 
 def exercises(session: Session) -> list[dict[str, Any]]:
-    table = exercise_table()
-    rows = session.execute(select(table).order_by(table.c.name))
-    return [{"name": row.name, "done": bool(row.done), "attempts": row.attempts,
+    rows = session.scalars(select(ExerciseProgressRow).order_by(ExerciseProgressRow.name))
+    return [{"name": row.name, "done": row.done, "attempts": row.attempts,
              "hints_shown": row.hints_shown, "last_passed": row.last_passed,
-             "last_verified_at": _aware_iso(row.last_verified_at),
-             "done_at": _aware_iso(row.done_at)} for row in rows]
-
-
-def _aware_iso(value: datetime | None) -> str | None:
-    if value is not None and value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
-    return timefmt.iso(value)
+             "last_verified_at": timefmt.iso(row.last_verified_at),
+             "done_at": timefmt.iso(row.done_at)} for row in rows]
 
 
 def run(row: RunRow) -> dict[str, Any]:

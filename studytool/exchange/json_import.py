@@ -41,10 +41,17 @@ from studytool.exchange.document import ACCEPTS, FORMAT, PARAMETERS_KEY, VERSION
 from studytool.exchange.json_stream import JsonError, JsonStream, JsonSyntaxError, TooDeep
 from studytool.exchange.progress import ProgressCallback, Reporter
 from studytool.exchange.schema import ARRAYS, json_validator, to_float, validator
-from studytool.exercises.progress import _table as exercise_table
 from studytool.srs.settings_store import validate as validate_settings
 from studytool.store.database import Database
-from studytool.store.models import CardRow, DeckRow, ReviewLogRow, RunEpochRow, RunRow, SettingRow
+from studytool.store.models import (
+    CardRow,
+    DeckRow,
+    ExerciseProgressRow,
+    ReviewLogRow,
+    RunEpochRow,
+    RunRow,
+    SettingRow,
+)
 
 _SETTING_FIELDS = {f.name for f in fields(Settings)}
 _SCHEDULING = ("state", "step", "stability", "difficulty", "due", "last_review")
@@ -419,7 +426,7 @@ class _Import:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def read_exercises(self, stream: JsonStream) -> None:
-        table = exercise_table()
+        table = _table(ExerciseProgressRow)
         existing = {row.name: row for row in self.session.execute(select(table))}
         names: set[str] = set()
         for _index, ex in self.items("exercises", stream):

@@ -11,8 +11,8 @@ The TUI uses the same calls as the CLI:
   setting `stop` kills the child; returns a `VerifyResult` (checks: label, status, message);
 - `watch.stamp(path)` / `watch.wait_for_change(path, since, stop=...)` for a watch mode
   (watchfiles: a save wakes it, no polling);
-- `progress.load_all(db_url)`, `progress.record_verify(db_url, name, passed)`,
-  `progress.record_hint(db_url, name, total)`.
+- `progress.load_all(db)`, `progress.record_verify(db, name, passed)`,
+  `progress.record_hint(db, name, total)` on the one open `Database`.
 """
 
 from studytool.exercises.catalogue import (

@@ -1,7 +1,8 @@
 """Exercise progress (done, attempts, hints shown): the one interface the CLI and TUI call.
 
-Stored in the database's `exercise_progress` table (migration 0003), one row per exercise the
-learner has touched; each call is one transaction.
+Stored in the store's `exercise_progress` table (ExerciseProgressRow, migration 0003), one row
+per exercise the learner has touched; every call takes the one open Database and is one
+transaction.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
+from studytool.store.models import ExerciseProgressRow
+
 if TYPE_CHECKING:
-    from sqlalchemy import Table
+    from sqlalchemy.orm import Session
 
     from studytool.store import Database
 
@@ -37,95 +42,47 @@ class Progress:
         return "failing" if self.done else "pending"
 
 
-_TABLE: Table | None = None
+_FIELDS = ("done", "attempts", "hints_shown", "last_passed", "last_verified_at", "done_at")
 
 
-def _table() -> Table:
-    # Defined here, not in the store's models: the exercises own their table (migration 0003).
-    global _TABLE
-    if _TABLE is None:
-        import sqlalchemy as sa
-
-        _TABLE = sa.Table(
-            "exercise_progress", sa.MetaData(),
-            sa.Column("name", sa.String(100), primary_key=True),
-            sa.Column("done", sa.Boolean(), nullable=False),
-            sa.Column("attempts", sa.Integer(), nullable=False),
-            sa.Column("hints_shown", sa.Integer(), nullable=False),
-            sa.Column("last_passed", sa.Boolean(), nullable=True),
-            sa.Column("last_verified_at", sa.DateTime(timezone=True), nullable=True),
-            sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
-        )
-    return _TABLE
+def _from_row(row: ExerciseProgressRow) -> Progress:
+    return Progress(row.name, **{key: getattr(row, key) for key in _FIELDS})
 
 
-def _open(db_url: str) -> Database:
-    from studytool.store import open_db
-
-    return open_db(db_url)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every datetime here is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def _from_row(row: Any) -> Progress:
-    return Progress(row.name, bool(row.done), row.attempts, row.hints_shown,
-                    row.last_passed, _utc(row.last_verified_at), _utc(row.done_at))
-
-
-def load_all(db_url: str) -> dict[str, Progress]:
+def load_all(db: Database) -> dict[str, Progress]:
     """Every exercise's progress recorded in this database, by exercise name."""
-    import sqlalchemy as sa
-
-    db = _open(db_url)
-    try:
-        with db.session(write=False) as session:
-            rows = session.execute(sa.select(_table())).all()
-    finally:
-        db.close()
-    return {row.name: _from_row(row) for row in rows}
+    with db.session(write=False) as session:
+        return {row.name: _from_row(row) for row in session.scalars(select(ExerciseProgressRow))}
 
 
-def get(db_url: str, name: str) -> Progress:
-    return load_all(db_url).get(name, Progress(name))
+def get(db: Database, name: str) -> Progress:
+    with db.session(write=False) as session:
+        return read(session, name)
 
 
-def read(session: Any, name: str) -> Progress:
-    import sqlalchemy as sa
-
-    table = _table()
-    row = session.execute(sa.select(table).where(table.c.name == name)).first()
+def read(session: Session, name: str) -> Progress:
+    row = session.get(ExerciseProgressRow, name)
     return _from_row(row) if row is not None else Progress(name)
 
 
-def write(session: Any, name: str, change: Callable[[Progress], None]) -> Progress:
+def write(session: Session, name: str, change: Callable[[Progress], None]) -> Progress:
     """Read, change and write one exercise's row inside the caller's transaction."""
-    import sqlalchemy as sa
-
-    table = _table()
-    row = session.execute(sa.select(table).where(table.c.name == name)).first()
+    row = session.get(ExerciseProgressRow, name)
     progress = _from_row(row) if row is not None else Progress(name)
     change(progress)
-    values = {k: getattr(progress, k) for k in table.c.keys() if k != "name"}
     if row is None:
-        session.execute(sa.insert(table).values(name=name, **values))
-    else:
-        session.execute(sa.update(table).where(table.c.name == name).values(**values))
+        row = ExerciseProgressRow(name=name)
+        session.add(row)
+    for key in _FIELDS:
+        setattr(row, key, getattr(progress, key))
+    session.flush()
     return progress
 
 
-def _update(db_url: str, name: str, change: Callable[[Progress], None]) -> Progress:
+def _update(db: Database, name: str, change: Callable[[Progress], None]) -> Progress:
     """Read, change and write one exercise's row in one transaction."""
-    db = _open(db_url)
-    try:
-        with db.session() as session:
-            return write(session, name, change)
-    finally:
-        db.close()
+    with db.session() as session:
+        return write(session, name, change)
 
 
 def verify_change(passed: bool) -> Callable[[Progress], None]:
@@ -142,9 +99,9 @@ def verify_change(passed: bool) -> Callable[[Progress], None]:
     return change
 
 
-def record_verify(db_url: str, name: str, passed: bool) -> Progress:
+def record_verify(db: Database, name: str, passed: bool) -> Progress:
     """Record a verification (see `verify_change`) on its own."""
-    return _update(db_url, name, verify_change(passed))
+    return _update(db, name, verify_change(passed))
 
 
 # A verification is the strongest recall test a card gets: the app records it as a review of
@@ -163,17 +120,17 @@ def record_verify_as_review(service: Any, exercise: Any, passed: bool) -> tuple[
     card_ids = service.card_ids_for(exercise.questions) if news else []
     recorded: list[Progress] = []
 
-    def also(session: Any) -> None:
+    def also(session: Session) -> None:
         recorded.append(write(session, exercise.name, verify_change(passed)))
 
     service.rate_many(card_ids, PASS_RATING if passed else FAIL_RATING, also=also)
     return recorded[0], len(card_ids)
 
 
-def record_hint(db_url: str, name: str, total: int) -> Progress:
+def record_hint(db: Database, name: str, total: int) -> Progress:
     """One more hint shown (never more than the exercise has)."""
 
     def change(progress: Progress) -> None:
         progress.hints_shown = min(progress.hints_shown + 1, total)
 
-    return _update(db_url, name, change)
+    return _update(db, name, change)

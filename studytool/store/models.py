@@ -148,3 +148,17 @@ class SettingRow(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class ExerciseProgressRow(Base):
+    """One exercise the learner has touched (studytool.exercises.progress reads and writes)."""
+
+    __tablename__ = "exercise_progress"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    done: Mapped[bool] = mapped_column(Boolean)
+    attempts: Mapped[int] = mapped_column(Integer)
+    hints_shown: Mapped[int] = mapped_column(Integer)
+    last_passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    last_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

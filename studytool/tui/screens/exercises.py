@@ -141,7 +141,7 @@ class ExercisesScreen(Screen[None]):
         from studytool.exercises import progress
 
         try:
-            loaded = progress.load_all(self.app.db_url)
+            loaded = progress.load_all(self.app.opened.service.db)
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error")
             loaded = {}
@@ -334,12 +334,9 @@ class ExercisesScreen(Screen[None]):
 
         try:
             results = verify.verify_files(jobs)
-            service = self.app.backend.service if self.app.backend is not None else None
+            service = self.app.opened.service
             for (ex, _path), result in zip(jobs, results, strict=True):
-                if service is not None:
-                    progress.record_verify_as_review(service, ex, result.passed)
-                else:
-                    progress.record_verify(self.app.db_url, ex.name, result.passed)
+                progress.record_verify_as_review(service, ex, result.passed)
         except Exception as exc:
             self.post_message(AllVerified(f"verify all failed: {error_text(exc)}"))
             return

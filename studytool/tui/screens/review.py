@@ -165,10 +165,10 @@ class ReviewScreen(Screen[None]):
             found = exercises_for_question(card.question_id)
             if not found:
                 return None
-            record = progress.load_all(self.app.db_url).get(found[0].name)
+            record = progress.get(self.app.opened.service.db, found[0].name)
         except Exception:  # exercises are a side note to the card: never block a review
             return None
-        return found[0], bool(record is not None and record.done)
+        return found[0], record.done
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="review")
     def _act(self, action: str, card_id: Any, rating: int = 0, duration_ms: int = 0,

@@ -107,7 +107,7 @@ class ExercisePanel(VerticalScroll):
                         summary += (f" · {cards} card(s) reviewed as "
                                     + ("Good" if result.passed else "Again"))
                 else:
-                    done = progress.record_verify(self.app.db_url, exercise.name,
+                    done = progress.record_verify(self.app.opened.service.db, exercise.name,
                                                   result.passed).done
             except Exception as exc:
                 summary += f" (not recorded: {error_text(exc)})"
