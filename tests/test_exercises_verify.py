@@ -9,6 +9,7 @@ import re
 import shutil
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,39 +25,84 @@ REFERENCES = [
     ("third-word", solution_file(get_exercise("third-word"))),
     ("third-word", SOLUTIONS / "third_word/per_word.py"),
     ("lstm-cell", solution_file(get_exercise("lstm-cell"))),
+    ("lstm-cell", SOLUTIONS / "lstm_cell/from_scratch.py"),
     ("dropout", solution_file(get_exercise("dropout"))),
+    ("dropout", SOLUTIONS / "dropout/from_scratch.py"),
     ("ar-tar", solution_file(get_exercise("ar-tar"))),
     ("weight-tying", solution_file(get_exercise("weight-tying"))),
+    ("weight-tying", SOLUTIONS / "weight_tying/from_scratch.py"),
     ("lstm", solution_file(get_exercise("lstm"))),
     ("lstm", SOLUTIONS / "lstm/from_scratch.py"),
     ("gru", solution_file(get_exercise("gru"))),
     ("gru", SOLUTIONS / "gru/answers_code_ref.py"),
 ]
 
-# (exercise, file, the check that fails, words its message must contain)
+@dataclass(frozen=True)
+class Bug:
+    """A plausible wrong solution: a correct file with the one mistake a learner makes, written
+    as the lines it changes, so the mistake is all that differs from a passing file."""
+
+    name: str
+    base: Path  # a correct solution (it passes: REFERENCES)
+    changes: tuple[tuple[str, str], ...]  # (correct text, wrong text), each found once
+
+    def write(self, folder: Path) -> Path:
+        text = self.base.read_text(encoding="utf-8")
+        for right, wrong in self.changes:
+            assert text.count(right) == 1, f"{self.name}: {right!r} is not in {self.base} once"
+            text = text.replace(right, wrong)
+        path = folder / f"{self.name}.py"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+
+GRU = solution_file(get_exercise("gru"))
+LSTM = SOLUTIONS / "lstm/from_scratch.py"
+CELL = SOLUTIONS / "lstm_cell/from_scratch.py"
+DROPOUT = SOLUTIONS / "dropout/from_scratch.py"
+TIED = SOLUTIONS / "weight_tying/from_scratch.py"
+THIRD = SOLUTIONS / "third_word/per_word.py"
+
+# (exercise, wrong solution, the check that fails, words its message must contain)
 WRONG = [
-    ("third-word", "third_word/peeking_samples.py", "no peeking in the samples", "peeking"),
-    ("third-word", "third_word/peeking_model.py", "no peeking in the model", "peeking"),
-    ("lstm-cell", "lstm_cell/cat_swapped.py", "matches nn.LSTMCell step after step",
-     "concatenate [input, h]"),
-    ("lstm-cell", "lstm_cell/gates_mixed.py", "matches nn.LSTMCell step after step",
-     "input_gate is used as the forget gate"),
-    ("dropout", "dropout/no_rescale.py", "survivors are scaled by 1/(1-p)",
-     "dropout without rescaling"),
-    ("dropout", "dropout/uses_torch.py", "written from scratch", "PyTorch's dropout"),
-    ("ar-tar", "ar_tar/wrong_axis.py", "TAR: beta * mean((acts[:, 1:] - acts[:, :-1]) ** 2)",
-     "TAR on the wrong axis"),
-    ("ar-tar", "ar_tar/ar_sum.py", "AR: alpha * mean(acts ** 2)", "sum instead of mean"),
-    ("weight-tying", "weight_tying/untied.py",
+    ("third-word", SOLUTIONS / "third_word/peeking_samples.py", "no peeking in the samples",
+     "peeking"),
+    ("third-word", Bug("peeking_model", THIRD, (  # every position sees the mean of all words
+        ("self.i_h(x[:, i])))", "self.i_h(x[:, i]) + self.i_h(x).mean(1)))"),)),
+     "no peeking in the model", "peeking"),
+    ("lstm-cell", Bug("cat_swapped", CELL, (("torch.cat([h, input]", "torch.cat([input, h]"),)),
+     "matches nn.LSTMCell step after step", "concatenate [input, h]"),
+    ("lstm-cell", Bug("gates_mixed", CELL, (
+        ("c * torch.sigmoid(self.forget_gate", "c * torch.sigmoid(self.input_gate"),
+        ("c + torch.sigmoid(self.input_gate", "c + torch.sigmoid(self.forget_gate"))),
+     "matches nn.LSTMCell step after step", "input_gate is used as the forget gate"),
+    ("dropout", Bug("no_rescale", DROPOUT, ((" / (1 - self.p)", ""),)),
+     "survivors are scaled by 1/(1-p)", "dropout without rescaling"),
+    ("dropout", Bug("uses_torch", DROPOUT, (
+        ("from torch import nn\n", "import torch.nn.functional as F\nfrom torch import nn\n"),
+        ("        if not self.training:\n            return x\n"
+         "        return x * x.new_empty(x.shape).bernoulli_(1 - self.p) / (1 - self.p)",
+         "        return F.dropout(x, self.p, self.training)"))),
+     "written from scratch", "PyTorch's dropout"),
+    ("ar-tar", SOLUTIONS / "ar_tar/wrong_axis.py",
+     "TAR: beta * mean((acts[:, 1:] - acts[:, :-1]) ** 2)", "TAR on the wrong axis"),
+    ("ar-tar", SOLUTIONS / "ar_tar/ar_sum.py", "AR: alpha * mean(acts ** 2)",
+     "sum instead of mean"),
+    ("weight-tying", Bug("untied", TIED, (  # copies the values instead of sharing the tensor
+        ("        self.h_o.weight = self.i_h.weight\n",
+         "        with torch.no_grad():\n            self.h_o.weight.copy_(self.i_h.weight)\n"),)),
      "the output layer shares the embedding's weight tensor", "untied weights"),
-    ("weight-tying", "weight_tying/no_detach.py",
+    ("weight-tying", Bug("no_detach", TIED, (("[h_.detach() for h_ in h]", "list(h)"),)),
      "trains batch after batch (the state is detached)", "detach the hidden state"),
-    ("lstm", "lstm/book_order.py", "matches nn.LSTM, one layer",
-     "gates are in the order i, f, o, g"),
-    ("gru", "gru/gate_order.py", "matches nn.GRU, one layer", "gates are in the order z, r, n"),
-    ("gru", "gru/update_swapped.py", "matches nn.GRU, one layer", "z and 1 - z are swapped"),
-    ("gru", "gru/subclass.py", "loads nn.GRU's state_dict", "wraps nn.GRU"),
-    ("lstm", "lstm/subclass.py", "loads nn.LSTM's state_dict", "wraps nn.LSTM"),
+    ("lstm", Bug("book_order", LSTM, (("i, f, g, o = ", "i, f, o, g = "),)),
+     "matches nn.LSTM, one layer", "gates are in the order i, f, o, g"),
+    ("gru", Bug("gate_order", GRU, (("i_r, i_z, i_n = ", "i_z, i_r, i_n = "),
+                                    ("h_r, h_z, h_n = ", "h_z, h_r, h_n = "))),
+     "matches nn.GRU, one layer", "gates are in the order z, r, n"),
+    ("gru", Bug("update_swapped", GRU, (("h = (1 - z) * n + z * h", "h = z * n + (1 - z) * h"),)),
+     "matches nn.GRU, one layer", "z and 1 - z are swapped"),
+    ("gru", SOLUTIONS / "gru/subclass.py", "loads nn.GRU's state_dict", "wraps nn.GRU"),
+    ("lstm", SOLUTIONS / "lstm/subclass.py", "loads nn.LSTM's state_dict", "wraps nn.LSTM"),
 ]
 
 BROKEN = [  # checked as dropout files: (file, the failing check, words of its message)
@@ -83,6 +129,10 @@ class Dropout(nn.Module):
 TIMEOUT = 10.0  # per check (a loaded machine is slow); the training check gets four times this
 
 
+def _wrong_path(wrong: Path | Bug, generated: Path) -> Path:
+    return wrong.write(generated) if isinstance(wrong, Bug) else wrong
+
+
 def _broken_path(rel: str, generated: Path) -> Path:
     return generated / Path(rel).name if rel.startswith("generated/") else SOLUTIONS / rel
 
@@ -94,7 +144,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], V
     generated = tmp_path_factory.mktemp("generated")
     (generated / "syntax_error.py").write_text(SYNTAX_ERROR)
     jobs = [(get_exercise(name), path) for name, path in REFERENCES]
-    jobs += [(get_exercise(name), SOLUTIONS / rel) for name, rel, _, _ in WRONG]
+    jobs += [(get_exercise(name), _wrong_path(wrong, generated)) for name, wrong, _, _ in WRONG]
     jobs += [(get_exercise("dropout"), _broken_path(rel, generated)) for rel, _, _ in BROKEN]
     jobs += [(ex, start(ex, scaffolds).path) for ex in EXERCISES]
     jobs.append((get_exercise("dropout"), SOLUTIONS / "harness/exits.py"))  # last: it ends all
@@ -120,9 +170,13 @@ def test_reference_solutions_pass(results, name, path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "rel", "label", "words"), WRONG)
-def test_wrong_solutions_fail_naming_the_mistake(results, name, rel, label, words):
-    result = _result(results, name, SOLUTIONS / rel)
+@pytest.mark.parametrize(("name", "wrong", "label", "words"), WRONG,
+                         ids=[f"{n}-{w.name if isinstance(w, Bug) else w.stem}"
+                              for n, w, _, _ in WRONG])
+def test_wrong_solutions_fail_naming_the_mistake(results, name, wrong, label, words):
+    result = (_result(results, name, wrong) if not isinstance(wrong, Bug) else next(
+        r for (ex, _), r in results.items() if ex == name and r.path.name == f"{wrong.name}.py"
+        and r.path.parent.name.startswith("generated")))
     assert not result.passed
     check = next(c for c in result.checks if c.label == label)
     assert check.status == "failed", _failures(result)

@@ -1,4 +1,4 @@
-"""Wrong: drops activations but forgets to divide the survivors by 1 - p."""
+"""Correct: a Bernoulli mask, the survivors divided by 1 - p, identity in eval mode."""
 
 from torch import nn
 
@@ -13,4 +13,4 @@ class Dropout(nn.Module):
     def forward(self, x):
         if not self.training:
             return x
-        return x * x.new_empty(x.shape).bernoulli_(1 - self.p)
+        return x * x.new_empty(x.shape).bernoulli_(1 - self.p) / (1 - self.p)

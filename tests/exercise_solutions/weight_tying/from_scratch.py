@@ -1,4 +1,4 @@
-"""Wrong: tied, but the hidden state is never detached."""
+"""Correct: LMModel7 with the output layer sharing the embedding's tensor, state detached."""
 
 import torch
 from torch import nn
@@ -18,7 +18,7 @@ class LMModel7(nn.Module):
     def forward(self, x):
         raw, h = self.rnn(self.i_h(x), self.h)
         out = self.drop(raw)
-        self.h = list(h)
+        self.h = [h_.detach() for h_ in h]
         return self.h_o(out), raw, out
 
     def reset(self):

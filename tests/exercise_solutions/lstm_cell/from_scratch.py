@@ -1,4 +1,4 @@
-"""Wrong: the input and forget gates swap roles."""
+"""Correct: the book's LSTMCell, four gate layers on the concatenation [h, input]."""
 
 import torch
 from torch import nn
@@ -15,7 +15,7 @@ class LSTMCell(nn.Module):
     def forward(self, input, state):
         h, c = state
         both = torch.cat([h, input], dim=1)
-        c = c * torch.sigmoid(self.input_gate(both))
-        c = c + torch.sigmoid(self.forget_gate(both)) * torch.tanh(self.cell_gate(both))
+        c = c * torch.sigmoid(self.forget_gate(both))
+        c = c + torch.sigmoid(self.input_gate(both)) * torch.tanh(self.cell_gate(both))
         h = torch.sigmoid(self.output_gate(both)) * torch.tanh(c)
         return h, (h, c)
