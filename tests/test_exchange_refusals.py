@@ -103,6 +103,7 @@ def test_export_never_replaces_anything_but_a_regular_file(make, fmt, learner, t
     target = tmp_path / f"out.{fmt}"
     kind = make(target)
     mode = os.lstat(target).st_mode
+    before = dump(learner)
     line = refused(run(studytool_cmd, child_env, "--db", f"sqlite:///{learner}", "export",
                        "--format", fmt, "-o", str(target)))
     assert line == (f"error: {target} is {kind}, not a regular file: an export writes only a "
@@ -111,6 +112,7 @@ def test_export_never_replaces_anything_but_a_regular_file(make, fmt, learner, t
     if make is _symlink:
         assert (tmp_path / "precious.txt").read_text() == "keep me"
     assert not [p for p in tmp_path.iterdir() if "partial" in p.name]
+    assert dump(learner) == before
 
 
 def test_export_still_replaces_a_regular_file(learner, tmp_path, studytool_cmd, child_env):

@@ -52,11 +52,16 @@ def spawned(env: dict[str, str]) -> list[str]:
 
 
 def snapshot(path: Path) -> tuple[str, list[str], list[str]]:
-    """The file's bytes (hashed), its SQL dump, and the files beside it."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    """The file's bytes (hashed), its SQL dump, and the files beside it. The dump reads the
+    file as immutable, so taking it leaves no -wal or -shm file of its own beside it."""
+    beside = sorted(p.name for p in path.parent.iterdir() if p.name != "spawned.log")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
         dump = list(conn.iterdump())
-    return (hashlib.sha256(path.read_bytes()).hexdigest(), dump,
-            sorted(p.name for p in path.parent.iterdir() if p.name != "spawned.log"))
+    finally:
+        conn.close()
+    return digest, dump, beside
 
 
 def one_error_line(result: subprocess.CompletedProcess) -> str:
@@ -233,6 +238,10 @@ def test_a_check_killed_outright_has_already_stored_what_finished(env):
 
 @pytest.mark.slow
 def test_an_error_line_quotes_a_huge_input_line_in_part(env):
+    db = Path(env["STUDYTOOL_DB"].removeprefix("sqlite:///"))
+    assert studytool(env, "decks").returncode == 0  # an existing database, with its decks
+    Path(env["STUDYTOOL_SPAWN_LOG"]).unlink()
+    before = snapshot(db)
     huge = "x" * 50_000_000
     result = studytool(env, "review", stdin=f"{huge}\nq\n", timeout=180)
     assert result.returncode == 2
@@ -242,3 +251,22 @@ def test_an_error_line_quotes_a_huge_input_line_in_part(env):
     assert "(50,000,002 characters)" in lines[0]  # the quote says how long the input was
     long_value = studytool(env, "run", "fx-epochs", "--param", f"lr={'9' * 100_000}")
     assert long_value.returncode == 2 and len(one_error_line(long_value)) < 600
+    assert spawned(env) == []
+    assert snapshot(db) == before
+
+
+def test_a_bad_url_query_leaves_the_database_it_names_byte_identical(env):
+    # The same refusal as on a new path (timeout=abc), on a database that exists and holds
+    # progress: nothing may be opened, written or created beside it before the refusal.
+    db = Path(env["STUDYTOOL_DB"].removeprefix("sqlite:///"))
+    assert studytool(env, "decks").returncode == 0
+    Path(env["STUDYTOOL_SPAWN_LOG"]).unlink()
+    before = snapshot(db)
+    for command in (["decks"], ["stats"], ["run", "fx-ok"], ["check", "fx-ok"]):
+        result = studytool(env, "--db", f"sqlite:///{db}?timeout=abc", *command)
+        assert result.returncode == 2
+        assert one_error_line(result) == (f"error: invalid database URL 'sqlite:///{db}"
+                                          "?timeout=abc': could not convert string to float: "
+                                          "'abc'")
+    assert spawned(env) == []
+    assert snapshot(db) == before
