@@ -40,7 +40,7 @@ from studytool.exchange import timefmt
 from studytool.exchange.document import ACCEPTS, FORMAT, PARAMETERS_KEY, VERSION
 from studytool.exchange.json_stream import JsonError, JsonStream, JsonSyntaxError, TooDeep
 from studytool.exchange.progress import ProgressCallback, Reporter
-from studytool.exchange.schema import ARRAYS, json_validator, to_float, validator
+from studytool.exchange.schema import ARRAYS, to_float, validator
 from studytool.srs.settings_store import validate as validate_settings
 from studytool.store.database import Database
 from studytool.store.models import (
@@ -140,15 +140,25 @@ def _opened(path: Path, max_bytes: int | None) -> Iterator[tuple[IO[bytes], int 
         for magic, what in _MAGIC:
             if head.startswith(magic):
                 raise StudytoolError(f"{path}: {what}, not a studytool export; {ACCEPTS}")
+        start = head.lstrip(b" \t\n\r")[:1]
+        if start != b"{" and (start or len(head) < 16):  # not a JSON object (or nothing)
+            try:
+                head.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if exc.start < len(head) - 3:  # not only a character cut by the 16 bytes
+                    raise StudytoolError(f"{path}: not UTF-8 text (byte {exc.start}), so not "
+                                         f"a studytool export; {ACCEPTS}") from exc
+            raise StudytoolError(f"{path}: not a studytool export (no \"format\": "
+                                 f"\"{FORMAT}\"); {ACCEPTS}")
         yield handle, size
 
 
 def _import(db: Database, path: Path, stream: JsonStream, reporter: Reporter) -> ImportSummary:
     try:
-        first = stream.next_char()
+        first = stream.kind()
     except JsonError as exc:  # not even text
         raise StudytoolError(f"{path}: {exc}, so not a studytool export; {ACCEPTS}") from exc
-    if first != "{":
+    if first != "start_map":
         raise StudytoolError(f"{path}: not a studytool export (no \"format\": \"{FORMAT}\"); "
                              f"{ACCEPTS}")
     members = stream.members()
@@ -239,8 +249,7 @@ class _Import:
         """The section's items, each checked, with its index."""
         index = -1
         try:
-            for index, item in enumerate(stream.items(validator(section),
-                                                      json_validator(section))):
+            for index, item in enumerate(stream.items(validator(section))):
                 yield index, item
         except ValidationError as exc:
             raise self.fail(_first_error(exc, f"{section}[{index + 1}]")) from exc
@@ -264,7 +273,7 @@ class _Import:
             raise self.fail(f"{key} come before {needs} (an export lists decks, cards and "
                             "reviews in that order)")
         self.seen.add(key)
-        if stream.next_char() != "[":
+        if stream.kind() != "start_array":
             raise self.fail(f"{key}: Input should be a valid list")
         getattr(self, f"read_{key}")(stream)
 

@@ -1,31 +1,37 @@
-"""One JSON document read in bounded memory: its top-level object member by member, and the
-items of an array member one at a time, from a sliding text buffer over the file.
+"""One JSON document read in bounded memory with ijson: its top-level object member by member,
+and the items of an array member one at a time.
 
-Every value (a key, an array item, a scalar member) is decoded by the standard library's own
-parser (`json.JSONDecoder.raw_decode`); this module only steps over the punctuation between
-values (`{ "key" : [ item , item ] }`). The standard parser decoding items from a buffer was
-the fastest way measured here to stream a 412 MB export: about twice as fast per review as
-ijson's C backend, whose every pass tokenizes the whole file (and the export's five arrays
-would each need one).
+ijson's parser (its C backend, yajl2_c, when built; ijson falls back to a slower one) turns the
+bytes into events; each value is built from them by ijson's own builder, fed a batch of events
+at a time without a Python step per event (`takewhile` stops at the value's own end event).
 
-Memory: the buffer holds the unread part of the current chunk and at most one value;
-a value longer than `max_value` characters is refused.
+Bounds on what a hostile file can cost, since the parser builds a growing path string per
+nesting level (memory quadratic in the depth) and every event of a chunk before the first is
+looked at: chunks are small, a value's path longer than MAX_PATH characters is refused as too
+deep between two batches, and a single value longer than MAX_VALUE bytes is refused as it is
+read. Numbers are JSON's own: ints (within 64 bits, beyond that the parser refuses them) and
+floats; NaN and Infinity are refused by the parser.
 """
 
 from __future__ import annotations
 
-import codecs
-import json
-import re
+import collections
+import itertools
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from operator import ne
 from typing import IO, Any
 
-CHUNK = 1 << 20  # bytes read at a time
-MAX_VALUE = 64 << 20  # characters: the biggest item an export holds is a run's output (5 MB)
+import ijson
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_NUMBER_TAIL = re.compile(r"[0-9.eE+\-]*")
-_SEPARATOR = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
+CHUNK = 4096  # bytes read at a time: a chunk of nothing but '[' costs the parser ~45 MB
+MAX_VALUE = 64 << 20  # bytes: the biggest item an export holds is a run's output (5 MB)
+MAX_PATH = 1000  # characters of a value's path ("runs.item.final.x.item"): ours stay under 60
+BATCH = 512  # events between two checks of the path: nesting grows by at most this in between
+
+_BACKEND: Any = ijson.get_backend(ijson.backend)  # the fastest one ijson found
+_STARTS = {"start_map": "end_map", "start_array": "end_array"}
 
 
 class JsonError(ValueError):
@@ -33,225 +39,152 @@ class JsonError(ValueError):
 
 
 class JsonSyntaxError(JsonError):
-    """Not valid JSON, at a line and column of the whole text (1-based)."""
-
-    def __init__(self, message: str, line: int, column: int) -> None:
-        super().__init__(f"{message}: line {line} column {column}")
-        self.message, self.line, self.column = message, line, column
-
-
-class NotUtf8(JsonError):
-    def __init__(self, byte: int) -> None:
-        super().__init__(f"not UTF-8 text (byte {byte})")
-        self.byte = byte
+    """Not valid JSON: the parser's reason, where in the document, and the text near it."""
 
 
 class TooDeep(JsonError):
     pass
 
 
-class NotOneValue(Exception):
-    """Raised by an `items(check_line=...)` check: the text is not one JSON value."""
-
-
 class JsonStream:
     """Pull values from a binary file: `members()` walks the top-level object; the caller
-    reads each member's value with `value()` or, for an array, `items()`."""
+    reads each member's value with `value()` or, for an array, `items()`; `kind()` is the
+    first event of what comes next ("start_map", "start_array", "string", "number", ...)."""
 
     def __init__(self, binary: IO[bytes], chunk: int = CHUNK, max_value: int = MAX_VALUE,
                  on_read: Callable[[int], None] | None = None) -> None:
         self._file = binary
-        self._chunk = chunk
         self._max_value = max_value
         self._on_read = on_read
-        self._text = codecs.getincrementaldecoder("utf-8")()
-        self._decode = json.JSONDecoder(parse_constant=_no_constant).raw_decode
-        self._buf = ""
-        self._pos = 0
-        self._eof = False
         self.bytes_read = 0
-        self._lines_dropped = 0  # newlines in the text already dropped from the buffer
-        self._column_base = 0  # characters of the buffer's first line dropped with it
+        self._value_start = 0  # bytes read when the value being built began
+        self._where = "the top level"
+        self._events = _BACKEND.parse(self, buf_size=chunk, use_float=True)
+        self._peeked: tuple[str, str, Any] | None = None
+
+    def read(self, size: int) -> bytes:
+        """The parser's reads: counted, reported, and the value being built kept bounded."""
+        data = self._file.read(size)
+        self.bytes_read += len(data)
+        if self.bytes_read - self._value_start > self._max_value + size:
+            raise JsonError(f"a single value longer than {self._max_value:,} bytes")
+        if self._on_read is not None:
+            self._on_read(self.bytes_read)
+        return data
 
     # -- the document's shape ------------------------------------------------------------
-    def next_char(self) -> str:
-        """The next character after any whitespace ("" at the end of the file)."""
-        return self._peek()
+    def kind(self) -> str:
+        with self._parsing():
+            if self._peeked is None:
+                self._peeked = next(self._events, ("", "", None))
+        return self._peeked[1]
 
     def members(self) -> Iterator[str]:
         """Each key of the top-level object, in file order; after each, the caller reads the
-        value. Ends after the closing brace, checking that only whitespace follows."""
-        self._expect("{", "Expecting '{'")
-        if self._peek() == "}":
-            self._pos += 1
-        else:
-            while True:
-                if self._peek() != '"':
-                    self._fail("Expecting property name enclosed in double quotes")
-                key = self.value()
-                self._expect(":", "Expecting ':' delimiter")
-                yield key
-                char = self._peek()
-                if char not in ("}", ","):
-                    self._fail("Expecting ',' delimiter")
-                self._pos += 1
-                if char == "}":
-                    break
-        if self._peek() != "":
-            self._fail("Extra data")
-
-    def items(self, check: Callable[[Any], Any] | None = None,
-              check_line: Callable[[str], Any] | None = None) -> Iterator[Any]:
-        """The items of the array that starts here, one at a time, each through `check`.
-
-        With `check_line`: while the items come one to a line, as the export writes them,
-        each item's text goes to `check_line` instead, to be parsed and checked in one step
-        (a third faster per review than decoding, then checking, the Python objects). It
-        raises NotOneValue when the text is not exactly one JSON value; from that item on,
-        the items are decoded one by one here.
-        """
-        check = check or _same
-        self._expect("[", "Expecting '['")
-        if self._peek() == "]":
-            self._pos += 1
-            return
-        decode, separator = self._decode, _SEPARATOR.match
+        value. Ends after the closing brace, checking that nothing follows."""
+        if self._take()[1] != "start_map":
+            raise JsonError("not a JSON object")
         while True:
-            if check_line is not None:
-                got = self._line_item(check_line)
-                if got is not None:
-                    yield got[0]
-                    if got[1]:
-                        return
-                    continue
-                check_line = None
-            # Decode and step over the separator in two calls while the buffer holds both;
-            # anything else (an item cut by the buffer's end, an error) the general path.
-            buf = self._buf
-            try:
-                value, end = decode(buf, self._pos)
-                found = separator(buf, end)
-            except (ValueError, RecursionError):  # the general path says what is wrong
-                found = None
-            if found is None or found.end() >= len(buf):
-                value = self.value()
-                char = self._peek()
-                if char not in ("]", ","):
-                    self._fail("Expecting ',' delimiter")
-                self._pos += 1
-                yield check(value)
-                if char == "]":
-                    return
-                self._peek()
-                continue
-            self._pos = found.end()
-            yield check(value)
-            if found.group(1) == "]":
-                return
-
-    def _line_item(self, check_line: Callable[[str], Any]) -> tuple[Any, bool] | None:
-        """(the checked item, whether it was the array's last) for an item that fills its
-        line (`{...},`, or `{...}]` closing the array); None, reading nothing, otherwise."""
-        newline = self._buf.find("\n", self._pos)
-        if newline < 0:
-            self._more()  # one more chunk: a longer line is not worth the fast path
-            newline = self._buf.find("\n", self._pos)
-            if newline < 0:
-                return None
-        start = self._pos
-        line = self._buf[start:newline].rstrip()
-        if line.endswith("},"):
-            text, after, last = line[:-1], newline + 1, False
-        else:
-            close = line.rfind("}]")
-            if close < 0 or line[close + 2:].strip() not in ("", ",", "}"):
-                return None
-            text, after, last = line[:close + 1], start + close + 2, True
-        try:
-            value = check_line(text)
-        except NotOneValue:
-            return None
-        self._pos = after
-        return value, last
+            self._where = "the top level"
+            _prefix, event, key = self._take()
+            if event == "end_map":
+                break
+            # a name of the file's own, so shown quoted unless it is a plain word
+            self._where = key if key.isidentifier() else repr(key)[:40]
+            self._value_start = self.bytes_read
+            yield key
+        self._where = "what follows the closing brace"
+        with self._parsing():
+            next(self._events, None)  # the parser checks what follows as it ends
 
     def value(self) -> Any:
-        """Decode the one JSON value that starts here (after whitespace)."""
-        self._peek()
-        while True:
-            try:
-                value, end = self._decode(self._buf, self._pos)
-            except json.JSONDecodeError as exc:
-                if self._more():  # perhaps only cut off by the end of the buffer
-                    continue
-                self._fail(exc.msg, exc.pos)
-            except RecursionError as exc:
-                raise TooDeep("JSON nested too deeply") from exc
-            except ValueError as exc:  # NaN or Infinity; an integer of thousands of digits
-                raise JsonError(" ".join(str(exc).split())[:200]) from exc
-            # A number that the buffer's end cuts may go on in the next chunk ("-1." decodes
-            # as -1 and "1e" as 1, so any number followed only by number characters).
-            if (type(value) in (int, float) and _NUMBER_TAIL.fullmatch(self._buf, end)
-                    and self._more()):
-                continue
-            self._pos = end
+        """The one JSON value that starts here."""
+        prefix, event, value = self._take()
+        if event not in _STARTS:
             return value
+        built = ijson.sendable_list()
+        builder = _BACKEND.items_basecoro(built, prefix)
+        builder.send((prefix, event, value))
+        end = (prefix, _STARTS[event], None)
+        self._value_start = self.bytes_read
+        for _ in self._fed(builder, end, lambda: self._where):
+            pass
+        builder.send(end)
+        return built[0]
 
-    # -- the buffer ----------------------------------------------------------------------
-    def _peek(self) -> str:
+    def items(self, check: Callable[[Any], Any] | None = None) -> Iterator[Any]:
+        """The items of the array that starts here, one at a time, each through `check`."""
+        check = check or _same
+        prefix, event, _value = self._take()
+        if event != "start_array":
+            raise JsonError("not a JSON array")
+        built = ijson.sendable_list()
+        builder = _BACKEND.items_basecoro(built, f"{prefix}.item" if prefix else "item")
+        section, index = self._where, 0
+
+        def where() -> str:  # the item being read
+            return f"{section}[{index + len(built)}]"
+
+        self._value_start = self.bytes_read
+        for _ in self._fed(builder, (prefix, "end_array", None), where):
+            if built:
+                self._value_start = self.bytes_read
+                for item in built:
+                    yield check(item)
+                    index += 1
+                built.clear()
+
+    # -- events --------------------------------------------------------------------------
+    def _fed(self, builder: Any, end: tuple[str, str, None],
+             where: Callable[[], str]) -> Iterator[None]:
+        """Feed `builder` the events up to (and not including) `end`, a batch at a time; yields
+        after each batch. On a parse error, what came before it is fed first, so `where()`
+        names the item at fault."""
+        assert self._peeked is None
+        events = itertools.takewhile(partial(ne, end), self._events)
+        drain = collections.deque[None](maxlen=0).extend
         while True:
-            self._pos = _WHITESPACE.match(self._buf, self._pos).end()  # type: ignore[union-attr]
-            if self._pos < len(self._buf):
-                return self._buf[self._pos]
-            if not self._more():
-                return ""
+            batch: list[tuple[str, str, Any]] = []
+            try:
+                batch.extend(itertools.islice(events, BATCH))
+            except ijson.JSONError as exc:
+                drain(map(builder.send, batch))
+                raise JsonSyntaxError(_reason(exc, where())) from exc
+            if not batch:
+                return
+            if len(batch[-1][0]) > MAX_PATH:
+                raise TooDeep(f"JSON nested too deeply in {where()} (a path of over "
+                              f"{MAX_PATH} characters)")
+            drain(map(builder.send, batch))
+            yield
 
-    def _expect(self, char: str, message: str) -> None:
-        if self._peek() != char:
-            self._fail(message)
-        self._pos += 1
+    def _take(self) -> tuple[str, str, Any]:
+        self.kind()
+        event, self._peeked = self._peeked, None
+        assert event is not None
+        if not event[1]:
+            raise JsonSyntaxError("parse error: premature EOF")
+        return event
 
-    def _more(self) -> bool:
-        """Read more text after what is buffered; False at the end of the file. Reads grow
-        with the value being decoded, so re-decoding a long value stays linear."""
-        if self._eof:
-            return False
-        pending = len(self._buf) - self._pos
-        if pending > self._max_value:
-            raise JsonError(f"a single value longer than {self._max_value:,} characters")
-        dropped = self._buf[:self._pos]
-        newlines = dropped.count("\n")
-        if newlines:
-            self._lines_dropped += newlines
-            self._column_base = len(dropped) - dropped.rfind("\n") - 1
-        else:
-            self._column_base += len(dropped)
-        raw = self._file.read(max(self._chunk, pending))
-        start = self.bytes_read
-        self.bytes_read += len(raw)
+    @contextmanager
+    def _parsing(self) -> Iterator[None]:
+        """The parser's errors as JsonSyntaxError, on one line, saying where."""
         try:
-            text = self._text.decode(raw, final=not raw)
-        except UnicodeDecodeError as exc:
-            raise NotUtf8(start + max(0, exc.start)) from exc
-        self._buf = self._buf[self._pos:] + text
-        self._pos = 0
-        self._eof = not raw
-        if self._on_read is not None:
-            self._on_read(self.bytes_read)
-        return True
+            yield
+        except ijson.JSONError as exc:
+            raise JsonSyntaxError(_reason(exc, self._where)) from exc
 
-    def _fail(self, message: str, pos: int | None = None) -> None:
-        where = self._pos if pos is None else pos
-        line = self._buf.count("\n", 0, where)
-        if line:
-            column = where - self._buf.rfind("\n", 0, where)
-        else:
-            column = self._column_base + where + 1
-        raise JsonSyntaxError(message, self._lines_dropped + line + 1, column)
+
+def _reason(exc: Exception, where: str) -> str:
+    """yajl's message is three lines: the reason, the text near the fault, a marker."""
+    text = exc.args[0] if exc.args else ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    lines = str(text).splitlines() or ["malformed"]
+    reason = f"{lines[0].strip().rstrip('.')} in {where}"
+    near = lines[1].strip() if len(lines) > 2 else ""
+    return f"{reason}, near {near[:60]!r}" if near else reason
 
 
 def _same(value: Any) -> Any:
     return value
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")

@@ -20,13 +20,11 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
-    ValidationError,
     with_config,
 )
 from typing_extensions import TypedDict  # pydantic needs this one on Python 3.11
 
 from studytool.deck.schema import ID_PATTERN
-from studytool.exchange.json_stream import NotOneValue
 from studytool.srs.fsrs_bridge import scheduling_problem
 
 INT32 = 2**31 - 1
@@ -238,22 +236,6 @@ def validator(section: str) -> Callable[[Any], Any]:
     """The check of one item of an array section (or of a whole scalar section): returns the
     checked item, raises pydantic's ValidationError."""
     return _ADAPTERS[section].validate_python
-
-
-def json_validator(section: str) -> Callable[[str], Any]:
-    """The same check of one item given as JSON text (parsed by pydantic itself, in one step
-    with the check); raises NotOneValue when the text is not one JSON value, and pydantic's
-    ValidationError when the value is wrong."""
-    validate = _ADAPTERS[section].validate_json
-
-    def check(text: str) -> Any:
-        try:
-            return validate(text)
-        except ValidationError as exc:
-            if any(e["type"] == "json_invalid" for e in exc.errors(include_url=False)):
-                raise NotOneValue from None
-            raise
-    return check
 
 
 def to_float(value: float | str | None) -> float | None:
