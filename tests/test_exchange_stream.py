@@ -219,8 +219,9 @@ def test_the_walker_reads_what_json_reads_at_any_chunk_size(text):
     (b'{"a": 1} x', "trailing garbage in what follows the closing brace"),
     (b'\n\n  {"a": [{"b": 1}, {"b": tru}]}', "in a[1], near"),
     (b'{"a": 1,}', "in the top level"),
-    (b'{"a": [1, NaN]}', "in a[1]"),
-    (b'{"a": {"b": -Infinity}}', "in a"),
+    (b'{"a": [1, NaN]}', "NaN is not a number JSON allows in a[1] (write null)"),
+    (b'{"a": {"b": -Infinity}}', "-Infinity is not a number JSON allows in a"),
+    (b'{"a": [Infinity]}', "Infinity is not a number JSON allows in a[0]"),
     (b'{"a": [1, 18446744073709551616]}', "integer overflow in a[1]"),
     (b'{"a": [{"b": "\xff"}]}', "invalid bytes in UTF8 string in a[0]"),
 ])

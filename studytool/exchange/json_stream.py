@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -175,6 +176,11 @@ class JsonStream:
             raise JsonSyntaxError(_reason(exc, self._where)) from exc
 
 
+# What Python's json module writes for non-finite floats, whole or cut short at the end.
+_NON_FINITE = re.compile(r'(?<![\w"])(-?(?:NaN|Infinity|N|Na|I|In|Inf|Infi|Infin|Infini|Infinit))'
+                         r'(?:\W|$)')
+
+
 def _reason(exc: Exception, where: str) -> str:
     """yajl's message is three lines: the reason, the text near the fault, a marker."""
     text = exc.args[0] if exc.args else ""
@@ -182,6 +188,16 @@ def _reason(exc: Exception, where: str) -> str:
         text = text.decode("utf-8", "replace")
     lines = str(text).splitlines() or ["malformed"]
     reason = f"{lines[0].strip().rstrip('.')} in {where}"
+    if len(lines) > 2:
+        # What Python's json module writes for a diverged float, said plainly (yajl's marker
+        # points one character into the token it stopped at).
+        # The text near the fault holds the bare word, or its start when a read ended inside
+        # it (no JSON token starts with N or I).
+        found = _NON_FINITE.search(lines[1])
+        if found is not None:
+            sign = "-" if found.group(1).startswith("-") or "minus sign" in lines[0] else ""
+            word = "NaN" if found.group(1).lstrip("-").startswith("N") else "Infinity"
+            return f"{sign}{word} is not a number JSON allows in {where} (write null)"
     near = lines[1].strip() if len(lines) > 2 else ""
     return f"{reason}, near {near[:60]!r}" if near else reason
 
