@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from answers_code.exercise_checks.harness import sign  # torch-free: the line format
+from answers_code.exercises.harness import sign  # torch-free: the line format
 from studytool.exercises import guard
 
 MEMORY_LIMIT = 4 * 1024**3  # bytes of address space; torch itself maps about 0.5 GiB

@@ -1,6 +1,6 @@
 """`exercise verify`: run an exercise's checks on the learner's file in a child process.
 
-The child (`python -m answers_code.exercise_checks`) streams one event per check; this module
+The child (`python -m answers_code.exercises`) streams one event per check; this module
 turns them into results, and turns a child that hangs or dies into failed checks with a reason.
 Nothing here imports torch.
 """
@@ -20,7 +20,7 @@ from studytool.exercises.launcher import Event, run_child
 
 CHECK_TIMEOUT = 60.0  # seconds per check (training checks get a multiple)
 STARTUP_WAIT = 90.0  # importing torch on a busy machine
-CHECKS_PACKAGE = "answers_code.exercise_checks"
+CHECKS_PACKAGE = "answers_code.exercises"
 FORGED_LABEL = "results come from the checks"
 MAX_CHECK_TIMEOUT = 3600.0  # seconds per check: beyond this a hang is not worth waiting for
 

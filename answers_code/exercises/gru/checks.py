@@ -7,8 +7,8 @@ import types
 import torch
 from torch import Tensor, nn
 
-from answers_code.exercise_checks import rnn_variants as rv
-from answers_code.exercise_checks.common import (
+from answers_code.exercises import rnn_variants as rv
+from answers_code.exercises.common import (
     check_loads_state_dict,
     check_parameter_names,
     expect_shape,
@@ -16,7 +16,7 @@ from answers_code.exercise_checks.common import (
     max_diff,
     torch_pair,
 )
-from answers_code.exercise_checks.harness import CheckList, Mistake
+from answers_code.exercises.harness import CheckList, Mistake
 
 CHECKS = CheckList(names=("GRU",))
 TOL = 1e-5

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from answers_code.exercise_checks.harness import Mistake
+from answers_code.exercises.harness import Mistake
 
 
 def max_diff(a: Tensor, b: Tensor) -> float:
