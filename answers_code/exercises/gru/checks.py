@@ -9,24 +9,18 @@ from torch import Tensor, nn
 
 from answers_code.exercises import rnn_variants as rv
 from answers_code.exercises.common import (
-    check_loads_state_dict,
-    check_parameter_names,
+    add_gradient_check,
     expect_shape,
     expect_tuple,
     max_diff,
     torch_pair,
+    torch_rnn_checks,
 )
-from answers_code.exercises.harness import CheckList, Mistake
+from answers_code.exercises.harness import Mistake
 
-CHECKS = CheckList(names=("GRU",))
+CHECKS, LOADS = torch_rnn_checks("GRU")
 TOL = 1e-5
-NAMES = "parameters named and shaped as nn.GRU's"
-LOADS = "loads nn.GRU's state_dict"
 ONE = "matches nn.GRU, one layer"
-
-
-def _pair(mod: types.ModuleType, ni: int, nh: int, layers: int) -> tuple[nn.Module, nn.Module]:
-    return torch_pair(mod, "GRU", ni, nh, layers)
 
 
 def _run(mine: nn.Module, x: Tensor, h0: Tensor | None, layers: int, nh: int) -> tuple[Tensor,
@@ -40,29 +34,17 @@ def _run(mine: nn.Module, x: Tensor, h0: Tensor | None, layers: int, nh: int) ->
 
 
 def _diagnose(ref: nn.GRU, x: Tensor, out: Tensor) -> str:
-    w_ih, w_hh, b_ih, b_hh = (getattr(ref, f"{n}_l0").detach()
-                              for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    weights = rv.layer0_weights(ref)
     h = torch.zeros(x.shape[0], ref.hidden_size)
-    for order, slip in rv.variants(rv.GRU_ORDER, rv.GRU_SLIPS):
-        if max_diff(rv.gru_run(x, h, w_ih, w_hh, b_ih, b_hh, order, slip), out) < 1e-4:
-            return rv.describe(rv.GRU_ORDER, order, slip, rv.GRU_SLIPS, "nn.GRU")
-    return ("check the gate order r, z, n and n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), "
-            "h = (1 - z) * n + z * h")
-
-
-@CHECKS.check(NAMES)
-def parameter_names(mod: types.ModuleType) -> str:
-    return check_parameter_names(mod, "GRU")
-
-
-@CHECKS.check(LOADS, needs=(NAMES,))
-def loads_state_dict(mod: types.ModuleType) -> str:
-    return check_loads_state_dict(mod, "GRU")
+    found = rv.name_mistake(rv.GRU_ORDER, rv.GRU_SLIPS, "nn.GRU", out,
+                            lambda order, slip: rv.gru_run(x, h, *weights, order, slip))
+    return found or ("check the gate order r, z, n and n = tanh(W_in x + b_in + r * (W_hn h + "
+                     "b_hn)), h = (1 - z) * n + z * h")
 
 
 @CHECKS.check(ONE, needs=(LOADS,))
 def one_layer(mod: types.ModuleType) -> str:
-    ref, mine = _pair(mod, 5, 6, 1)
+    ref, mine = torch_pair(mod, "GRU", 5, 6, 1)
     x = torch.randn(3, 7, 5)
     out, h_n = _run(mine, x, None, 1, 6)
     want, want_h = ref(x)
@@ -74,7 +56,7 @@ def one_layer(mod: types.ModuleType) -> str:
 
 @CHECKS.check("matches nn.GRU, two layers, with h0", needs=(ONE,))
 def two_layers(mod: types.ModuleType) -> str:
-    ref, mine = _pair(mod, 4, 6, 2)
+    ref, mine = torch_pair(mod, "GRU", 4, 6, 2)
     x, h0 = torch.randn(3, 5, 4), torch.randn(2, 3, 6)
     out, h_n = _run(mine, x, h0, 2, 6)
     want, want_h = ref(x, h0)
@@ -88,18 +70,4 @@ def two_layers(mod: types.ModuleType) -> str:
     return "2 layers with h0: output and h_n match nn.GRU"
 
 
-@CHECKS.check("gradients match nn.GRU's", needs=(ONE,))
-def gradients(mod: types.ModuleType) -> str:
-    ref, mine = _pair(mod, 4, 5, 1)
-    x = torch.randn(2, 4, 4)
-    mine(x)[0].pow(2).sum().backward()
-    ref(x)[0].pow(2).sum().backward()
-    for name, param in mine.named_parameters():
-        if param.grad is None:
-            raise Mistake(f"{name} gets no gradient — is it used through .data or detached?")
-        ref_grad = dict(ref.named_parameters())[name].grad
-        assert ref_grad is not None
-        diff = max_diff(param.grad, ref_grad)
-        if diff > 1e-4:
-            raise Mistake(f"the gradient of {name} differs from nn.GRU's by {diff:.2g}")
-    return "every parameter's gradient matches nn.GRU's"
+add_gradient_check(CHECKS, "GRU", needs=ONE)
