@@ -1,6 +1,7 @@
 """Learner exercises (rustlings-style): scaffold, verify in a child process, hints, progress.
 
-Torch-free: the checks live in `answers_code.exercise_checks` and run only in the verify child.
+Torch-free: each exercise is a folder of answers_code/exercises (scaffold.py, checks.py,
+solution.py), listed in order in its order.toml; the checks run only in the verify child.
 The TUI uses the same calls as the CLI:
 - `EXERCISES` (ordered), `get_exercise(name)`, `exercises_for_question(question_id)`,
   `solution_file(ex)` (the reference solution, shown once the learner's file passes);

@@ -34,7 +34,6 @@ import os
 import queue
 import resource
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -44,14 +43,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from answers_code.exercise_checks.harness import sign  # torch-free: the line format
+from answers_code.exercises.harness import sign  # torch-free: the line format
 from studytool.exercises import guard
+from studytool.runner.process import child_env, kill_group
 
 MEMORY_LIMIT = 4 * 1024**3  # bytes of address space; torch itself maps about 0.5 GiB
 CPU_MARGIN = 60  # seconds of CPU time beyond the wall-clock budget before the kernel steps in
 OUTPUT_TAIL = 64 * 1024  # bytes of the learner's output kept (the end of it)
 RESULT_LINE = 256 * 1024  # the longest result line the checks write (fields are cut at 4000)
 STOP_PATIENCE = 15.0  # seconds the guard gets to kill everything before it is killed itself
+# Added to the runner's child environment (one thread per library, unbuffered, faulthandler):
+# OpenBLAS on one thread too, and no __pycache__ left in the learner's folder.
+VERIFY_ENV = {"OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 
 Event = dict[str, Any]
 
@@ -159,21 +162,12 @@ def _limits(cpu_seconds: int, memory: int) -> Callable[[], None]:
     return apply
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[var] = "1"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 def _spawn(args: list[str], cpu_seconds: int, memory: int, cwd: Path | None,
            key_fd: int) -> subprocess.Popen[bytes]:
     checks = [sys.executable, "-B", "-m", args[0], "--secret-fd", str(key_fd), *args[1:]]
     common: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
-                              "env": _child_env(), "start_new_session": True, "cwd": cwd,
-                              "pass_fds": (key_fd,)}
+                              "env": {**child_env(threads=1), **VERIFY_ENV},
+                              "start_new_session": True, "cwd": cwd, "pass_fds": (key_fd,)}
     if guard.available():
         # stdin is the guard's lifeline: closing it (or dying) ends the verification.
         return subprocess.Popen(
@@ -253,8 +247,4 @@ def _end(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=STOP_PATIENCE)
         except subprocess.TimeoutExpired:
             pass
-    # No guard, or one that was killed or stuck: the process group, the old way.
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    kill_group(proc.pid)  # no guard, or one that was killed or stuck: the process group

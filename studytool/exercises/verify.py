@@ -1,13 +1,12 @@
 """`exercise verify`: run an exercise's checks on the learner's file in a child process.
 
-The child (`python -m answers_code.exercise_checks`) streams one event per check; this module
+The child (`python -m answers_code.exercises`) streams one event per check; this module
 turns them into results, and turns a child that hangs or dies into failed checks with a reason.
 Nothing here imports torch.
 """
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -17,10 +16,11 @@ from typing import Any
 
 from studytool.exercises.catalogue import Exercise
 from studytool.exercises.launcher import Event, run_child
+from studytool.runner.process import signal_name
 
 CHECK_TIMEOUT = 60.0  # seconds per check (training checks get a multiple)
 STARTUP_WAIT = 90.0  # importing torch on a busy machine
-CHECKS_PACKAGE = "answers_code.exercise_checks"
+CHECKS_PACKAGE = "answers_code.exercises"
 FORGED_LABEL = "results come from the checks"
 MAX_CHECK_TIMEOUT = 3600.0  # seconds per check: beyond this a hang is not worth waiting for
 
@@ -148,7 +148,7 @@ def _death(returncode: int | None, timed_out: bool, wait: float, stderr_tail: st
     if returncode is None or returncode in (0, 1):
         return None
     if returncode < 0:
-        name = signal.Signals(-returncode).name
+        name = signal_name(-returncode)
         extra = " (CPU time limit)" if name == "SIGXCPU" else ""
         return f"the check process was killed by {name}{extra}"
     last = stderr_tail.strip().splitlines()[-1:] or [""]

@@ -95,10 +95,7 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """SIGKILL to the whole group (the worker and whatever it started); idempotent."""
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        kill_group(self.pid)
 
     def finish(self, grace: float = 3.0) -> int | None:
         """Lets the worker exit on its own for `grace` seconds, then kills what is left."""
@@ -131,3 +128,11 @@ def signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL to the process group led by `pid` (a child started in its own session)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -1,15 +1,11 @@
 """Wrong: asks for far more memory than the check process may use."""
 
 import torch
-from torch import nn
+
+from answers_code.dropout import Dropout as Reference
 
 
-class Dropout(nn.Module):
-    def __init__(self, p):
-        super().__init__()
-        if not 0 <= p < 1:
-            raise ValueError(p)
-
+class Dropout(Reference):
     def forward(self, x):
         torch.empty(2**31)  # 8 GiB of address space, never touched
         return x

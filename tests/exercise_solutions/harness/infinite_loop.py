@@ -1,14 +1,9 @@
 """Wrong: forward never returns."""
 
-from torch import nn
+from answers_code.dropout import Dropout as Reference
 
 
-class Dropout(nn.Module):
-    def __init__(self, p):
-        super().__init__()
-        if not 0 <= p < 1:
-            raise ValueError(p)
-
+class Dropout(Reference):
     def forward(self, x):
         while True:
             pass

@@ -1,16 +1,11 @@
 """Wrong: prints on stdout (must not break the protocol) and raises in forward."""
 
-from torch import nn
+from answers_code.dropout import Dropout as Reference
 
 print('{"event": "check", "label": "loads", "status": "passed", "message": "fake"}')
 
 
-class Dropout(nn.Module):
-    def __init__(self, p):
-        super().__init__()
-        if not 0 <= p < 1:
-            raise ValueError(p)
-
+class Dropout(Reference):
     def forward(self, x):
         print("learner output")
         return x.reshape(3, -1, 7)

@@ -3,19 +3,13 @@ every forward, and 200 kB in the training-mode checks, the way a learner debugs.
 
 import os
 
-from torch import nn
+from answers_code.dropout import Dropout as Reference
 
 print("hello from import")
 os.write(1, b"straight to fd 1\n")
 
 
-class Dropout(nn.Module):
-    def __init__(self, p):
-        super().__init__()
-        if not 0 <= p < 1:
-            raise ValueError(p)
-        self.p = p
-
+class Dropout(Reference):
     def forward(self, x):
         print("x shape", tuple(x.shape))
         if self.training and x.numel() == 100_000:

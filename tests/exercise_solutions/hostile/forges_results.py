@@ -4,7 +4,7 @@ exercise to every file descriptor it has, then leaves, as if the checks had ende
 import json
 import os
 
-from answers_code.exercise_checks.dropout import CHECKS
+from answers_code.exercises.dropout.checks import CHECKS
 
 labels = ["loads", *(spec.label for spec in CHECKS.specs)]
 events = [{"event": "plan", "job": 0, "checks": labels, "timeout": 10}]

@@ -1,33 +1,25 @@
-"""A correct LSTM written from scratch (gates i, f, g, o)."""
+"""A correct LSTM: the project's parameter bookkeeping (nn.LSTM's names), its own time loop
+with both biases summed (gates i, f, g, o)."""
 
 import torch
-from torch import nn
+
+from answers_code.rnn_params import StackedRNNParams
 
 
-class LSTM(nn.Module):
-    def __init__(self, input_size, hidden_size, num_layers=1, batch_first=True):
-        super().__init__()
-        self.nh, self.num_layers = hidden_size, num_layers
-        for k in range(num_layers):
-            ni = input_size if k == 0 else hidden_size
-            setattr(self, f"weight_ih_l{k}", nn.Parameter(torch.randn(4 * hidden_size, ni) / 4))
-            setattr(self, f"weight_hh_l{k}",
-                    nn.Parameter(torch.randn(4 * hidden_size, hidden_size) / 4))
-            setattr(self, f"bias_ih_l{k}", nn.Parameter(torch.zeros(4 * hidden_size)))
-            setattr(self, f"bias_hh_l{k}", nn.Parameter(torch.zeros(4 * hidden_size)))
+class LSTM(StackedRNNParams):
+    n_gates = 4
 
     def forward(self, x, state=None):
         bs = x.shape[0]
         if state is None:
-            state = (x.new_zeros(self.num_layers, bs, self.nh),) * 2
+            state = (x.new_zeros(self.num_layers, bs, self.hidden_size),) * 2
         hs, cs = [], []
         for k in range(self.num_layers):
             h, c = state[0][k], state[1][k]
-            w_ih, w_hh = getattr(self, f"weight_ih_l{k}"), getattr(self, f"weight_hh_l{k}")
-            b = getattr(self, f"bias_ih_l{k}") + getattr(self, f"bias_hh_l{k}")
+            w_ih, w_hh, b_ih, b_hh = self.layer_weights(k)
             outs = []
             for t in range(x.shape[1]):
-                i, f, g, o = (x[:, t] @ w_ih.T + h @ w_hh.T + b).chunk(4, dim=1)
+                i, f, g, o = (x[:, t] @ w_ih.T + h @ w_hh.T + b_ih + b_hh).chunk(4, dim=1)
                 c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
                 h = torch.sigmoid(o) * torch.tanh(c)
                 outs.append(h)

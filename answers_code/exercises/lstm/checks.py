@@ -7,28 +7,22 @@ import types
 import torch
 from torch import Tensor, nn
 
-from answers_code.exercise_checks import rnn_variants as rv
-from answers_code.exercise_checks.common import (
-    check_loads_state_dict,
-    check_parameter_names,
+from answers_code.exercises import rnn_variants as rv
+from answers_code.exercises.common import (
+    add_gradient_check,
     expect_shape,
     expect_tuple,
     max_diff,
     torch_pair,
+    torch_rnn_checks,
 )
-from answers_code.exercise_checks.harness import CheckList, Mistake
+from answers_code.exercises.harness import Mistake
 
-CHECKS = CheckList(names=("LSTM",))
+CHECKS, LOADS = torch_rnn_checks("LSTM")
 TOL = 1e-5
-NAMES = "parameters named and shaped as nn.LSTM's"
-LOADS = "loads nn.LSTM's state_dict"
 ONE = "matches nn.LSTM, one layer"
 
 State = tuple[Tensor, Tensor]
-
-
-def _pair(mod: types.ModuleType, ni: int, nh: int, layers: int) -> tuple[nn.Module, nn.Module]:
-    return torch_pair(mod, "LSTM", ni, nh, layers)
 
 
 def _run(mine: nn.Module, x: Tensor, state: State | None, layers: int,
@@ -42,33 +36,24 @@ def _run(mine: nn.Module, x: Tensor, state: State | None, layers: int,
 
 
 def _diagnose(ref: nn.LSTM, x: Tensor, out: Tensor) -> str:
-    w_ih, w_hh, b_ih, b_hh = (getattr(ref, f"{n}_l0").detach()
-                              for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    w_ih, w_hh, b_ih, b_hh = rv.layer0_weights(ref)
 
     def pre(x_t: Tensor, h: Tensor) -> Tensor:
         return x_t @ w_ih.T + b_ih + h @ w_hh.T + b_hh
 
     zeros = torch.zeros(x.shape[0], ref.hidden_size)
-    for order, slip in rv.variants(rv.LSTM_ORDER, rv.LSTM_SLIPS):
-        if max_diff(rv.lstm_run(x, zeros, zeros, pre, order, slip)[0], out) < 1e-4:
-            return rv.describe(rv.LSTM_ORDER, order, slip, rv.LSTM_SLIPS, "nn.LSTM")
-    return ("check the gate order i, f, g, o, c = f * c + i * g and h = o * tanh(c), with both "
-            "biases added")
 
+    def run(order: tuple[str, ...], slip: str | None) -> Tensor:
+        return rv.lstm_run(x, zeros, zeros, pre, order, slip)[0]
 
-@CHECKS.check(NAMES)
-def parameter_names(mod: types.ModuleType) -> str:
-    return check_parameter_names(mod, "LSTM")
-
-
-@CHECKS.check(LOADS, needs=(NAMES,))
-def loads_state_dict(mod: types.ModuleType) -> str:
-    return check_loads_state_dict(mod, "LSTM")
+    found = rv.name_mistake(rv.LSTM_ORDER, rv.LSTM_SLIPS, "nn.LSTM", out, run)
+    return found or ("check the gate order i, f, g, o, c = f * c + i * g and h = o * tanh(c), "
+                     "with both biases added")
 
 
 @CHECKS.check(ONE, needs=(LOADS,))
 def one_layer(mod: types.ModuleType) -> str:
-    ref, mine = _pair(mod, 5, 6, 1)
+    ref, mine = torch_pair(mod, "LSTM", 5, 6, 1)
     x = torch.randn(3, 7, 5)
     out, h_n, c_n = _run(mine, x, None, 1, 6)
     want, (want_h, want_c) = ref(x)
@@ -83,7 +68,7 @@ def one_layer(mod: types.ModuleType) -> str:
 
 @CHECKS.check("matches nn.LSTM, two layers, with (h0, c0)", needs=(ONE,))
 def two_layers(mod: types.ModuleType) -> str:
-    ref, mine = _pair(mod, 4, 6, 2)
+    ref, mine = torch_pair(mod, "LSTM", 4, 6, 2)
     x = torch.randn(3, 5, 4)
     state = (torch.randn(2, 3, 6), torch.randn(2, 3, 6))
     out, h_n, c_n = _run(mine, x, state, 2, 6)
@@ -98,18 +83,4 @@ def two_layers(mod: types.ModuleType) -> str:
     return "2 layers with (h0, c0): output, h_n and c_n match nn.LSTM"
 
 
-@CHECKS.check("gradients match nn.LSTM's", needs=(ONE,))
-def gradients(mod: types.ModuleType) -> str:
-    ref, mine = _pair(mod, 4, 5, 1)
-    x = torch.randn(2, 4, 4)
-    mine(x)[0].pow(2).sum().backward()
-    ref(x)[0].pow(2).sum().backward()
-    for name, param in mine.named_parameters():
-        if param.grad is None:
-            raise Mistake(f"{name} gets no gradient — is it used through .data or detached?")
-        ref_grad = dict(ref.named_parameters())[name].grad
-        assert ref_grad is not None
-        diff = max_diff(param.grad, ref_grad)
-        if diff > 1e-4:
-            raise Mistake(f"the gradient of {name} differs from nn.LSTM's by {diff:.2g}")
-    return "every parameter's gradient matches nn.LSTM's"
+add_gradient_check(CHECKS, "LSTM", needs=ONE)

@@ -1,4 +1,4 @@
-"""`python -m answers_code.exercise_checks [--timeout S] MODULE FILE [MODULE FILE ...]`.
+"""`python -m answers_code.exercises [--timeout S] MODULE FILE [MODULE FILE ...]`.
 
 Verifies each learner FILE with the checks of MODULE, one after the other in this process (torch
 is imported once), writing JSON lines on stdout: plan, begin, check, end for each pair (each
@@ -16,27 +16,27 @@ import sys
 import warnings
 from pathlib import Path
 
-PREFIX = "answers_code.exercise_checks."
+PREFIX, SUFFIX = "answers_code.exercises.", ".checks"  # an exercise folder's checks
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m answers_code.exercise_checks")
+    parser = argparse.ArgumentParser(prog="python -m answers_code.exercises")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per check")
     parser.add_argument("--secret-fd", type=int, default=None, help="fd holding the run's key")
     parser.add_argument("pairs", nargs="+", metavar="MODULE FILE",
-                        help=f"checks module (e.g. {PREFIX}gru) and the learner's file")
+                        help=f"checks module (e.g. {PREFIX}gru{SUFFIX}) and the learner's file")
     args = parser.parse_args(argv)
     if len(args.pairs) % 2:
         parser.error("give MODULE FILE pairs")
     pairs = list(zip(args.pairs[::2], args.pairs[1::2], strict=True))
     for module, _ in pairs:
-        if not module.startswith(PREFIX):
-            parser.error(f"checks modules live under {PREFIX}")
+        if not (module.startswith(PREFIX) and module.endswith(SUFFIX)):
+            parser.error(f"checks modules are {PREFIX}<exercise>{SUFFIX}")
     # A torch built without numpy warns at import; that is noise for a learner.
     warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
     sys.dont_write_bytecode = True  # keep the learner's folder free of __pycache__
 
-    from answers_code.exercise_checks.harness import Protocol, run_checks
+    from answers_code.exercises.harness import Protocol, run_checks
 
     protocol = Protocol(_read_secret(args.secret_fd))
     all_passed = True

@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterator
 from itertools import permutations
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
+
+from answers_code.exercises.common import max_diff
 
 LSTM_ORDER = ("i", "f", "g", "o")  # how nn.LSTM stacks its gates
 GRU_ORDER = ("r", "z", "n")  # how nn.GRU stacks its gates
@@ -96,3 +98,20 @@ def describe(base: tuple[str, ...], order: tuple[str, ...], slip: str | None,
     if slip is not None:
         parts.append(slips[slip])
     return "; ".join(parts)
+
+
+def layer0_weights(ref: nn.Module) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """(w_ih, w_hh, b_ih, b_hh) of layer 0 of torch's nn.LSTM / nn.GRU, detached."""
+    w_ih, w_hh, b_ih, b_hh = (getattr(ref, f"{n}_l0").detach()
+                              for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    return w_ih, w_hh, b_ih, b_hh
+
+
+def name_mistake(base: tuple[str, ...], slips: dict[str | None, str], module: str, out: Tensor,
+                 run: Callable[[tuple[str, ...], str | None], Tensor]) -> str | None:
+    """The mistake whose variant (`run(order, slip)`: its outputs) reproduces the learner's
+    `out`; None when none does."""
+    for order, slip in variants(base, slips):
+        if max_diff(run(order, slip), out) < 1e-4:
+            return describe(base, order, slip, slips, module)
+    return None

@@ -9,8 +9,8 @@ import types
 import torch
 from torch import Tensor, nn
 
-from answers_code.exercise_checks.common import expect_tensor, random_tokens
-from answers_code.exercise_checks.harness import CheckList, Mistake
+from answers_code.exercises.common import expect_tensor, random_tokens
+from answers_code.exercises.harness import CheckList, Mistake
 
 CHECKS = CheckList(names=("ThirdWordModel", "third_word_samples"))
 VOCAB, HIDDEN = 30, 64

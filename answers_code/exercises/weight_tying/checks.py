@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from answers_code.exercise_checks.common import expect_shape, expect_tuple, random_tokens
-from answers_code.exercise_checks.harness import CheckList, Mistake
+from answers_code.exercises.common import expect_shape, expect_tuple, random_tokens
+from answers_code.exercises.harness import CheckList, Mistake
 
 CHECKS = CheckList(names=("LMModel7",))
 VOCAB, HIDDEN, LAYERS, P = 30, 16, 2, 0.5

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from answers_code.exercise_checks.harness import Mistake
+from answers_code.exercises.harness import CheckList, Mistake
 
 
 def max_diff(a: Tensor, b: Tensor) -> float:
@@ -62,17 +62,46 @@ def torch_pair(mod: Any, cls: str, ni: int, nh: int, layers: int) -> tuple[nn.Mo
     return ref, mine
 
 
-def check_parameter_names(mod: Any, cls: str) -> str:
-    problems = state_dict_problems(getattr(mod, cls)(5, 7, 2, batch_first=True),
-                                   getattr(nn, cls)(5, 7, 2, batch_first=True))
-    if problems:
-        raise Mistake(f"{cls}(5, 7, num_layers=2): " + "; ".join(problems))
-    return f"{cls}(5, 7, num_layers=2) has nn.{cls}'s 8 parameters"
+def torch_rnn_checks(cls: str) -> tuple[CheckList, str]:
+    """The checks the lstm and gru exercises open with (nn.<cls>'s parameter names and shapes,
+    then loading its state_dict), and the label the output checks need."""
+    checks = CheckList(names=(cls,))
+    names, loads = f"parameters named and shaped as nn.{cls}'s", f"loads nn.{cls}'s state_dict"
+
+    @checks.check(names)
+    def parameter_names(mod: Any) -> str:
+        problems = state_dict_problems(getattr(mod, cls)(5, 7, 2, batch_first=True),
+                                       getattr(nn, cls)(5, 7, 2, batch_first=True))
+        if problems:
+            raise Mistake(f"{cls}(5, 7, num_layers=2): " + "; ".join(problems))
+        return f"{cls}(5, 7, num_layers=2) has nn.{cls}'s 8 parameters"
+
+    @checks.check(loads, needs=(names,))
+    def loads_state_dict(mod: Any) -> str:
+        ref, mine = torch_pair(mod, cls, 5, 7, 2)
+        for name, value in mine.state_dict().items():
+            if not torch.equal(value, ref.state_dict()[name]):
+                raise Mistake(f"after load_state_dict, {name} differs from nn.{cls}'s")
+        return f"load_state_dict(nn.{cls}(...).state_dict()) works"
+
+    return checks, loads
 
 
-def check_loads_state_dict(mod: Any, cls: str) -> str:
-    ref, mine = torch_pair(mod, cls, 5, 7, 2)
-    for name, value in mine.state_dict().items():
-        if not torch.equal(value, ref.state_dict()[name]):
-            raise Mistake(f"after load_state_dict, {name} differs from nn.{cls}'s")
-    return f"load_state_dict(nn.{cls}(...).state_dict()) works"
+def add_gradient_check(checks: CheckList, cls: str, needs: str) -> None:
+    """The last check of the lstm and gru exercises: every parameter's gradient is nn.<cls>'s."""
+
+    @checks.check(f"gradients match nn.{cls}'s", needs=(needs,))
+    def gradients(mod: Any) -> str:
+        ref, mine = torch_pair(mod, cls, 4, 5, 1)
+        x = torch.randn(2, 4, 4)
+        mine(x)[0].pow(2).sum().backward()
+        ref(x)[0].pow(2).sum().backward()
+        for name, param in mine.named_parameters():
+            if param.grad is None:
+                raise Mistake(f"{name} gets no gradient — is it used through .data or detached?")
+            ref_grad = dict(ref.named_parameters())[name].grad
+            assert ref_grad is not None
+            diff = max_diff(param.grad, ref_grad)
+            if diff > 1e-4:
+                raise Mistake(f"the gradient of {name} differs from nn.{cls}'s by {diff:.2g}")
+        return f"every parameter's gradient matches nn.{cls}'s"

@@ -12,8 +12,8 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from answers_code.exercise_checks.common import expect_tensor
-from answers_code.exercise_checks.harness import CheckList, Mistake
+from answers_code.exercises.common import expect_tensor
+from answers_code.exercises.harness import CheckList, Mistake
 
 CHECKS = CheckList(names=("ar_penalty", "tar_penalty"))
 SHAPES = ((4, 7, 5), (3, 2, 6), (1, 9, 3))

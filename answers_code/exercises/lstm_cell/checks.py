@@ -13,9 +13,9 @@ from itertools import permutations
 import torch
 from torch import Tensor, nn
 
-from answers_code.exercise_checks import rnn_variants as rv
-from answers_code.exercise_checks.common import expect_shape, expect_tuple, max_diff
-from answers_code.exercise_checks.harness import CheckList, Mistake
+from answers_code.exercises import rnn_variants as rv
+from answers_code.exercises.common import expect_shape, expect_tuple, max_diff
+from answers_code.exercises.harness import CheckList, Mistake
 
 CHECKS = CheckList(names=("LSTMCell",))
 GATES = ("input_gate", "forget_gate", "cell_gate", "output_gate")  # nn.LSTMCell's i, f, g, o

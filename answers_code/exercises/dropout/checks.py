@@ -8,8 +8,8 @@ import types
 
 import torch
 
-from answers_code.exercise_checks.common import expect_shape, expect_tensor
-from answers_code.exercise_checks.harness import CheckList, Mistake
+from answers_code.exercises.common import expect_shape, expect_tensor
+from answers_code.exercises.harness import CheckList, Mistake
 
 CHECKS = CheckList(names=("Dropout",))
 BUILT_INS = {"dropout", "Dropout", "dropout_", "feature_dropout", "alpha_dropout",
