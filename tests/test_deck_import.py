@@ -14,6 +14,7 @@ from studytool.deck.loader import check_file
 from studytool.deck.markdown_import import import_markdown, parse_questionnaire
 from studytool.deck.toml_writer import toml_string
 from studytool.errors import StudytoolError
+from tests.test_deck_validation import write as write_file
 
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "shared" / "seed").glob("*.txt"))
 
@@ -64,12 +65,7 @@ More text.
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "chapter.md") -> Path:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
+    return write_file(tmp_path, text, name)
 
 
 def test_parse_handles_exported_markdown():

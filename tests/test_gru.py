@@ -11,14 +11,7 @@ from torch import nn
 from answers_code.context import RunContext
 from answers_code.gru import GRU, GRUCell, gru_step
 from answers_code.registry import get
-
-TOL = 1e-5
-shapes = st.tuples(st.integers(1, 6), st.integers(1, 8), st.integers(1, 3), st.integers(1, 4),
-                   st.integers(1, 6))  # input, hidden, layers, bs, seq_len
-
-
-def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float((a - b).detach().abs().max())
+from tests.rnn_helpers import TOL, copy_cell_weights, max_diff, shapes
 
 
 @settings(max_examples=12, deadline=None)
@@ -82,11 +75,7 @@ def test_gru_cell_module_matches_nn_grucell():
     torch.manual_seed(4)
     ref = nn.GRUCell(3, 5)
     ours = GRUCell(3, 5)
-    with torch.no_grad():
-        ours.ih.weight.copy_(ref.weight_ih)
-        ours.hh.weight.copy_(ref.weight_hh)
-        ours.ih.bias.copy_(ref.bias_ih)
-        ours.hh.bias.copy_(ref.bias_hh)
+    copy_cell_weights(ours, ref)
     x, h = torch.randn(2, 3), torch.randn(2, 5)
     assert max_diff(ours(x, h), ref(x, h)) < TOL
 

@@ -11,14 +11,7 @@ from torch import nn
 from answers_code.context import RunContext
 from answers_code.lstm import LSTM, LSTMCell, LSTMCellRefactored, refactored_from_cell
 from answers_code.registry import get
-
-TOL = 1e-5
-shapes = st.tuples(st.integers(1, 6), st.integers(1, 8), st.integers(1, 3), st.integers(1, 4),
-                   st.integers(1, 6))  # input, hidden, layers, bs, seq_len
-
-
-def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float((a - b).detach().abs().max())
+from tests.rnn_helpers import TOL, copy_cell_weights, max_diff, shapes
 
 
 def run_both(ours: nn.Module, ref: nn.Module, x: torch.Tensor, state):
@@ -106,11 +99,7 @@ def test_refactored_cell_is_nn_lstmcell_with_the_same_weights():
     torch.manual_seed(4)
     ref = nn.LSTMCell(3, 5)
     ours = LSTMCellRefactored(3, 5)
-    with torch.no_grad():
-        ours.ih.weight.copy_(ref.weight_ih)
-        ours.hh.weight.copy_(ref.weight_hh)
-        ours.ih.bias.copy_(ref.bias_ih)
-        ours.hh.bias.copy_(ref.bias_hh)
+    copy_cell_weights(ours, ref)
     x, state = torch.randn(2, 3), (torch.randn(2, 5), torch.randn(2, 5))
     h, (h2, c) = ours(x, state)
     h_r, c_r = ref(x, state)

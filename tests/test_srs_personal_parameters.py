@@ -15,12 +15,18 @@ from tests.test_srs_service import make_deck
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-def test_saved_parameters_change_the_intervals_and_survive_a_settings_save(tmp_path):
-    db = open_db(f"sqlite:///{tmp_path / 'p.sqlite3'}")
+def one_card(path):
+    """A fresh database with one deck of one card, its service and the card."""
+    db = open_db(f"sqlite:///{path}")
     service = StudyService(db, clock=lambda: NOW, tz=UTC, fuzz=False)
     service.sync_decks([make_deck(1)])
     card = service.next_card()
     assert card is not None
+    return db, service, card
+
+
+def test_saved_parameters_change_the_intervals_and_survive_a_settings_save(tmp_path):
+    db, service, card = one_card(tmp_path / 'p.sqlite3')
     default_easy = service.preview_intervals(card.card_id)[4]
 
     personal = list(DEFAULT_PARAMETERS)
@@ -39,11 +45,7 @@ def test_saved_parameters_change_the_intervals_and_survive_a_settings_save(tmp_p
 
 
 def test_a_malformed_stored_parameter_list_falls_back_to_the_defaults(tmp_path):
-    db = open_db(f"sqlite:///{tmp_path / 'm.sqlite3'}")
-    service = StudyService(db, clock=lambda: NOW, tz=UTC, fuzz=False)
-    service.sync_decks([make_deck(1)])
-    card = service.next_card()
-    assert card is not None
+    db, service, card = one_card(tmp_path / 'm.sqlite3')
     expected = service.preview_intervals(card.card_id)
     save_parameters(db, [1.0, 2.0, 3.0])  # wrong length: fsrs would refuse it
     fresh = StudyService(db, clock=lambda: NOW, tz=UTC, fuzz=False)

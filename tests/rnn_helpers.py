@@ -1,0 +1,24 @@
+"""What the from-scratch LSTM and GRU tests share: tolerance, shapes, and torch's cell weights."""
+
+from __future__ import annotations
+
+import torch
+from hypothesis import strategies as st
+from torch import nn
+
+TOL = 1e-5
+shapes = st.tuples(st.integers(1, 6), st.integers(1, 8), st.integers(1, 3), st.integers(1, 4),
+                   st.integers(1, 6))  # input, hidden, layers, bs, seq_len
+
+
+def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a - b).detach().abs().max())
+
+
+def copy_cell_weights(ours: nn.Module, ref: nn.LSTMCell | nn.GRUCell) -> None:
+    """Give a cell built from `ih`/`hh` linear layers the weights of torch's cell."""
+    with torch.no_grad():
+        ours.ih.weight.copy_(ref.weight_ih)
+        ours.hh.weight.copy_(ref.weight_hh)
+        ours.ih.bias.copy_(ref.bias_ih)
+        ours.hh.bias.copy_(ref.bias_hh)
