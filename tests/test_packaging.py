@@ -36,6 +36,14 @@ def test_wheel_carries_decks_migrations_and_book_tables(installed_wheel: Path) -
     assert "answers_code/book_tables.json" in names
     assert "answers_code/calibration.json" in names  # the accuracy floors derive from it
     assert any(n.endswith("entry_points.txt") for n in names)
+    # Every exercise in the ordered list ships its three files (the app reads them installed).
+    assert "answers_code/exercises/order.toml" in names
+    folders = [p for p in (REPO / "answers_code" / "exercises").iterdir()
+               if (p / "checks.py").exists()]
+    assert len(folders) == 7
+    for folder in folders:
+        for part in ("scaffold.py", "checks.py", "solution.py"):
+            assert f"answers_code/exercises/{folder.name}/{part}" in names
 
 
 def test_installed_wheel_runs_outside_the_checkout(installed_wheel: Path, tmp_path: Path) -> None:
