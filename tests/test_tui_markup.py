@@ -248,7 +248,6 @@ async def test_check_messages_from_the_learners_code_are_shown_as_written(
     class Host(App[None]):
         def __init__(self) -> None:
             super().__init__()
-            self.active_runs: set = set()
             self.db_url = f"sqlite:///{tmp_path / 'p.sqlite3'}"
 
         def compose(self) -> ComposeResult:

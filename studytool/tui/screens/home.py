@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,9 +13,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from studytool.tui.backend import error_text
+from studytool.tui.messages import DataChanged
 from studytool.tui.text import cell, markup
 
 if TYPE_CHECKING:
+    from studytool.srs import DeckSummary
     from studytool.tui.app import StudyApp
 
 MENU = (
@@ -26,7 +28,7 @@ MENU = (
 
 
 class SummariesLoaded(Message):
-    def __init__(self, summaries: list[Any]) -> None:
+    def __init__(self, summaries: list[DeckSummary]) -> None:
         super().__init__()
         self.summaries = summaries
 
@@ -69,6 +71,7 @@ class HomeScreen(Screen[None]):
             self.refresh_data()
         self._resumed = True
 
+    @on(DataChanged)
     def refresh_data(self) -> None:
         if self.app.backend is None:
             if self.app.backend_error:
