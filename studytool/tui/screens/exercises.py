@@ -12,7 +12,6 @@ in a child process: this process never imports torch.
 
 from __future__ import annotations
 
-import subprocess
 import threading
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -26,6 +25,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from studytool.tui.backend import error_text
+from studytool.tui.editing import edit_exercise, started_file
 from studytool.tui.text import cell, markup, plain
 from studytool.tui.widgets.exercise_panel import ExercisePanel
 
@@ -260,40 +260,18 @@ class ExercisesScreen(Screen[None]):
 
     def action_open(self) -> None:
         """Enter / x: write the scaffold if needed, then open the file in the editor."""
-        from studytool.errors import StudytoolError
-        from studytool.exercises import workspace
-
         ex = self.current
-        try:
-            started = workspace.start(ex)
-            command = workspace.editor_command(started.path)
-        except StudytoolError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        if started.created:  # writing the scaffold is no save to verify: watch from here
-            self.notify(f"wrote {started.path}", timeout=4)
-            self._watch(ex, started.path)
+
+        def created(path: Path) -> None:  # writing the scaffold is no save to verify
+            self._watch(ex, path)
             self._load()
-        try:
-            with self.app.suspend():
-                subprocess.run(command, check=False)
-        except Exception as exc:  # no editor, or a terminal that cannot suspend
-            self.notify(f"cannot open the editor: {error_text(exc)}; the file is "
-                        f"{started.path}", severity="error")
-            return
-        self.app.refresh()
+
+        edit_exercise(self, ex, created)
 
     def action_verify(self) -> None:
-        from studytool.exercises import workspace
-
         ex = self.current
-        try:
-            path = workspace.exercise_file(ex)
-        except Exception as exc:
-            self.notify(error_text(exc), severity="error")
-            return
-        if not path.is_file():
-            self.notify(f"No {path.name} yet: x creates it.", severity="warning")
+        path = started_file(self, ex, "x creates it.")
+        if path is None:
             return
         if self.verifying_all:
             self.notify("Verifying all: wait for it to finish.", severity="warning")
@@ -385,13 +363,8 @@ class ExercisesScreen(Screen[None]):
         if self.query_one("#exercise-checks", ExercisePanel).running or self.verifying_all:
             self.notify("The checks are running: Esc stops them.", severity="warning")
             return
-        try:
-            path = workspace.exercise_file(ex)
-        except Exception as exc:
-            self.notify(error_text(exc), severity="error")
-            return
-        if not path.is_file():
-            self.notify(f"No {path.name} yet: nothing to reset.", severity="warning")
+        path = started_file(self, ex, "nothing to reset.")
+        if path is None:
             return
 
         def done(reset: bool | None) -> None:

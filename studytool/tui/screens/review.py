@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ from textual.widgets import Footer, Header, Input, Markdown, Static
 
 from studytool.ratings import RATING_NAMES
 from studytool.tui.backend import book_rows, error_text, question_line, reload_decks
+from studytool.tui.editing import edit_exercise, run_editor, started_file
 from studytool.tui.text import markup, plain
 from studytool.tui.widgets.exercise_panel import ExercisePanel
 from studytool.tui.widgets.run_panel import RunPanel
@@ -458,20 +458,20 @@ class ReviewScreen(Screen[None]):
         self._post_next(None, f"Saved as the answer of {question_id}.")
 
     def action_undo(self) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        self._act("undo", started=time.perf_counter())
+        if not self.busy:
+            self.busy = True
+            self._act("undo", started=time.perf_counter())
 
     def action_bury(self) -> None:
-        if self.card is not None and not self.busy:
-            self.busy = True
-            self._act("bury", self.card.card_id, started=time.perf_counter())
+        self._card_action("bury")
 
     def action_suspend(self) -> None:
+        self._card_action("suspend")
+
+    def _card_action(self, action: str) -> None:
         if self.card is not None and not self.busy:
             self.busy = True
-            self._act("suspend", self.card.card_id, started=time.perf_counter())
+            self._act(action, self.card.card_id, started=time.perf_counter())
 
     def action_typed(self) -> None:
         # No notification: it would cover the field; the card header shows the mode instead.
@@ -488,20 +488,15 @@ class ReviewScreen(Screen[None]):
         if typed.has_focus:  # Esc in the field leaves the field, not the card
             self.set_focus(None)
             return
-        checks = self.query_one("#side-verify", ExercisePanel)
-        if checks.running:
-            checks.cancel()
-            return
-        if checks.display:
-            checks.display = False
-            return
-        panel = self.query_one("#side-run", RunPanel)
-        if panel.running:
-            panel.cancel()
-            return
-        if panel.display:
-            panel.display = False
-            return
+        # A side panel first: a check or a run still going is stopped, else the panel hidden.
+        for panel in (self.query_one("#side-verify", ExercisePanel),
+                      self.query_one("#side-run", RunPanel)):
+            if panel.running:
+                panel.cancel()
+                return
+            if panel.display:
+                panel.display = False
+                return
         self.app.pop_screen()
 
     # -- the card's runnable answer ---------------------------------------------------------------
@@ -533,41 +528,15 @@ class ReviewScreen(Screen[None]):
 
     def action_exercise(self) -> None:
         """x: create the exercise file if needed, then open it in the learner's editor."""
-        if self.exercise is None:
-            return
-        from studytool.errors import StudytoolError
-        from studytool.exercises import workspace
-
-        try:
-            started = workspace.start(self.exercise)
-            command = workspace.editor_command(started.path)
-        except StudytoolError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        if started.created:
-            self.notify(f"wrote {started.path}", timeout=4)
-        try:
-            with self.app.suspend():
-                subprocess.run(command, check=False)
-        except Exception as exc:  # no editor, or a terminal that cannot suspend
-            self.notify(f"cannot open the editor: {error_text(exc)}; the file is "
-                        f"{started.path}", severity="error")
-            return
-        self.app.refresh()
+        if self.exercise is not None:
+            edit_exercise(self, self.exercise)
 
     def action_verify(self) -> None:
         """v: run the exercise's checks on the learner's file, results beside the card."""
         if self.exercise is None:
             return
-        from studytool.exercises import workspace
-
-        try:
-            path = workspace.exercise_file(self.exercise)
-        except Exception as exc:
-            self.notify(error_text(exc), severity="error")
-            return
-        if not path.is_file():
-            self.notify(f"No {path.name} yet: x creates it.", severity="warning")
+        path = started_file(self, self.exercise, "x creates it.")
+        if path is None:
             return
         if self.query_one("#side-run", RunPanel).running:
             self.notify("A run is going: Esc cancels it.", severity="warning")
@@ -594,14 +563,8 @@ class ReviewScreen(Screen[None]):
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         line = question_line(path, self.card.question_id)
         command = [*shlex.split(editor), *([f"+{line}"] if line else []), str(path)]
-        try:
-            with self.app.suspend():
-                subprocess.run(command, check=False)
-        except Exception as exc:  # no editor, or a terminal that cannot suspend
-            self.notify(f"cannot open the editor: {error_text(exc)}", severity="error")
-            return
-        self.app.refresh()
-        self._after_edit()
+        if run_editor(self, command):
+            self._after_edit()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="review")
     def _after_edit(self) -> None:
