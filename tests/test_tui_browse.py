@@ -8,6 +8,7 @@ import pytest
 from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
+    press,
     service_for,
     settle,
 )
@@ -28,12 +29,9 @@ async def test_browse_searches_filters_and_suspends(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         # one review first, so there is a history to show and a state to filter on
-        await pilot.press("enter")
-        await settle(pilot, app)
-        await pilot.press("space", "3")
-        await settle(pilot, app)
-        await pilot.press("escape", "b")
-        await settle(pilot, app)
+        await press(pilot, app, "enter")
+        await press(pilot, app, "space", "3")
+        await press(pilot, app, "escape", "b")
         screen = app.screen
         assert isinstance(screen, BrowseScreen)
         cards = screen.query_one("#cards", DataTable)
@@ -42,14 +40,12 @@ async def test_browse_searches_filters_and_suspends(tmp_path: Path) -> None:
         first = [str(c) for c in history.get_row_at(0)]
         assert first[1] == "Good" and first[2].startswith("new →")
 
-        await pilot.press("slash", *"cell state")
-        await settle(pilot, app)
+        await press(pilot, app, "slash", *"cell state")
         assert _ids(cards) == ["demo-q04"]
         await pilot.press("enter")  # back to the table
         assert screen.focused is cards
         (card,) = screen.cards.values()
-        await pilot.press("s")
-        await settle(pilot, app)
+        await press(pilot, app, "s")
         assert service_for(app).card(card.card_id).suspended
         assert str(cards.get_row_at(0)[3]) == "yes"
         await pilot.press("s")  # and back
@@ -67,14 +63,10 @@ async def test_stats_show_todays_numbers(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        await pilot.press("enter")
-        await settle(pilot, app)
-        await pilot.press("space", "3")
-        await settle(pilot, app)
-        await pilot.press("space", "1")
-        await settle(pilot, app)
-        await pilot.press("escape", "t")
-        await settle(pilot, app)
+        await press(pilot, app, "enter")
+        await press(pilot, app, "space", "3")
+        await press(pilot, app, "space", "1")
+        await press(pilot, app, "escape", "t")
         assert isinstance(app.screen, StatsScreen)
         numbers = str(app.screen.query_one("#stats-numbers").render())
         assert "Reviews today  2" in numbers
@@ -94,16 +86,13 @@ async def test_settings_are_stored_in_the_database(tmp_path: Path) -> None:
         assert screen.focused is field and field.value == "20"
         field.value = ""
         await pilot.press(*"7")
-        await pilot.press("ctrl+s")
-        await settle(pilot, app)
+        await press(pilot, app, "ctrl+s")
         assert service_for(app).get_settings().new_per_day == 7
 
         screen.query_one("#set-desired_retention", Input).value = "5"
-        await pilot.press("ctrl+s")
-        await settle(pilot, app)
+        await press(pilot, app, "ctrl+s")
         assert service_for(app).get_settings().desired_retention == 0.9  # refused, not stored
-        await pilot.press("escape")
-        await settle(pilot, app)
+        await press(pilot, app, "escape")
         assert type(app.screen).__name__ == "HomeScreen"
 
 
@@ -115,8 +104,7 @@ async def test_the_theme_is_stored_and_applied_on_the_next_start(tmp_path: Path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         assert app.theme == "textual-dark"
-        await pilot.press("o")
-        await settle(pilot, app)
+        await press(pilot, app, "o")
         app.screen.query_one("#set-theme", Select).value = "nord"
         await pilot.pause()
         assert app.theme == "nord"  # previewed at once
@@ -124,12 +112,10 @@ async def test_the_theme_is_stored_and_applied_on_the_next_start(tmp_path: Path)
         await settle(pilot, app)
         assert app.theme == "textual-dark"
         assert service_for(app).get_settings().theme == "textual-dark"
-        await pilot.press("o")
-        await settle(pilot, app)
+        await press(pilot, app, "o")
         app.screen.query_one("#set-theme", Select).value = "gruvbox"
         await pilot.pause()
-        await pilot.press("ctrl+s")
-        await settle(pilot, app)
+        await press(pilot, app, "ctrl+s")
         assert service_for(app).get_settings().theme == "gruvbox"
 
     again = make_app(tmp_path)  # same database file

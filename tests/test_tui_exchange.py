@@ -9,20 +9,14 @@ import pytest
 from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
+    open_screen,
+    press,
     service_for,
     settle,
 )
 from textual.widgets import Input, Select
 
 from studytool.tui.screens.exchange import ExchangeScreen
-
-
-async def _open(pilot, app) -> ExchangeScreen:
-    await settle(pilot, app)
-    await pilot.press("x")
-    await settle(pilot, app)
-    assert isinstance(app.screen, ExchangeScreen)
-    return app.screen
 
 
 def _result(screen: ExchangeScreen) -> str:
@@ -37,15 +31,12 @@ async def test_export_then_import_into_another_database(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await press(pilot, app, "enter")
         for key in ("space", "3", "space", "4", "escape"):
-            await pilot.press(key)
-            await settle(pilot, app)
-        screen = await _open(pilot, app)
+            await press(pilot, app, key)
+        screen = await open_screen(pilot, app, "x", ExchangeScreen)
         screen.query_one("#export-path", Input).value = str(out)
-        await pilot.press("ctrl+e")
-        await settle(pilot, app)
+        await press(pilot, app, "ctrl+e")
         assert _result(screen) == f"wrote {out}: 2 reviews (JSON export)"
         document = json.loads(out.read_text())
         assert document  # a real export file
@@ -54,15 +45,14 @@ async def test_export_then_import_into_another_database(tmp_path: Path) -> None:
         await pilot.pause()
         report = tmp_path / "report.md"
         screen.query_one("#export-path", Input).value = str(report)
-        await pilot.press("ctrl+e")
-        await settle(pilot, app)
+        await press(pilot, app, "ctrl+e")
         assert "Markdown report" in _result(screen) and report.read_text().startswith("#")
 
     second = tmp_path / "second"
     second.mkdir()
     other = make_app(second)
     async with other.run_test(size=(80, 24)) as pilot:
-        screen = await _open(pilot, other)
+        screen = await open_screen(pilot, other, "x", ExchangeScreen)
         home = other.screen_stack[-2]
         assert [str(c) for c in home.query_one("#decks").get_row_at(0)][1] == "5"
         screen.query_one("#import-path", Input).value = str(out)
@@ -83,21 +73,18 @@ async def test_a_bad_import_is_one_line_and_changes_nothing(tmp_path: Path) -> N
     bad.write_text("{not json")
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open(pilot, app)
+        screen = await open_screen(pilot, app, "x", ExchangeScreen)
         screen.query_one("#import-path", Input).value = str(bad)
         screen.query_one("#import-path", Input).focus()
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await press(pilot, app, "enter")
         notes = [n.message for n in app._notifications if n.severity == "error"]
         assert len(notes) == 1 and "\n" not in notes[0] and "Traceback" not in notes[0]
         assert "bad.json" in notes[0] or "JSON" in notes[0]
         screen.query_one("#export-path", Input).value = str(tmp_path / "no" / "such" / "x.csv")
         screen.query_one("#export-format", Select).value = "csv"
-        await pilot.press("ctrl+e")
-        await settle(pilot, app)
+        await press(pilot, app, "ctrl+e")
         assert _result(screen).startswith("error:")
-        await pilot.press("escape")
-        await settle(pilot, app)
+        await press(pilot, app, "escape")
         assert [str(c) for c in app.screen.query_one("#decks").get_row_at(0)][1] == "5"
 
 
@@ -107,11 +94,10 @@ async def test_the_extension_follows_the_format_and_replacing_a_file_needs_a_sec
     app = make_app(tmp_path)
     backup = tmp_path / "backup.json"
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open(pilot, app)
+        screen = await open_screen(pilot, app, "x", ExchangeScreen)
         path = screen.query_one("#export-path", Input)
         path.value = str(backup)
-        await pilot.press("ctrl+e")
-        await settle(pilot, app)
+        await press(pilot, app, "ctrl+e")
         saved = backup.read_bytes()
         assert json.loads(saved)["format"] == "studytool-export"
 
@@ -125,9 +111,7 @@ async def test_the_extension_follows_the_format_and_replacing_a_file_needs_a_sec
         await pilot.pause()
         assert path.value == str(backup)
         backup.write_text("older backup")
-        await pilot.press("ctrl+e")
-        await settle(pilot, app)
+        await press(pilot, app, "ctrl+e")
         assert backup.read_text() == "older backup"
-        await pilot.press("ctrl+e")
-        await settle(pilot, app)
+        await press(pilot, app, "ctrl+e")
         assert json.loads(backup.read_text())["format"] == "studytool-export"

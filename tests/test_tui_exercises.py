@@ -9,6 +9,8 @@ import pytest
 from test_tui_support import (
     NOW,
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
+    open_screen,
+    press,
     settle,
     wait_until,
 )
@@ -55,10 +57,7 @@ async def test_x_creates_the_file_and_v_verifies_it_beside_the_card(
     exercise = get_exercise("third-word")
     path = workspace.exercise_file(exercise)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("enter")
-        await settle(pilot, app)
-        screen = app.screen
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
         assert isinstance(screen, ReviewScreen) and screen.card.question_id == "ch12-q05"
         assert "exercise: third-word (pending)" in _header(screen)
         await pilot.press("v")  # nothing to verify yet
@@ -92,8 +91,7 @@ async def test_x_creates_the_file_and_v_verifies_it_beside_the_card(
         await pilot.press("escape")  # hides the checks, stays on the card
         await pilot.pause()
         assert not panel.display and app.screen is screen
-        await pilot.press("space", "3")
-        await settle(pilot, app)
+        await press(pilot, app, "space", "3")
         assert screen.card.question_id == "ch12-q06"
         assert "exercise" not in _header(screen)  # no exercise: no x/v either
         await pilot.press("v")
@@ -109,10 +107,7 @@ async def test_esc_stops_a_verification(tmp_path: Path, _isolated_home: Path) ->
     exercise = get_exercise("third-word")
     workspace.start(exercise)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("enter")
-        await settle(pilot, app)
-        screen = app.screen
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
         panel = screen.query_one("#side-verify", ExercisePanel)
         await pilot.press("v")
         await pilot.pause()

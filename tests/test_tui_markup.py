@@ -19,11 +19,14 @@ import pytest
 from test_tui_support import (
     NOW,
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
+    open_screen,
+    press,
+    select_answer,
     settle,
     use_fixture_answers,
     wait_until,
 )
-from textual.widgets import DataTable, Input, Select, Tree
+from textual.widgets import DataTable, Input, Select
 from textual.widgets._toast import Toast
 
 from studytool.tui.app import StudyApp
@@ -123,31 +126,26 @@ async def test_review_shows_ids_tags_and_answers_as_written(app: StudyApp) -> No
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await home_row(pilot, app, "imp[/]")
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await press(pilot, app, "enter")
         screen = app.screen
         assert screen.card.question_id == QID
         info = rendered(screen.query_one("#card-info"))
         assert QID in info and ", ".join(TAGS) in info
-        await pilot.press("space")
-        await settle(pilot, app)
+        await press(pilot, app, "space")
         assert screen.revealed
         card_id = screen.card.card_id
         await pilot.press("3")  # rated: the database row changes, the app carries on
         await settle(pilot, app)
         assert [row.rating for row in app.opened.service.history(card_id)] == [3]
 
-        await pilot.press("escape")
-        await settle(pilot, app)
+        await press(pilot, app, "escape")
         await home_row(pilot, app, "notes")
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await press(pilot, app, "enter")
         await pilot.press("w")  # typed mode: the learner's own text is not markup either
         await pilot.pause()
         typed = app.screen.query_one("#typed", Input)
         typed.value = HOSTILE + " mine\\"
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await press(pilot, app, "enter")
         assert HOSTILE + " mine\\" in rendered(app.screen.query_one("#your-answer"))
         assert app.is_running
 
@@ -155,8 +153,7 @@ async def test_review_shows_ids_tags_and_answers_as_written(app: StudyApp) -> No
 async def test_browse_lists_hostile_cards_and_their_history_title(app: StudyApp) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot, app)
-        await pilot.press("b")
-        await settle(pilot, app)
+        await press(pilot, app, "b")
         table = app.screen.query_one("#cards", DataTable)
         rows = row_texts(table)
         index = next(i for i, row in enumerate(rows) if row[0] == QID)
@@ -173,16 +170,13 @@ async def test_browse_lists_hostile_cards_and_their_history_title(app: StudyApp)
 async def test_run_lab_and_stats_show_stored_runs_as_written(app: StudyApp) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot, app)
-        await pilot.press("l")
-        await settle(pilot, app)
+        await press(pilot, app, "l")
         past = app.screen.query_one("#past-runs", DataTable)
         await wait_until(pilot, lambda: past.row_count == 2)
         assert [row[1:4] for row in row_texts(past)] == [[ANSWER, "failed", "[red]cpu"],
                                                         [ANSWER, "ok", "[red]cpu"]]
-        await pilot.press("escape")
-        await settle(pilot, app)
-        await pilot.press("t")
-        await settle(pilot, app)
+        await press(pilot, app, "escape")
+        await press(pilot, app, "t")
         runs = rendered(app.screen.query_one("#stats-runs"))
         assert ANSWER in runs and "1 failed, 1 ok" in runs
         assert app.is_running
@@ -193,19 +187,10 @@ async def test_a_run_reporting_markup_is_shown_as_written(app: StudyApp,
                                                           monkeypatch: pytest.MonkeyPatch):
     use_fixture_answers(monkeypatch)
     async with app.run_test(size=(120, 34)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("l")
-        await settle(pilot, app)
-        screen = app.screen
-        tree = screen.query_one("#answers", Tree)
-        tree.focus()
-        tree.cursor_line = 0
-        for _ in range(tree.last_line + 1):
-            if tree.cursor_node is not None and tree.cursor_node.data == "fx-brackets":
-                break
-            await pilot.press("down")
-        assert tree.cursor_node is not None and tree.cursor_node.data == "fx-brackets"
-        await pilot.press("enter")
+        from studytool.tui.screens.runlab import RunLabScreen
+
+        screen = await open_screen(pilot, app, "l", RunLabScreen)
+        await select_answer(pilot, screen, "fx-brackets")
         panel = screen.query_one("#lab-run")
         # The run ends in an error whose message, as the worker reported it, is shown.
         await wait_until(pilot, lambda: "went wrong" in rendered(panel.query_one(".run-message")),
@@ -225,8 +210,7 @@ async def test_an_import_error_naming_a_bracketed_path_is_shown_as_written(app: 
     target.write_text("{ not json")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
-        await pilot.press("x")
-        await settle(pilot, app)
+        await press(pilot, app, "x")
         app.screen.query_one("#import-path", Input).value = str(target)
         app.screen.query_one("#import-path", Input).focus()
         await pilot.press("enter")
@@ -248,7 +232,6 @@ async def test_check_messages_from_the_learners_code_are_shown_as_written(
     class Host(App[None]):
         def __init__(self) -> None:
             super().__init__()
-            self.active_runs: set = set()
             self.db_url = f"sqlite:///{tmp_path / 'p.sqlite3'}"
 
         def compose(self) -> ComposeResult:

@@ -8,6 +8,8 @@ import pytest
 from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
+    open_screen,
+    press,
     service_for,
     settle,
 )
@@ -15,20 +17,11 @@ from test_tui_support import (
 from studytool.tui.screens.review import ReviewScreen
 
 
-async def _open_review(pilot, app) -> ReviewScreen:
-    await settle(pilot, app)
-    await pilot.press("enter")
-    await settle(pilot, app)
-    screen = app.screen
-    assert isinstance(screen, ReviewScreen)
-    return screen
-
-
 @pytest.mark.slow
 async def test_rate_writes_the_review_and_undo_restores_it(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_review(pilot, app)
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
         first = screen.card
         assert first.question_id == "demo-q01"
         assert not screen.query_one("#compare").display
@@ -44,8 +37,7 @@ async def test_rate_writes_the_review_and_undo_restores_it(tmp_path: Path) -> No
         for rating, label in ((1, "Again"), (3, "Good")):
             assert f"{rating} {label} {intervals[rating]}" in ratings
 
-        await pilot.press("3")
-        await settle(pilot, app)
+        await press(pilot, app, "3")
         other = service_for(app)
         rows = other.history(first.card_id)
         assert [(r.rating, r.state_before) for r in rows] == [(3, "new")]
@@ -53,8 +45,7 @@ async def test_rate_writes_the_review_and_undo_restores_it(tmp_path: Path) -> No
         assert screen.card.question_id == "demo-q02"
         assert screen.last_latency is not None and screen.last_latency < 1.0
 
-        await pilot.press("u")
-        await settle(pilot, app)
+        await press(pilot, app, "u")
         other = service_for(app)
         assert other.history(first.card_id) == []
         assert other.card(first.card_id).state == "new"
@@ -65,21 +56,18 @@ async def test_rate_writes_the_review_and_undo_restores_it(tmp_path: Path) -> No
 async def test_bury_and_suspend_take_the_card_out_of_today(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_review(pilot, app)
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
         buried = screen.card
-        await pilot.press("b")
-        await settle(pilot, app)
+        await press(pilot, app, "b")
         suspended = screen.card
         assert suspended.question_id != buried.question_id
-        await pilot.press("s")
-        await settle(pilot, app)
+        await press(pilot, app, "s")
         other = service_for(app)
         assert other.card(buried.card_id).buried_until is not None
         assert other.card(suspended.card_id).suspended
         assert screen.card.question_id not in (buried.question_id, suspended.question_id)
 
-        await pilot.press("escape")
-        await settle(pilot, app)
+        await press(pilot, app, "escape")
         row = [str(c) for c in app.screen.query_one("#decks").get_row_at(0)]
         assert row[1] == "3"  # new cards left today
 
@@ -88,7 +76,7 @@ async def test_bury_and_suspend_take_the_card_out_of_today(tmp_path: Path) -> No
 async def test_typed_answer_is_shown_beside_the_reference(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_review(pilot, app)
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
         await pilot.press("w")
         await pilot.pause()
         assert screen.query_one("#typed").display
@@ -97,8 +85,7 @@ async def test_typed_answer_is_shown_beside_the_reference(tmp_path: Path) -> Non
         assert screen.revealed
         assert "the state 1 2" in str(screen.query_one("#your-answer").render())
         assert service_for(app).history(screen.card.card_id) == []  # typing did not rate
-        await pilot.press("4")
-        await settle(pilot, app)
+        await press(pilot, app, "4")
         assert screen.card.question_id == "demo-q02"
 
 
@@ -106,7 +93,7 @@ async def test_typed_answer_is_shown_beside_the_reference(tmp_path: Path) -> Non
 async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_review(pilot, app)
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
         typed = screen.query_one("#typed")
         await pilot.press("w")
         await pilot.pause()
@@ -140,10 +127,9 @@ async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path)
 async def test_the_end_of_the_queue_says_so(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_review(pilot, app)
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
         for _ in range(5):
-            await pilot.press("s")
-            await settle(pilot, app)
+            await press(pilot, app, "s")
         assert screen.card is None
         assert "No more cards due" in str(screen.query_one("#card-info").render())
         await pilot.press("escape")
@@ -161,22 +147,20 @@ async def test_a_locked_database_is_a_notification(tmp_path: Path,
     monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 300)  # fail fast instead of after 30 s
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_review(pilot, app)
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
         first = screen.card
         await pilot.press("space")
         locker = sqlite3.connect(tmp_path / "study.sqlite3", isolation_level=None)
         locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
         try:
-            await pilot.press("3")
-            await settle(pilot, app)
+            await press(pilot, app, "3")
             notes = [n.message for n in app._notifications]
             assert any("locked" in note for note in notes), notes
             assert screen.card.question_id == first.question_id  # still here, still usable
         finally:
             locker.execute("ROLLBACK")
             locker.close()
-        await pilot.press("3")
-        await settle(pilot, app)
+        await press(pilot, app, "3")
         assert [r.rating for r in service_for(app).history(first.card_id)] == [3]
         assert screen.card.question_id == "demo-q02"
 
@@ -187,7 +171,7 @@ async def test_the_quiz_grades_a_typed_answer_and_stores_the_grade(tmp_path: Pat
 
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await _open_review(pilot, app)
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
         first = screen.card
         await pilot.press("w")
         await pilot.pause()

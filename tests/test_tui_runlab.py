@@ -11,12 +11,16 @@ import pytest
 from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
+    open_screen,
+    press,
+    select_answer,
     settle,
     use_fixture_answers,
     wait_until,
 )
 from textual.widgets import DataTable, Tree
 
+from studytool.tui.screens.review import ReviewScreen
 from studytool.tui.screens.runlab import RunLabScreen
 from studytool.tui.widgets.run_panel import COLUMN_WIDTHS, RunPanel
 
@@ -24,28 +28,6 @@ from studytool.tui.widgets.run_panel import COLUMN_WIDTHS, RunPanel
 @pytest.fixture(autouse=True)
 def _fixture_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     use_fixture_answers(monkeypatch)
-
-
-async def _open_lab(pilot, app) -> RunLabScreen:
-    await settle(pilot, app)
-    await pilot.press("l")
-    await settle(pilot, app)
-    assert isinstance(app.screen, RunLabScreen)
-    return app.screen
-
-
-async def _select(pilot, screen: RunLabScreen, name: str) -> None:
-    tree = screen.query_one("#answers", Tree)
-    tree.focus()
-    tree.cursor_line = 0
-    for _ in range(tree.last_line + 1):
-        node = tree.cursor_node
-        if node is not None and node.data == name:
-            break
-        await pilot.press("down")
-    assert tree.cursor_node is not None and tree.cursor_node.data == name
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 def _alive(pid: int) -> bool:
@@ -65,10 +47,10 @@ def _alive(pid: int) -> bool:
 async def test_a_run_streams_rows_and_is_stored(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_lab(pilot, app)
+        screen = await open_screen(pilot, app, "l", RunLabScreen)
         questions = [str(node.label) for node in screen.query_one("#answers", Tree).root.children]
         assert any(label.startswith("q01") for label in questions)  # the short id fits
-        await _select(pilot, screen, "fx-epochs")
+        await select_answer(pilot, screen, "fx-epochs")
         panel = screen.query_one("#lab-run", RunPanel)
         assert panel.answer_name == "fx-epochs"
         await wait_until(pilot, lambda: not panel.running)
@@ -96,9 +78,9 @@ async def test_a_run_streams_rows_and_is_stored(tmp_path: Path) -> None:
 async def test_esc_cancels_a_run_and_a_failed_run_says_why(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_lab(pilot, app)
+        screen = await open_screen(pilot, app, "l", RunLabScreen)
         panel = screen.query_one("#lab-run", RunPanel)
-        await _select(pilot, screen, "fx-hang")
+        await select_answer(pilot, screen, "fx-hang")
         await wait_until(pilot, lambda: panel.handle is not None)
         pid = panel.handle.pid
         await pilot.press("escape")
@@ -107,15 +89,15 @@ async def test_esc_cancels_a_run_and_a_failed_run_says_why(tmp_path: Path) -> No
         assert not _alive(pid)
         assert isinstance(app.screen, RunLabScreen)  # Esc cancelled; it did not go back
 
-        await _select(pilot, screen, "fx-raise")
+        await select_answer(pilot, screen, "fx-raise")
         await wait_until(pilot, lambda: not panel.running)
         message = str(panel.query_one(".run-message").render())
         assert "shapes 3 and 4 do not match" in message
-        await _select(pilot, screen, "fx-crash")
+        await select_answer(pilot, screen, "fx-crash")
         await wait_until(pilot, lambda: not panel.running)
         message = str(panel.query_one(".run-message").render())
         assert "failed" in message and "SIGSEGV" in message and "stderr:" in message
-        await _select(pilot, screen, "fx-exit")
+        await select_answer(pilot, screen, "fx-exit")
         await wait_until(pilot, lambda: not panel.running)
         message = str(panel.query_one(".run-message").render())
         assert "leaving without a word" in message
@@ -133,7 +115,7 @@ async def test_self_check_fills_one_row_per_answer(tmp_path: Path,
     monkeypatch.setattr(catalog, "all_answers", lambda: chosen)
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_lab(pilot, app)
+        screen = await open_screen(pilot, app, "l", RunLabScreen)
         await pilot.press("c")
         await wait_until(pilot, lambda: not screen.check_running, timeout=60)
         table = screen.query_one("#check-table", DataTable)
@@ -155,10 +137,7 @@ def _stored_runs(app) -> list:
 async def test_r_runs_the_cards_answer_beside_the_card_and_stores_it(tmp_path: Path) -> None:
     app = make_app(tmp_path, answers=("fx-epochs",))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("enter")
-        await settle(pilot, app)
-        review = app.screen
+        review = await open_screen(pilot, app, "enter", ReviewScreen)
         await pilot.press("r")
         panel = review.query_one("#side-run", RunPanel)
         assert panel.display
@@ -182,10 +161,7 @@ async def test_a_quick_run_says_so_and_r_shift_runs_the_full_one(tmp_path: Path)
 
     app = make_app(tmp_path, answers=("fx-epochs",))
     async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("enter")
-        await settle(pilot, app)
-        review = app.screen
+        review = await open_screen(pilot, app, "enter", ReviewScreen)
         await pilot.press("r")
         panel = review.query_one("#side-run", RunPanel)
         await wait_until(pilot, lambda: not panel.running)
@@ -213,9 +189,9 @@ async def test_quitting_during_a_run_kills_the_child_and_stores_it_cancelled(
         tmp_path: Path, key: str) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_lab(pilot, app)
+        screen = await open_screen(pilot, app, "l", RunLabScreen)
         panel = screen.query_one("#lab-run", RunPanel)
-        await _select(pilot, screen, "fx-hang")
+        await select_answer(pilot, screen, "fx-hang")
         await wait_until(pilot, lambda: panel.handle is not None)
         pid = panel.handle.pid
         await pilot.press(key)
@@ -267,10 +243,7 @@ def test_a_real_answer_runs_without_torch_in_the_app(tmp_path: Path) -> None:
 async def test_the_run_panel_belongs_to_its_card_and_closes_on_the_next(tmp_path: Path) -> None:
     app = make_app(tmp_path, answers=("fx-epochs",))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("enter")
-        await settle(pilot, app)
-        review = app.screen
+        review = await open_screen(pilot, app, "enter", ReviewScreen)
         panel = review.query_one("#side-run", RunPanel)
         await pilot.press("r")
         await wait_until(pilot, lambda: not panel.running)
@@ -287,7 +260,6 @@ async def test_the_run_panel_belongs_to_its_card_and_closes_on_the_next(tmp_path
         await pilot.press("r")  # running when the card is buried: cancelled, not left open
         await pilot.pause(0.2)
         assert panel.display
-        await pilot.press("b")
-        await settle(pilot, app)
+        await press(pilot, app, "b")
         await wait_until(pilot, lambda: not panel.running)
         assert review.card.question_id != "demo-q01" and not panel.display

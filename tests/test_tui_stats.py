@@ -10,6 +10,7 @@ from test_tui_support import (
     NOW,
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
+    press,
     settle,
 )
 
@@ -48,11 +49,9 @@ async def test_stats_after_new_card_reviews(tmp_path: Path) -> None:
                        _run("lmmodel1", 0.45), _run("lmmodel1", 0.49), _run("avg-loss", 0.9),
                        _run("lmmodel2", 0.47), _run("lmmodel2", 0.99, status="failed")):
             save_run(db, record)
-        await pilot.press("enter")
-        await settle(pilot, app)
+        await press(pilot, app, "enter")
         for key in ("space", "3", "space", "1", "space", "4", "s", "escape", "t"):
-            await pilot.press(key)
-            await settle(pilot, app)
+            await press(pilot, app, key)
         screen = app.screen
         assert isinstance(screen, StatsScreen)
         numbers = str(screen.query_one("#stats-numbers").render())

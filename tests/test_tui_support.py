@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -20,6 +20,7 @@ from studytool.tui.backend import question_line
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+S = TypeVar("S")
 
 DECK_TOML = """\
 id = "demo"
@@ -92,6 +93,38 @@ async def settle(pilot: Any, app: StudyApp, quiet_rounds: int = 3) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause(0.02)
         quiet = 0 if busy or app.backend is None and not app.backend_error else quiet + 1
+    await pilot.pause()
+
+
+async def press(pilot: Any, app: StudyApp, *keys: str) -> None:
+    """Press `keys`, then wait until the work they started is done (see settle)."""
+    await pilot.press(*keys)
+    await settle(pilot, app)
+
+
+async def open_screen(pilot: Any, app: StudyApp, key: str, kind: type[S]) -> S:
+    """Once the database is open, `key` on home opens the screen `kind`: that screen."""
+    await settle(pilot, app)
+    await press(pilot, app, key)
+    screen = app.screen
+    assert isinstance(screen, kind)
+    return screen
+
+
+async def select_answer(pilot: Any, screen: Any, name: str) -> None:
+    """Move the run lab's cursor down its tree to the answer `name`, and press Enter (run)."""
+    from textual.widgets import Tree
+
+    tree = screen.query_one("#answers", Tree)
+    tree.focus()
+    tree.cursor_line = 0
+    for _ in range(tree.last_line + 1):
+        node = tree.cursor_node
+        if node is not None and node.data == name:
+            break
+        await pilot.press("down")
+    assert tree.cursor_node is not None and tree.cursor_node.data == name
+    await pilot.press("enter")
     await pilot.pause()
 
 

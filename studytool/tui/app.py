@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
@@ -13,7 +13,12 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 
 from studytool.tui.backend import Backend, Clock, error_text, open_backend
+from studytool.tui.messages import Cancellable, DataChanged, RunFinished, RunStarted, RunStored
 from studytool.tui.screens.home import HomeScreen
+
+if TYPE_CHECKING:
+    from studytool.deck import Deck
+    from studytool.run_record import RunRecord
 
 
 class BackendReady(Message):
@@ -45,7 +50,7 @@ class StudyApp(App[None]):
         db_url: str,
         *,
         clock: Clock | None = None,
-        decks: Sequence[Any] | None = None,
+        decks: Sequence[Deck] | None = None,
         device: str | None = None,
         service_options: dict[str, Any] | None = None,
     ) -> None:
@@ -59,8 +64,9 @@ class StudyApp(App[None]):
         self.backend_error: str | None = None
         self.started = time.perf_counter()
         self.first_paint_s: float | None = None
-        # Run handles still going: quitting cancels them so no child outlives the app.
-        self.active_runs: set[Any] = set()
+        # Runs and checks still going (or not yet stored): quitting cancels them so no child
+        # outlives the app, and stores the runs as cancelled.
+        self.active_runs: set[Cancellable] = set()
 
     def on_mount(self) -> None:
         self.push_screen(HomeScreen())
@@ -101,10 +107,7 @@ class StudyApp(App[None]):
 
     def on_backend_ready(self, _message: BackendReady) -> None:
         self._apply_stored_theme()
-        for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_data", None)
-            if refresh is not None:
-                refresh()
+        self.on_data_changed()
 
     def _apply_stored_theme(self) -> None:
         # The learner's stored theme (Settings.theme), applied as soon as the database is open.
@@ -117,12 +120,10 @@ class StudyApp(App[None]):
         if theme in self.available_themes:
             self.theme = theme
 
-    def refresh_counts(self) -> None:
-        """After an import: every open screen re-reads what it shows (home's counts too)."""
+    def on_data_changed(self, _message: DataChanged | None = None) -> None:
+        """Opened, or after an import: every open screen re-reads what it shows."""
         for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_data", None)
-            if refresh is not None:
-                refresh()
+            screen.post_message(DataChanged())
 
     @property
     def opened(self) -> Backend:
@@ -156,9 +157,32 @@ class StudyApp(App[None]):
         else:
             self.action_show_help_panel()
 
-    def store_run(self, record: Any) -> None:
+    # -- the runs: tracked while they go, stored when they end -----------------------------------
+
+    def on_run_started(self, message: RunStarted) -> None:
+        self.active_runs.add(message.handle)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        if message.record is not None:
+            self._store_finished(message.handle, message.record)
+        elif message.handle is not None:
+            self.active_runs.discard(message.handle)
+
+    @work(thread=True, exit_on_error=False, group="store-run")
+    def _store_finished(self, handle: Cancellable | None, record: RunRecord) -> None:
+        # The handle stays tracked until the run is stored: a quit meanwhile stores it too.
+        self.store_run(record)
+        self.post_message(RunStored(handle, record))
+
+    def on_run_stored(self, message: RunStored) -> None:
+        if message.handle is not None:
+            self.active_runs.discard(message.handle)
+        for screen in self.screen_stack:
+            screen.post_message(RunStored(message.handle, message.record))
+
+    def store_run(self, record: RunRecord) -> None:
         """Save a finished run (any thread); a failure is a notification, not a lost app."""
-        if self.backend is None or record is None:
+        if self.backend is None:
             return
         try:
             from studytool.tui.backend import store_run

@@ -12,7 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from answers_code.registry import Answer
+    from studytool.deck import Deck
+    from studytool.run_record import RunRecord
+    from studytool.srs import StudyService
+    from studytool.store import Database
 
 Clock = Callable[[], datetime]
 
@@ -21,9 +28,9 @@ Clock = Callable[[], datetime]
 class Backend:
     """The opened database, the study service and the decks it was synced with."""
 
-    db: Any
-    service: Any
-    decks: dict[str, Any] = field(default_factory=dict)
+    db: Database
+    service: StudyService
+    decks: dict[str, Deck] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     def question_text(self, question_id: str) -> str:
@@ -35,11 +42,10 @@ class Backend:
 
     def deck_path(self, deck_id: str) -> Path | None:
         deck = self.decks.get(deck_id)
-        path = getattr(deck, "path", None)
-        return Path(path) if path else None
+        return deck.path if deck is not None else None
 
 
-def open_backend(db_url: str, clock: Clock | None, decks: Sequence[Any] | None,
+def open_backend(db_url: str, clock: Clock | None, decks: Sequence[Deck] | None,
                  service_options: dict[str, Any] | None = None) -> Backend:
     """Open (or create) the database, and sync the decks so every question has a card."""
     from studytool.srs import StudyService
@@ -61,11 +67,11 @@ def open_backend(db_url: str, clock: Clock | None, decks: Sequence[Any] | None,
 _SAVE_LOCK = threading.Lock()
 
 
-def store_run(backend: Backend, record: Any) -> int:
+def store_run(backend: Backend, record: RunRecord) -> int:
     """Store a finished run once: every run the app starts (review, lab, self-check) ends here."""
     with _SAVE_LOCK:
-        if getattr(record, "id", None) is not None:
-            return int(record.id)
+        if record.id is not None:
+            return record.id
         from studytool.store.runs import save_run
 
         return save_run(backend.db, record)
@@ -110,9 +116,9 @@ def error_text(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-def book_rows(answer: Any) -> list[dict[str, Any]]:
+def book_rows(answer: Answer) -> list[dict[str, Any]]:
     """The book's epoch table for the model this answer trains ([] when it has none)."""
-    key = getattr(answer, "book_model", None)
+    key = answer.book_model
     if not key:
         return []
     from answers_code.book import book_table  # JSON data, no torch

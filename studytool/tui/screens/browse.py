@@ -15,29 +15,31 @@ from textual.widgets.select import NoSelection
 
 from studytool.ratings import RATING_NAMES
 from studytool.tui.backend import error_text
+from studytool.tui.messages import DataChanged
 from studytool.tui.text import cell, local_time, markup, one_line
 
 if TYPE_CHECKING:
+    from studytool.srs import CardView, ReviewRow
     from studytool.tui.app import StudyApp
 
 STATES = ("new", "learning", "review", "relearning")
 
 
 class CardsLoaded(Message):
-    def __init__(self, cards: list[Any], generation: int) -> None:
+    def __init__(self, cards: list[CardView], generation: int) -> None:
         super().__init__()
         self.cards = cards
         self.generation = generation  # which request this answers (older ones are dropped)
 
 
 class HistoryLoaded(Message):
-    def __init__(self, card_id: Any, rows: list[Any]) -> None:
+    def __init__(self, card_id: int, rows: list[ReviewRow]) -> None:
         super().__init__()
         self.card_id = card_id
         self.rows = rows
 
 
-def is_suspended(card: Any) -> bool:
+def is_suspended(card: CardView) -> bool:
     flag = getattr(card, "suspended", None)
     return bool(flag) if flag is not None else card.state == "suspended"
 
@@ -52,7 +54,7 @@ class BrowseScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.cards: dict[str, Any] = {}
+        self.cards: dict[str, CardView] = {}
         self._generation = 0
 
     def compose(self) -> ComposeResult:
@@ -86,9 +88,6 @@ class BrowseScreen(Screen[None]):
         cards.focus()
         self._reload()
 
-    def refresh_data(self) -> None:
-        self._reload()
-
     # -- loading ----------------------------------------------------------------------------------
 
     def _filters(self) -> dict[str, Any]:
@@ -100,6 +99,7 @@ class BrowseScreen(Screen[None]):
                 "deck": value("#f-deck"), "state": value("#f-state"),
                 "tag": value("#f-tag"), "suspended": value("#f-susp")}
 
+    @on(DataChanged)
     def _reload(self) -> None:
         if self.app.backend is not None:
             # A thread worker cannot be stopped, so a slower earlier query may answer last:
@@ -156,7 +156,7 @@ class BrowseScreen(Screen[None]):
             self._load_history(card.card_id)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="history")
-    def _load_history(self, card_id: Any) -> None:
+    def _load_history(self, card_id: int) -> None:
         try:
             rows = self.app.opened.service.history(card_id)
         except Exception as exc:
@@ -182,7 +182,7 @@ class BrowseScreen(Screen[None]):
 
     # -- actions ----------------------------------------------------------------------------------
 
-    def _current(self) -> Any:
+    def _current(self) -> CardView | None:
         table = self.query_one("#cards", DataTable)
         if table.row_count == 0:
             return None
@@ -199,7 +199,7 @@ class BrowseScreen(Screen[None]):
             self._toggle(card, self._filters(), self._generation)
 
     @work(thread=True, exit_on_error=False, group="browse-write")
-    def _toggle(self, card: Any, filters: dict[str, Any], generation: int) -> None:
+    def _toggle(self, card: CardView, filters: dict[str, Any], generation: int) -> None:
         service = self.app.opened.service
         try:
             if is_suspended(card):

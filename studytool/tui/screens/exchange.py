@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Select, Static
 
 from studytool.tui.backend import error_text
+from studytool.tui.messages import DataChanged
 from studytool.tui.text import markup, plain
 
 if TYPE_CHECKING:
@@ -188,4 +189,4 @@ class ExchangeScreen(Screen[None]):
             return
         self.notify(message.line, timeout=5)
         if message.kind == "import":
-            self.app.refresh_counts()
+            self.app.post_message(DataChanged())  # every open screen re-reads its counts

@@ -12,9 +12,9 @@ in a child process: this process never imports torch.
 
 from __future__ import annotations
 
-import subprocess
 import threading
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,16 +25,21 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from studytool.tui.backend import error_text
+from studytool.tui.editing import edit_exercise, started_file
 from studytool.tui.text import cell, markup, plain
 from studytool.tui.widgets.exercise_panel import ExercisePanel
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from studytool.exercises.catalogue import Exercise
+    from studytool.exercises.progress import Progress
     from studytool.tui.app import StudyApp
 
 STATUS_STYLE = {"done": "green", "failing": "red", "started": "yellow", "not started": "dim"}
 
 
-def status_of(progress: Any, started: bool) -> str:
+def status_of(progress: Progress | None, started: bool) -> str:
     """done / failing / started / not started: what the learner needs to pick the next one
     (`failing`: the last verification failed; `started`: a file, never verified)."""
     if progress is not None and progress.status == "done":
@@ -45,7 +50,7 @@ def status_of(progress: Any, started: bool) -> str:
 
 
 class ProgressLoaded(Message):
-    def __init__(self, progress: dict[str, Any]) -> None:
+    def __init__(self, progress: dict[str, Progress]) -> None:
         super().__init__()
         self.progress = progress
 
@@ -69,7 +74,7 @@ class ConfirmReset(ModalScreen[bool]):
     BINDINGS = [Binding("y", "answer(True)", "Reset"), Binding("n", "answer(False)", "Keep"),
                 Binding("escape", "answer(False)", "Keep", show=False)]
 
-    def __init__(self, path: Any) -> None:
+    def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
 
@@ -107,7 +112,7 @@ class ExercisesScreen(Screen[None]):
         from studytool.exercises import EXERCISES
 
         self.exercises = list(EXERCISES)
-        self.progress: dict[str, Any] = {}
+        self.progress: dict[str, Progress] = {}
         self._placed = False  # the cursor goes to the current exercise once
         self._watch_stop: threading.Event | None = None
         self._watched: str | None = None
@@ -168,7 +173,7 @@ class ExercisesScreen(Screen[None]):
         table.move_cursor(row=max(0, min(row, len(self.exercises) - 1)))
         self._follow()
 
-    def _status(self, exercise: Any, workspace: Any) -> str:
+    def _status(self, exercise: Exercise, workspace: ModuleType) -> str:
         try:
             started = workspace.exercise_file(exercise).is_file()
         except Exception:  # an unusable workspace folder: nothing started there
@@ -176,7 +181,7 @@ class ExercisesScreen(Screen[None]):
         return status_of(self.progress.get(exercise.name), started)
 
     @property
-    def current(self) -> Any:
+    def current(self) -> Exercise:
         table = self.query_one("#exercise-list", DataTable)
         return self.exercises[max(0, min(table.cursor_row, len(self.exercises) - 1))]
 
@@ -217,7 +222,7 @@ class ExercisesScreen(Screen[None]):
         self._watch_stop = None
         self._watched = None
 
-    def _watch(self, exercise: Any, path: Any) -> None:
+    def _watch(self, exercise: Exercise, path: Path) -> None:
         from studytool.exercises.watch import stamp
 
         self._stop_watch()
@@ -227,7 +232,8 @@ class ExercisesScreen(Screen[None]):
         self._watcher(exercise.name, path, stamp(path), self._watch_stop)
 
     @work(thread=True, exit_on_error=False, group="watch")
-    def _watcher(self, name: str, path: Any, seen: Any, stop: threading.Event) -> None:
+    def _watcher(self, name: str, path: Path, seen: tuple[int, int] | None,
+                 stop: threading.Event) -> None:
         from studytool.exercises.watch import stamp, wait_for_change
 
         while not stop.is_set():
@@ -254,40 +260,18 @@ class ExercisesScreen(Screen[None]):
 
     def action_open(self) -> None:
         """Enter / x: write the scaffold if needed, then open the file in the editor."""
-        from studytool.errors import StudytoolError
-        from studytool.exercises import workspace
-
         ex = self.current
-        try:
-            started = workspace.start(ex)
-            command = workspace.editor_command(started.path)
-        except StudytoolError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        if started.created:  # writing the scaffold is no save to verify: watch from here
-            self.notify(f"wrote {started.path}", timeout=4)
-            self._watch(ex, started.path)
+
+        def created(path: Path) -> None:  # writing the scaffold is no save to verify
+            self._watch(ex, path)
             self._load()
-        try:
-            with self.app.suspend():
-                subprocess.run(command, check=False)
-        except Exception as exc:  # no editor, or a terminal that cannot suspend
-            self.notify(f"cannot open the editor: {error_text(exc)}; the file is "
-                        f"{started.path}", severity="error")
-            return
-        self.app.refresh()
+
+        edit_exercise(self, ex, created)
 
     def action_verify(self) -> None:
-        from studytool.exercises import workspace
-
         ex = self.current
-        try:
-            path = workspace.exercise_file(ex)
-        except Exception as exc:
-            self.notify(error_text(exc), severity="error")
-            return
-        if not path.is_file():
-            self.notify(f"No {path.name} yet: x creates it.", severity="warning")
+        path = started_file(self, ex, "x creates it.")
+        if path is None:
             return
         if self.verifying_all:
             self.notify("Verifying all: wait for it to finish.", severity="warning")
@@ -329,7 +313,7 @@ class ExercisesScreen(Screen[None]):
         self._verify_all(jobs)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="verify-all")
-    def _verify_all(self, jobs: list[tuple[Any, Any]]) -> None:
+    def _verify_all(self, jobs: list[tuple[Exercise, Path]]) -> None:
         from studytool.exercises import progress, verify
 
         try:
@@ -379,13 +363,8 @@ class ExercisesScreen(Screen[None]):
         if self.query_one("#exercise-checks", ExercisePanel).running or self.verifying_all:
             self.notify("The checks are running: Esc stops them.", severity="warning")
             return
-        try:
-            path = workspace.exercise_file(ex)
-        except Exception as exc:
-            self.notify(error_text(exc), severity="error")
-            return
-        if not path.is_file():
-            self.notify(f"No {path.name} yet: nothing to reset.", severity="warning")
+        path = started_file(self, ex, "nothing to reset.")
+        if path is None:
             return
 
         def done(reset: bool | None) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import importlib
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,9 +14,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from studytool.tui.backend import error_text
+from studytool.tui.messages import DataChanged
 from studytool.tui.text import cell, markup
 
 if TYPE_CHECKING:
+    from studytool.srs import DeckSummary
     from studytool.tui.app import StudyApp
 
 MENU = (
@@ -25,8 +28,19 @@ MENU = (
 )
 
 
+# action_open's names: the screen's module, its class, and whether it needs the database
+SCREENS = {
+    "runlab": ("runlab", "RunLabScreen", False),
+    "browse": ("browse", "BrowseScreen", True),
+    "exercises": ("exercises", "ExercisesScreen", False),
+    "stats": ("stats", "StatsScreen", True),
+    "settings": ("settings", "SettingsScreen", True),
+    "exchange": ("exchange", "ExchangeScreen", True),
+}
+
+
 class SummariesLoaded(Message):
-    def __init__(self, summaries: list[Any]) -> None:
+    def __init__(self, summaries: list[DeckSummary]) -> None:
         super().__init__()
         self.summaries = summaries
 
@@ -37,12 +51,12 @@ class HomeScreen(Screen[None]):
 
     BINDINGS = [
         Binding("r", "review", "Review"),
-        Binding("l", "runlab", "Run lab"),
-        Binding("b", "browse", "Browse"),
-        Binding("e", "exercises", "Exercises"),
-        Binding("t", "stats", "Stats"),
-        Binding("o", "settings", "Settings"),
-        Binding("x", "exchange", "Export/Import"),
+        Binding("l", "open('runlab')", "Run lab"),
+        Binding("b", "open('browse')", "Browse"),
+        Binding("e", "open('exercises')", "Exercises"),
+        Binding("t", "open('stats')", "Stats"),
+        Binding("o", "open('settings')", "Settings"),
+        Binding("x", "open('exchange')", "Export/Import"),
         Binding("g", "refresh", "Refresh", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -69,6 +83,7 @@ class HomeScreen(Screen[None]):
             self.refresh_data()
         self._resumed = True
 
+    @on(DataChanged)
     def refresh_data(self) -> None:
         if self.app.backend is None:
             if self.app.backend_error:
@@ -123,43 +138,13 @@ class HomeScreen(Screen[None]):
 
         self.app.push_screen(ReviewScreen(self._selected_deck()))
 
-    def action_runlab(self) -> None:
-        from studytool.tui.screens.runlab import RunLabScreen
-
-        self.app.push_screen(RunLabScreen())
-
-    def action_browse(self) -> None:
-        if self.app.require_backend() is None:
+    def action_open(self, name: str) -> None:
+        """l, b, e, t, o, x: open that screen (imported only now: the first frame is light)."""
+        module, class_name, needs_database = SCREENS[name]
+        if needs_database and self.app.require_backend() is None:
             return
-        from studytool.tui.screens.browse import BrowseScreen
-
-        self.app.push_screen(BrowseScreen())
-
-    def action_exercises(self) -> None:
-        from studytool.tui.screens.exercises import ExercisesScreen
-
-        self.app.push_screen(ExercisesScreen())
-
-    def action_stats(self) -> None:
-        if self.app.require_backend() is None:
-            return
-        from studytool.tui.screens.stats import StatsScreen
-
-        self.app.push_screen(StatsScreen())
-
-    def action_settings(self) -> None:
-        if self.app.require_backend() is None:
-            return
-        from studytool.tui.screens.settings import SettingsScreen
-
-        self.app.push_screen(SettingsScreen())
-
-    def action_exchange(self) -> None:
-        if self.app.require_backend() is None:
-            return
-        from studytool.tui.screens.exchange import ExchangeScreen
-
-        self.app.push_screen(ExchangeScreen())
+        screen = getattr(importlib.import_module(f"studytool.tui.screens.{module}"), class_name)
+        self.app.push_screen(screen())
 
     def action_refresh(self) -> None:
         self.refresh_data()

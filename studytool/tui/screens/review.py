@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -29,11 +29,16 @@ from textual.widgets import Footer, Header, Input, Markdown, Static
 
 from studytool.ratings import RATING_NAMES
 from studytool.tui.backend import book_rows, error_text, question_line, reload_decks
+from studytool.tui.editing import edit_exercise, run_editor, started_file
 from studytool.tui.text import markup, plain
 from studytool.tui.widgets.exercise_panel import ExercisePanel
 from studytool.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
+    from studytool.exercises.catalogue import Exercise
+    from studytool.grading.client import Grader
+    from studytool.grading.messages import Grade
+    from studytool.srs import CardView, StudyService, TypedGrade
     from studytool.tui.app import StudyApp
 
 GRADER_DELAY = 1.0  # seconds after the first card before the grading process starts
@@ -42,8 +47,8 @@ GRADER_DELAY = 1.0  # seconds after the first card before the grading process st
 class CardLoaded(Message):
     """The next card (None: nothing due) and its interval preview, from a worker."""
 
-    def __init__(self, card: Any, intervals: dict[int, str], started: float | None,
-                 note: str = "", exercise: tuple[Any, bool] | None = None) -> None:
+    def __init__(self, card: CardView | None, intervals: dict[int, str], started: float | None,
+                 note: str = "", exercise: tuple[Exercise, bool] | None = None) -> None:
         super().__init__()
         self.card = card
         self.exercise = exercise  # (Exercise, done) when the card has one
@@ -59,7 +64,7 @@ class ActionFailed(Message):
 class Graded(Message):
     """A typed answer's grade (or the one-line reason there is none), from a worker."""
 
-    def __init__(self, card_id: Any, grade: Any = None, error: str = "") -> None:
+    def __init__(self, card_id: int, grade: Grade | None = None, error: str = "") -> None:
         super().__init__()
         self.card_id = card_id
         self.grade = grade
@@ -91,15 +96,15 @@ class ReviewScreen(Screen[None]):
     def __init__(self, deck_id: str | None = None) -> None:
         super().__init__()
         self.deck_id = deck_id
-        self.card: Any = None
+        self.card: CardView | None = None
         self.intervals: dict[int, str] = {}
         self.revealed = False
         self.typed_mode = False
-        self.grader: Any = None  # studytool.grading.client.Grader, started with the screen
+        self.grader: Grader | None = None  # started with the screen
         self.grader_started = False
-        self.grade: Any = None  # the current card's Grade, once it came back
+        self.grade: Grade | None = None  # the current card's, once it came back
         self.typed_text = ""
-        self.exercise: Any = None  # the card's exercise (the first, when it has several)
+        self.exercise: Exercise | None = None  # the card's (the first, when it has several)
         self.exercise_done = False
         self.busy = False
         self.shown_at = time.perf_counter()
@@ -139,7 +144,7 @@ class ReviewScreen(Screen[None]):
 
     # -- loading cards (worker threads) ---------------------------------------------------------
 
-    def _service(self) -> Any:
+    def _service(self) -> StudyService:
         return self.app.opened.service
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="review")
@@ -157,7 +162,7 @@ class ReviewScreen(Screen[None]):
         exercise = self._exercise_of(card) if card is not None else None
         self.post_message(CardLoaded(card, dict(intervals), started, note, exercise))
 
-    def _exercise_of(self, card: Any) -> tuple[Any, bool] | None:
+    def _exercise_of(self, card: CardView) -> tuple[Exercise, bool] | None:
         """The card's exercise and whether it is done (progress is read only for those)."""
         try:
             from studytool.exercises import exercises_for_question, progress
@@ -171,8 +176,8 @@ class ReviewScreen(Screen[None]):
         return found[0], record.done
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="review")
-    def _act(self, action: str, card_id: Any, rating: int = 0, duration_ms: int = 0,
-             started: float | None = None, typed: Any = None) -> None:
+    def _act(self, action: str, card_id: int = 0, rating: int = 0, duration_ms: int = 0,
+             started: float | None = None, typed: TypedGrade | None = None) -> None:
         service = self._service()
         note = ""
         try:
@@ -229,7 +234,7 @@ class ReviewScreen(Screen[None]):
 
     # -- showing ----------------------------------------------------------------------------------
 
-    def _show(self, card: Any, intervals: dict[int, str]) -> None:
+    def _show(self, card: CardView | None, intervals: dict[int, str]) -> None:
         self.card = card
         self.intervals = intervals
         self.shown_at = time.perf_counter()
@@ -375,7 +380,7 @@ class ReviewScreen(Screen[None]):
         self._grade(card, self.typed_text)
 
     @work(thread=True, exit_on_error=False, group="grade")
-    def _grade(self, card: Any, answer: str) -> None:
+    def _grade(self, card: CardView, answer: str) -> None:
         try:
             from studytool.grading.messages import request_for
 
@@ -389,7 +394,7 @@ class ReviewScreen(Screen[None]):
             return
         self.post_message(Graded(card.card_id, result))
 
-    def _grader(self) -> Any:
+    def _grader(self) -> Grader:
         if self.grader is None:
             from studytool.grading.client import Grader
 
@@ -420,7 +425,7 @@ class ReviewScreen(Screen[None]):
         if self.card is None or message.card_id != self.card.card_id:
             return  # the learner moved on before the grade came back
         box = self.query_one("#grade", Static)
-        if message.error:
+        if message.grade is None:
             box.update(Text.assemble(("Not graded: ", "bold"), message.error,
                                      "\nRate it yourself: 1-4."))
             return
@@ -439,7 +444,7 @@ class ReviewScreen(Screen[None]):
         self._save_answer(path, self.card.question_id, self.typed_text)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="review")
-    def _save_answer(self, path: Any, question_id: str, answer: str) -> None:
+    def _save_answer(self, path: Path, question_id: str, answer: str) -> None:
         try:
             from studytool.deck.answer_edit import write_answer
 
@@ -453,20 +458,20 @@ class ReviewScreen(Screen[None]):
         self._post_next(None, f"Saved as the answer of {question_id}.")
 
     def action_undo(self) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        self._act("undo", None, started=time.perf_counter())
+        if not self.busy:
+            self.busy = True
+            self._act("undo", started=time.perf_counter())
 
     def action_bury(self) -> None:
-        if self.card is not None and not self.busy:
-            self.busy = True
-            self._act("bury", self.card.card_id, started=time.perf_counter())
+        self._card_action("bury")
 
     def action_suspend(self) -> None:
+        self._card_action("suspend")
+
+    def _card_action(self, action: str) -> None:
         if self.card is not None and not self.busy:
             self.busy = True
-            self._act("suspend", self.card.card_id, started=time.perf_counter())
+            self._act(action, self.card.card_id, started=time.perf_counter())
 
     def action_typed(self) -> None:
         # No notification: it would cover the field; the card header shows the mode instead.
@@ -483,20 +488,15 @@ class ReviewScreen(Screen[None]):
         if typed.has_focus:  # Esc in the field leaves the field, not the card
             self.set_focus(None)
             return
-        checks = self.query_one("#side-verify", ExercisePanel)
-        if checks.running:
-            checks.cancel()
-            return
-        if checks.display:
-            checks.display = False
-            return
-        panel = self.query_one("#side-run", RunPanel)
-        if panel.running:
-            panel.cancel()
-            return
-        if panel.display:
-            panel.display = False
-            return
+        # A side panel first: a check or a run still going is stopped, else the panel hidden.
+        for panel in (self.query_one("#side-verify", ExercisePanel),
+                      self.query_one("#side-run", RunPanel)):
+            if panel.running:
+                panel.cancel()
+                return
+            if panel.display:
+                panel.display = False
+                return
         self.app.pop_screen()
 
     # -- the card's runnable answer ---------------------------------------------------------------
@@ -528,41 +528,15 @@ class ReviewScreen(Screen[None]):
 
     def action_exercise(self) -> None:
         """x: create the exercise file if needed, then open it in the learner's editor."""
-        if self.exercise is None:
-            return
-        from studytool.errors import StudytoolError
-        from studytool.exercises import workspace
-
-        try:
-            started = workspace.start(self.exercise)
-            command = workspace.editor_command(started.path)
-        except StudytoolError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        if started.created:
-            self.notify(f"wrote {started.path}", timeout=4)
-        try:
-            with self.app.suspend():
-                subprocess.run(command, check=False)
-        except Exception as exc:  # no editor, or a terminal that cannot suspend
-            self.notify(f"cannot open the editor: {error_text(exc)}; the file is "
-                        f"{started.path}", severity="error")
-            return
-        self.app.refresh()
+        if self.exercise is not None:
+            edit_exercise(self, self.exercise)
 
     def action_verify(self) -> None:
         """v: run the exercise's checks on the learner's file, results beside the card."""
         if self.exercise is None:
             return
-        from studytool.exercises import workspace
-
-        try:
-            path = workspace.exercise_file(self.exercise)
-        except Exception as exc:
-            self.notify(error_text(exc), severity="error")
-            return
-        if not path.is_file():
-            self.notify(f"No {path.name} yet: x creates it.", severity="warning")
+        path = started_file(self, self.exercise, "x creates it.")
+        if path is None:
             return
         if self.query_one("#side-run", RunPanel).running:
             self.notify("A run is going: Esc cancels it.", severity="warning")
@@ -589,14 +563,8 @@ class ReviewScreen(Screen[None]):
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         line = question_line(path, self.card.question_id)
         command = [*shlex.split(editor), *([f"+{line}"] if line else []), str(path)]
-        try:
-            with self.app.suspend():
-                subprocess.run(command, check=False)
-        except Exception as exc:  # no editor, or a terminal that cannot suspend
-            self.notify(f"cannot open the editor: {error_text(exc)}", severity="error")
-            return
-        self.app.refresh()
-        self._after_edit()
+        if run_editor(self, command):
+            self._after_edit()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="review")
     def _after_edit(self) -> None:
@@ -609,13 +577,13 @@ class ReviewScreen(Screen[None]):
             self.app.tell(problem, title="Deck file", severity="warning", timeout=12)
         self._post_next(None, "Question file reloaded." if not problems else "")
 
-def _no_answer(card: Any) -> bool:
+def _no_answer(card: CardView | None) -> bool:
     from studytool.deck.models import PLACEHOLDER_ANSWER
 
     return str(getattr(card, "answer", "")).strip() == PLACEHOLDER_ANSWER
 
 
-def grade_text(grade: Any) -> Text:
+def grade_text(grade: Grade) -> Text:
     """A grade as plain Text (concepts and statements come from files and the learner: no
     markup): the score as a bar, the suggestion, found and missing concepts, contradictions."""
     filled = round(grade.score * 10)

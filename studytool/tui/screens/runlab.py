@@ -6,7 +6,8 @@ the whole self-check (one row per answer), Esc cancels a run (or goes back when 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,15 +19,22 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tree
 
 from studytool.tui.backend import book_rows, error_text
+from studytool.tui.messages import DataChanged, RunFinished, RunStarted, RunStored
 from studytool.tui.text import cell, local_time, markup, one_line
 from studytool.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
+    from textual.widgets.tree import TreeNode
+
+    from answers_code.registry import Answer
+    from studytool.run_record import RunRecord
+    from studytool.runner.selfcheck import Pool
     from studytool.tui.app import StudyApp
+    from studytool.tui.backend import Backend
 
 
 class PastRuns(Message):
-    def __init__(self, answer: str | None, records: list[Any]) -> None:
+    def __init__(self, answer: str | None, records: list[RunRecord]) -> None:
         super().__init__()
         self.answer = answer
         self.records = records
@@ -35,7 +43,7 @@ class PastRuns(Message):
 class CheckRow(Message):
     """One self-check row changed: `record` None means it just started."""
 
-    def __init__(self, name: str, record: Any, error: str = "") -> None:
+    def __init__(self, name: str, record: RunRecord | None, error: str = "") -> None:
         super().__init__()
         self.name = name
         self.record = record
@@ -57,10 +65,10 @@ class RunLabScreen(Screen[None]):
         super().__init__()
         self.initial_answer = answer
         self.quick = False
-        self.answers: dict[str, Any] = {}
+        self.answers: dict[str, Answer] = {}
         self.check_running = False
         self._check_cancel = False
-        self._check_handle: Any = None
+        self._check_handle: _PoolHandle | None = None
         self._past_for: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -99,7 +107,8 @@ class RunLabScreen(Screen[None]):
             return
         self._build_tree()
 
-    def refresh_data(self) -> None:
+    @on(DataChanged)
+    def _data_changed(self) -> None:
         # The database (and with it the question texts) arrived after the screen opened.
         self._build_tree()
         self._load_past(self._past_for)
@@ -108,8 +117,8 @@ class RunLabScreen(Screen[None]):
         tree: Tree[str] = self.query_one("#answers", Tree)
         highlighted = tree.cursor_node.data if tree.cursor_node else self.initial_answer
         tree.clear()
-        self._question_nodes: dict[str, Any] = {}
-        groups: dict[str, list[Any]] = {}
+        self._question_nodes: dict[str, TreeNode[str]] = {}
+        groups: dict[str, list[Answer]] = {}
         for answer in self.answers.values():
             for question in answer.questions or ("(no question)",):
                 groups.setdefault(question, []).append(answer)
@@ -183,8 +192,8 @@ class RunLabScreen(Screen[None]):
             answer, quick=self.quick, device=device, book_rows=book_rows(answer),
             full_key="k, then Enter,")
 
-    def on_run_panel_finished(self, message: RunPanel.Finished) -> None:
-        if message.record is not None:  # the panel has stored it: show it among past runs
+    def on_run_stored(self, message: RunStored) -> None:
+        if message.handle is not None:  # a run, not a self-check row: show it among past runs
             self._load_past(None)  # every answer's runs, newest first: nothing hidden
 
     def _load_past(self, answer: str | None) -> None:
@@ -253,23 +262,20 @@ class RunLabScreen(Screen[None]):
             self.post_message(CheckRow("", None))
             return
         pool = Pool(jobs, default_workers(), on_row=self._check_done)
-        self._check_handle = _PoolHandle(pool)
-        self.app.active_runs.add(self._check_handle)
+        handle = self._check_handle = _PoolHandle(pool)
+        self.app.post_message(RunStarted(handle))
         try:
             pool.run()
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error")
         finally:
-            self.app.active_runs.discard(self._check_handle)
+            self.app.post_message(RunFinished(handle))
             self._check_handle = None
         self.post_message(CheckRow("", None))
 
-    def _check_done(self, record: Any) -> None:
+    def _check_done(self, record: RunRecord) -> None:
         self.post_message(CheckRow(record.answer, record))
-        self._save_only(record)
-
-    def _save_only(self, record: Any) -> None:
-        self.app.store_run(record)
+        self.app.post_message(RunFinished(None, record))  # the app stores each row
 
     def on_check_row(self, message: CheckRow) -> None:
         table = self.query_one("#check-table", DataTable)
@@ -320,7 +326,7 @@ class RunLabScreen(Screen[None]):
 class _PoolHandle:
     """Lets the app cancel a self-check pool like a single run."""
 
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: Pool) -> None:
         self.pool = pool
 
     def cancel(self) -> None:
@@ -332,7 +338,7 @@ def short_id(question_id: str) -> str:
     return question_id.rsplit("-", 1)[-1]
 
 
-def _question_order(backend: Any) -> Any:
+def _question_order(backend: Backend | None) -> Callable[[str], tuple[int, bool, str]]:
     """Sort key: the decks' own order (questionnaire, then further research), unknown last."""
     order: dict[str, int] = {}
     for deck in (backend.decks.values() if backend else ()):

@@ -16,6 +16,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select
 from studytool.tui.backend import error_text
 
 if TYPE_CHECKING:
+    from studytool.config import Settings
     from studytool.tui.app import StudyApp
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -29,7 +30,7 @@ NUMBERS = {
 
 
 class SettingsLoaded(Message):
-    def __init__(self, settings: Any) -> None:
+    def __init__(self, settings: Settings) -> None:
         super().__init__()
         self.settings = settings
 
@@ -40,7 +41,7 @@ class SettingsScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.settings: Any = None
+        self.settings: Settings | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,7 +114,7 @@ class SettingsScreen(Screen[None]):
         self._save(dataclasses.replace(self.settings, **changes))
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="settings")
-    def _save(self, settings: Any) -> None:
+    def _save(self, settings: Settings) -> None:
         try:
             self.app.opened.service.save_settings(settings)
         except Exception as exc:  # the service rejects out-of-range values with a message

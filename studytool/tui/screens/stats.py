@@ -19,11 +19,13 @@ from studytool.tui.text import lines, markup, plain
 from studytool.tui.widgets.plot import whole_ticks
 
 if TYPE_CHECKING:
+    from studytool.run_record import RunRecord
+    from studytool.srs import Stats
     from studytool.tui.app import StudyApp
 
 
 class StatsLoaded(Message):
-    def __init__(self, stats: Any, runs: list[Any]) -> None:
+    def __init__(self, stats: Stats, runs: list[RunRecord]) -> None:
         super().__init__()
         self.stats = stats
         self.runs = runs
@@ -161,7 +163,7 @@ def answer_order(name: str, catalogue: list[str]) -> tuple[int, int, str]:
     return (1, position, name)
 
 
-def runs_summary(runs: list[Any], catalogue: list[str] | None = None,
+def runs_summary(runs: list[RunRecord], catalogue: list[str] | None = None,
                  most: int = 8) -> Content:
     """Runs by status and the best accuracy of every answer that trained (names and statuses
     come from the database: shown as they are, never read as markup)."""

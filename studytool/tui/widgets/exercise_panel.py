@@ -16,9 +16,13 @@ from textual.widgets import Static
 
 from studytool.exercises.verify import output_lines
 from studytool.tui.backend import error_text
+from studytool.tui.messages import RunFinished, RunStarted
 from studytool.tui.text import lines, markup, plain
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from studytool.exercises.catalogue import Exercise
     from studytool.tui.app import StudyApp
 
 OUTPUT_LINES = 40  # of a check's printed output shown (the checks keep its last 4000 bytes)
@@ -59,7 +63,7 @@ class ExercisePanel(VerticalScroll):
         yield Static("", classes="verify-summary")  # above the checks: a long list scrolls
         yield Static("", classes="verify-checks")
 
-    def verify(self, exercise: Any, path: Any, review: bool = False) -> bool:
+    def verify(self, exercise: Exercise, path: Path, review: bool = False) -> bool:
         """Start the checks; `review`: record the result as a review of the exercise's cards
         (Good for a pass, Again for a fail: see exercises.progress)."""
         if self.running:
@@ -81,18 +85,18 @@ class ExercisePanel(VerticalScroll):
             self._stop.set()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="verify")
-    def _verify(self, exercise: Any, path: Any, stop: threading.Event, review: bool) -> None:
+    def _verify(self, exercise: Exercise, path: Path, stop: threading.Event, review: bool) -> None:
         from studytool.exercises import progress, verify
 
         handle = _StopHandle(stop)
-        self.app.active_runs.add(handle)  # quitting stops the child too
+        self.app.post_message(RunStarted(handle))  # quitting stops the child too
         try:
             result = verify.verify_file(exercise, path, on_event=self._forward, stop=stop)
         except Exception as exc:
             self.post_message(self.Verified(exercise.name, False, None, error_text(exc)))
             return
         finally:
-            self.app.active_runs.discard(handle)
+            self.app.post_message(RunFinished(handle))
         passed_count, total = result.counts
         summary = (f"all {total} checks passed" if result.passed
                    else f"{passed_count} of {total} checks passed")

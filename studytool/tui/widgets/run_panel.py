@@ -17,10 +17,14 @@ from textual.message import Message
 from textual.widgets import DataTable, ProgressBar, RichLog, Static
 
 from studytool.tui.backend import error_text
+from studytool.tui.messages import RunFinished, RunStarted
 from studytool.tui.text import cell, markup, plain
 from studytool.tui.widgets.plot import MetricsPlot
 
 if TYPE_CHECKING:
+    from answers_code.registry import Answer
+    from studytool.run_record import RunRecord
+    from studytool.runner.engine import RunHandle
     from studytool.tui.app import StudyApp
 
 EPOCH_COLUMNS = ("epoch", "train", "valid", "acc", "time")
@@ -42,7 +46,7 @@ def visible_columns(width: int, with_book: bool) -> tuple[str, ...]:
     return tuple(columns)
 
 
-def _fmt(value: Any, digits: int = 4) -> str:
+def _fmt(value: object, digits: int = 4) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -72,9 +76,10 @@ class RunPanel(Vertical):
             self.event = event
 
     class Finished(Message):
-        """The run ended (any status); `record` is the engine's RunRecord (already stored)."""
+        """The run ended (any status): the engine's record, or None and why it has none."""
 
-        def __init__(self, panel: RunPanel, record: Any, error: str | None = None) -> None:
+        def __init__(self, panel: RunPanel, record: RunRecord | None,
+                     error: str | None = None) -> None:
             super().__init__()
             self.panel = panel
             self.record = record
@@ -84,7 +89,7 @@ class RunPanel(Vertical):
         # "-idle" hides the table and the plot until the first run starts.
         super().__init__(id=id, classes=f"-idle {classes or ''}".strip())
         self.answer_name: str | None = None
-        self.handle: Any = None
+        self.handle: RunHandle | None = None
         self.running = False
         self._epochs: list[dict[str, Any]] = []
         self._book: list[dict[str, Any]] = []
@@ -109,7 +114,7 @@ class RunPanel(Vertical):
 
     # -- starting and stopping ------------------------------------------------------------------
 
-    def start(self, answer: Any, *, quick: bool = False, device: str = "auto",
+    def start(self, answer: Answer, *, quick: bool = False, device: str = "auto",
               book_rows: list[dict[str, Any]] | None = None, full_key: str = "") -> bool:
         """Start `answer` (a registry Answer); False when a run is already going. `full_key`
         names the key that starts the full run, offered when a quick run ends."""
@@ -159,18 +164,16 @@ class RunPanel(Vertical):
         except Exception as exc:  # unknown answer, bad device: a message, not a crash
             self.post_message(RunPanel.Finished(self, None, error_text(exc)))
             return
+        self.app.post_message(RunStarted(handle))  # before `handle` is seen: quit stops it
         self.handle = handle
-        self.app.active_runs.add(handle)
+        record, error = None, None
         try:
             record = handle.wait()
         except Exception as exc:  # the device vanished: reported like a failed start
-            self.post_message(RunPanel.Finished(self, None, error_text(exc)))
-            return
-        finally:
-            self.app.active_runs.discard(handle)
-        # Stored here, before the screens hear of it, so a run started anywhere is kept.
-        self.app.store_run(record)
-        self.post_message(RunPanel.Finished(self, record))
+            error = error_text(exc)
+        # The app stores the run, so a run started anywhere is kept.
+        self.app.post_message(RunFinished(handle, record))
+        self.post_message(RunPanel.Finished(self, record, error))
 
     # -- events from the engine -----------------------------------------------------------------
 
@@ -207,7 +210,7 @@ class RunPanel(Vertical):
     def on_run_panel_finished(self, message: RunPanel.Finished) -> None:
         if message.panel is not self:
             return
-        # Not stopped: the screen hears about it too (to store the run, refresh past runs).
+        # Not stopped: the screen hears about it too.
         self.running = False
         self.handle = None
         record = message.record
@@ -279,7 +282,7 @@ LEGEND = ("[blue]━[/] train  [red]━[/] valid  [green]━[/] acc "
 BOOK_LEGEND = "  [magenta]·[/] book valid  [yellow]·[/] book acc"
 
 
-def quick_note(answer: Any, quick: bool) -> str:
+def quick_note(answer: Answer, quick: bool) -> str:
     """'quick: 1 of 10 epochs' for a quick run of a trained answer; '' when the run is the
     answer's own settings (no quick settings, or not asked for)."""
     if not quick or answer.params_for(True) == answer.params_for(False):
@@ -300,7 +303,7 @@ def _book_note(rows: list[dict[str, Any]], quick: str = "") -> Content:
     return markup("[dim]$note[/dim]", note=note)
 
 
-def outcome_text(record: Any) -> Content:
+def outcome_text(record: RunRecord) -> Content:
     """What the learner needs after a run: final metrics, checks, or why it failed."""
     lines: list[str] = []
     if record.status == "ok":
