@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -139,6 +140,14 @@ async def _quiet(pilot, app: StudyApp) -> None:
     await pilot.pause(0.1)
 
 
+def save(path: Path, text: str) -> None:
+    """Save as an editor does, in one step (a new file renamed over the old): two writes seen
+    apart on a loaded machine would be two saves, and so two verifications."""
+    new = path.with_name(path.name + ".new")
+    new.write_text(text)
+    os.replace(new, path)
+
+
 def _history(app: StudyApp, question_id: str) -> list[int]:
     service = app.opened.service
     [card_id] = service.card_ids_for([question_id])
@@ -180,7 +189,7 @@ async def test_the_exercise_loop_in_its_screen(tmp_path: Path, _isolated_home: P
         await pilot.pause()
         assert not screen.query_one("#exercise-solution").display  # not before it passes
 
-        path.write_text(chatty)  # the learner saves: it verifies by itself
+        save(path, chatty)  # the learner saves: it verifies by itself
         await wait_until(pilot, lambda: panel.running, timeout=15)
         await wait_until(pilot, lambda: not panel.running, timeout=90)
         await _quiet(pilot, app)
@@ -191,14 +200,14 @@ async def test_the_exercise_loop_in_its_screen(tmp_path: Path, _isolated_home: P
         assert str(table.get_row_at(2)[2]) == "failing"
         assert _history(app, "ch12-q32") == [1] and _history(app, "ch12-q33") == [1]
 
-        path.write_text(chatty + "\n# still wrong\n")  # failing again is no news: no review
+        save(path, chatty + "\n# still wrong\n")  # failing again is no news: no review
         await wait_until(pilot, lambda: panel.running, timeout=15)
         await wait_until(pilot, lambda: not panel.running, timeout=90)
         await _quiet(pilot, app)
         assert progress.load_all(app.opened.service.db)["dropout"].attempts == 2
         assert _history(app, "ch12-q32") == [1]
 
-        path.write_text(reference)
+        save(path, reference)
         await wait_until(pilot, lambda: panel.running, timeout=15)
         await wait_until(pilot, lambda: not panel.running, timeout=90)
         await _quiet(pilot, app)

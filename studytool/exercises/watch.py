@@ -25,6 +25,18 @@ def stamp(path: Path) -> tuple[int, int] | None:
     return info.st_mtime_ns, info.st_size
 
 
+def _settled(path: Path) -> tuple[int, int] | None:
+    """The stamp once it has held still for QUIET_MS: a save that truncates, then writes (or a
+    slow copy) is reported once, whole, not as an empty file and then again as the full one."""
+    now = stamp(path)
+    while True:
+        time.sleep(QUIET_MS / 1000)
+        later = stamp(path)
+        if later == now:
+            return now
+        now = later
+
+
 def wait_for_change(path: Path, since: tuple[int, int] | None,
                     stop: threading.Event | None = None,
                     timeout: float | None = None) -> bool:
@@ -36,7 +48,7 @@ def wait_for_change(path: Path, since: tuple[int, int] | None,
     stop = stop or threading.Event()
     deadline = None if timeout is None else time.monotonic() + timeout
     target = path.resolve()
-    now = stamp(target)
+    now = _settled(target)
     if now is not None and now != since:
         return True
     if stop.is_set():
@@ -48,7 +60,7 @@ def wait_for_change(path: Path, since: tuple[int, int] | None,
     for _changes in watch(target.parent, watch_filter=ours, step=QUIET_MS,
                           debounce=QUIET_MS * 8, stop_event=stop, rust_timeout=CHECK_MS,
                           yield_on_timeout=True, recursive=False):
-        now = stamp(target)
+        now = _settled(target)
         if now is not None and now != since:
             return True
         if deadline is not None and time.monotonic() >= deadline:
