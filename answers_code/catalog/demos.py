@@ -4,8 +4,10 @@ Torch-free data. Each demo returns its key figures and the checks below test the
 that prints plausible numbers for the wrong reason fails.
 """
 
+from answers_code.answer import Answer
+from answers_code.catalog import demo_configs as c
 from answers_code.catalog import floors
-from answers_code.registry import Answer, Check
+from answers_code.check import Check
 
 
 def _entry(module: str) -> str:
@@ -17,10 +19,6 @@ def _true(key: str, label: str) -> Check:
 
 
 _PROTO_HINT = "the subset's batches (the first fifth of each stream) and reset()"
-_LM4_SETTINGS = {"epochs": 15, "lr": 3e-3, "wd": 0.01, "moms": [0.95, 0.85, 0.95], "bs": 64,
-                 "n_hidden": 64, "sl": 16, "threads": 1}
-_LM6_AT_1E2 = {"epochs": 15, "lr": 1e-2, "wd": 0.01, "moms": [0.95, 0.85, 0.95], "bs": 64,
-               "n_hidden": 64, "sl": 16, "n_layers": 2, "threads": 1, "seed": 0}
 
 
 ANSWERS: tuple[Answer, ...] = (
@@ -29,7 +27,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="Prototype on a small set: the same experiment on a fifth of the data",
         entry=_entry("prototype"),
         questions=("ch12-q01",),
-        defaults={"epochs": 10, "lr": 3e-3, "n_hidden": 64, "fraction": 0.2, "seed": 0},
+        config=c.Prototype(),
         quick={"epochs": 2},
         # The fifth's accuracy is shown, not checked: correct runs there (0.38-0.50 over seeds
         # 0-9) overlap one whose recurrent layer never trains (about 0.38), so no floor would
@@ -57,7 +55,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="Why the documents are joined into one stream",
         entry=_entry("one_stream"),
         questions=("ch12-q02",),
-        defaults={"sl": 16},
+        config=c.Stream(),
         checks=(
             Check("sequences_within_lines", "==", 0, "no single line holds a 16-token sequence"),
             Check("sequences_joined", "==", 3943, "the joined stream gives 3,943 sequences of 16"),
@@ -73,7 +71,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="LMModel1 is LMModel2's loop unrolled: same weights, same outputs",
         entry=_entry("unrolled"),
         questions=("ch12-q10",),
-        defaults={"n_hidden": 64, "bs": 64, "seed": 0},
+        config=c.Unrolled(),
         checks=(
             Check("max_abs_diff", "==", 0.0, "identical outputs"),
             Check("grad_max_abs_diff", "==", 0.0, "identical gradients"),
@@ -87,7 +85,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="A state kept across batches without detach: memory and time grow",
         entry=_entry("detach"),
         questions=("ch12-q11",),
-        defaults={"batches": 60, "seed": 0},
+        config=c.Detach(),
         checks=(
             Check("memory_growth", ">", 30, "without detach, the saved graph grows with every "
                   "batch (60 batches: over 30x the first)"),
@@ -106,7 +104,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="How many targets: one per 3-token window, or one per token",
         entry=_entry("more_signal"),
         questions=("ch12-q15",),
-        defaults={"sl": 16, "bs": 64},
+        config=c.Batched(),
         checks=(
             Check("window_targets", "==", 21031, "3-token windows: 21,031 targets"),
             Check("sequence_targets", "==", 63088, "sl=16 sequences: 3,943 x 16 = 63,088"),
@@ -120,7 +118,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="Experiment with bernoulli_",
         entry=_entry("bernoulli"),
         questions=("ch12-q35",),
-        defaults={"size": 1_000_000, "seed": 0},
+        config=c.Draws(),
         checks=(
             Check("max_fraction_error", "<", 0.005, "fraction of ones within 0.005 of p"),
             _true("in_place", "bernoulli_ fills the tensor in place"),
@@ -135,7 +133,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="model.train() and model.eval(), and what they do to dropout",
         entry=_entry("train_eval"),
         questions=("ch12-q34", "ch12-q36"),
-        defaults={"p": 0.5, "seed": 0},
+        config=c.TrainEval(),
         checks=(
             _true("all_training_after_train", "train() sets every module's flag"),
             _true("none_training_after_eval", "eval() clears every module's flag"),
@@ -151,7 +149,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="LMModel2 with h = 0 against h = torch.zeros(bs, n_hidden)",
         entry=_entry("h_zero"),
         questions=("ch12-fr1",),
-        defaults={"epochs": 4, "lr": 1e-3, "n_hidden": 64, "seed": 0, "seeds": None},
+        config=c.HZero(),
         quick={"epochs": 1},
         checks=(
             _true("broadcast_equal", "0 + tensor is the tensor (broadcasting)"),
@@ -181,7 +179,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="The first validation batches decoded back to words",
         entry=_entry("valid_batches"),
         questions=("ch12-q13",),
-        defaults={"sl": 16, "bs": 64, "batches": 3, "rows": 3},
+        config=c.ValidBatches(),
         checks=(
             _true("first_row_matches_corpus", "decoded row 0 is the text after the 80% cut"),
             _true("rows_continue", "row j of batch k+1 continues row j of batch k"),
@@ -207,7 +205,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="Exploding and vanishing activations in a deep stack of layers",
         entry=_entry("exploding"),
         questions=("ch12-q21", "ch12-q23"),
-        defaults={"depth": 50, "width": 100},
+        config=c.Stack(),
         checks=(
             Check("two_pow_32", "==", 4294967296.0, "2^32 after 32 doublings"),
             _true("naive_exploded", "std-1 weights overflow"),
@@ -246,7 +244,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="AR and TAR on a real batch of LMModel7 activations",
         entry=_entry("ar_tar"),
         questions=("ch12-q37", "ch12-q38", "ch12-fr4"),
-        defaults={"epochs": 2, "alpha": 2.0, "beta": 1.0, "seed": 0},
+        config=c.ArTar(),
         quick={"epochs": 1},
         checks=(
             Check("ar", ">", 0.0, "AR is positive on real activations"),
@@ -266,7 +264,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="Weight tying: parameter counts and the shared tensor",
         entry=_entry("weight_tying"),
         questions=("ch12-q39",),
-        defaults={"vocab_sz": 30, "n_hidden": 64, "seed": 0},
+        config=c.WeightTying(),
         checks=(
             _true("saved_is_vocab_x_hidden", "tying saves vocab x n_hidden parameters"),
             _true("same_tensor", "h_o.weight is i_h.weight"),
@@ -280,7 +278,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="LMModel4 with several seeds: how unstable its training is",
         entry=_entry("seeds"),
         questions=("ch12-q17",),
-        defaults={**_LM4_SETTINGS, "seeds": [0, 1, 2]},
+        config=c.LM4Seeds(),
         quick={"epochs": 1},
         checks=(
             floors.floor("lmmodel4", "accuracy", "full", "every seed's LMModel4",
@@ -303,7 +301,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="Detach less often: LMModel4 with sequences of 16 and of 32 tokens",
         entry=_entry("longer_bptt"),
         questions=("ch12-q20",),
-        defaults={**_LM4_SETTINGS, "seed": 0},
+        config=c.LM4Seeded(),
         quick={"epochs": 1},
         checks=(
             Check("reach_sl16", "==", 16, "sl=16: the gradient reaches back 16 words, no more"),
@@ -331,7 +329,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="LMModel5 (RNN) and LMModel6 (LSTM) at the same learning rate, 1e-2",
         entry=_entry("higher_lr"),
         questions=("ch12-q30",),
-        defaults=dict(_LM6_AT_1E2),
+        config=c.LM6Setup(),
         quick={"epochs": 1},
         checks=(
             floors.floor("higher-lr", "accuracy", "full", "LMModel6 at 1e-2",

@@ -6,15 +6,59 @@ trained accuracy the chapter's LMModel6 setup reaches on it: floors derived from
 in `answers_code/calibration.json` (`benchmarks/calibrate.py`).
 """
 
+from dataclasses import dataclass
 from typing import Any
 
+from answers_code.answer import Answer
 from answers_code.catalog import floors
-from answers_code.registry import Answer, Check
+from answers_code.check import Check
+from answers_code.config import (
+    BatchSize,
+    Epochs,
+    Layers,
+    LearningRate,
+    Probability,
+    Seed,
+    Seeds,
+    Size,
+    Steps,
+    Width,
+)
 
 _M = "answers_code.module_answers"
-# LMModel6's book settings (reference json): 2 layers, n_hidden 64, 15 epochs, lr 1e-2.
-# `seeds` (a list, e.g. [0, 1, 2]) trains once per seed; None: just `seed`.
-_LM6 = {"epochs": 15, "lr": 1e-2, "n_hidden": 64, "n_layers": 2, "seed": 0, "seeds": None}
+
+
+@dataclass(frozen=True, kw_only=True)
+class LM6Setup:
+    """LMModel6's book settings (reference json): 2 layers, n_hidden 64, 15 epochs, lr 1e-2.
+    `seeds` (e.g. [0, 1, 2]) trains once per seed; None: just `seed`."""
+
+    epochs: Epochs = 15
+    lr: LearningRate = 1e-2
+    n_hidden: Width = 64
+    n_layers: Layers = 2
+    seed: Seed = 0
+    seeds: Seeds = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cells:
+    """The two LSTM cells compared: `ni` inputs, `nh` hidden, `bs` rows, over `steps`."""
+
+    ni: Width = 10
+    nh: Width = 20
+    bs: BatchSize = 8
+    steps: Steps = 16
+    seed: Seed = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class DropoutConfig:
+    p: Probability = 0.5
+    size: Size = 1_000_000
+    seed: Seed = 0
+
+
 _QUICK = {"epochs": 3}
 
 
@@ -44,7 +88,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="An LSTM from scratch, checked against nn.LSTM and trained as LMModel6",
         entry=f"{_M}:lstm_scratch",
         questions=("ch12-q25", "ch12-fr2"),
-        defaults=dict(_LM6),
+        config=LM6Setup(),
         quick=dict(_QUICK),
         checks=(*_equivalence("LSTM"),
                 Check("first_epoch_loss_gap", "<", 1e-3,
@@ -67,7 +111,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="The book's LSTMCell and its refactored version compute the same thing",
         entry=f"{_M}:lstmcell_refactor",
         questions=("ch12-q27", "ch12-q29"),
-        defaults={"ni": 10, "nh": 20, "bs": 8, "steps": 16, "seed": 0},
+        config=Cells(),
         checks=(
             Check("max_abs_diff", "<", 1e-5, "refactored cell equals the four-gate cell"),
             Check("torch_cell_max_abs_diff", "<", 1e-5, "refactored cell equals nn.LSTMCell"),
@@ -80,7 +124,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="A GRU from scratch, checked against nn.GRU and trained in the LMModel6 setup",
         entry=f"{_M}:gru_scratch",
         questions=("ch12-fr3",),
-        defaults=dict(_LM6),
+        config=LM6Setup(),
         quick=dict(_QUICK),
         checks=(*_equivalence("GRU"),
                 _trained("gru-scratch", "accuracy", "full", "LMModel6 setup on our GRU",
@@ -100,7 +144,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="nn.GRU, the GRU from scratch and LMModel6's LSTM trained side by side",
         entry=f"{_M}:gru_torch",
         questions=("ch12-fr3",),
-        defaults=dict(_LM6),
+        config=LM6Setup(),
         quick=dict(_QUICK),
         checks=(*_equivalence("GRU"),
                 Check("first_epoch_loss_gap", "<", 1e-3,
@@ -127,7 +171,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="Dropout from scratch: the mask, the fraction zeroed, the mean kept, eval identity",
         entry=f"{_M}:dropout",
         questions=("ch12-q32", "ch12-q33"),
-        defaults={"p": 0.5, "size": 1_000_000, "seed": 0},
+        config=DropoutConfig(),
         checks=(
             Check("fraction_error", "<", 0.005, "fraction zeroed within 0.005 of p"),
             Check("scale_error", "<", 1e-4, "survivors divided by 1-p"),
