@@ -8,7 +8,7 @@ run engine checks a run's overrides against these types in the parent, before an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields, make_dataclass
 from typing import Annotated, Any, get_type_hints
 
 
@@ -57,6 +57,18 @@ VocabSize = Annotated[int, _whole(2, 100_000)]
 
 def choice(*names: str) -> Spec:
     return Spec("choice", choices=names)
+
+
+REQUIRED: Any = MISSING  # a field each instance gives (the model's name)
+
+
+def config(name: str, base: type | None = None, **settings: tuple[Any, Any]) -> type:
+    """A frozen, keyword-only config dataclass called `name` with a field per setting,
+    `key=(kind, the book's value)`; `base`'s fields come first (a family adds to its parent's,
+    and a field given again takes the new value in its old place)."""
+    declared = [(key, kind, field(default=value)) for key, (kind, value) in settings.items()]
+    return make_dataclass(name, declared, bases=(base,) if base else (), frozen=True,
+                          kw_only=True)
 
 
 @dataclass(frozen=True)

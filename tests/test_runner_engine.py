@@ -6,14 +6,13 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass
 
 import pytest
 from runner_helpers import FIXTURES, gone, gone_within
 
 from answers_code.answer import Answer
 from answers_code.check import Check
-from answers_code.config import Epochs, Seed
+from answers_code.config import Epochs, Seed, config
 from studytool.errors import StudytoolError
 from studytool.runner import DeviceUnavailable, run_answer, start_run
 from studytool.runner import checks as run_checks
@@ -197,14 +196,8 @@ def test_a_broken_event_callback_does_not_lose_the_run():
     assert record.status == "ok" and len(record.epochs) == 3
 
 
-@dataclass(frozen=True)
-class Epochs4:
-    epochs: Epochs = 4
-
-
-@dataclass(frozen=True)
-class Epochs4Seeded(Epochs4):
-    seed: Seed = 0
+Epochs4 = config("Epochs4", epochs=(Epochs, 4))
+Epochs4Seeded = config("Epochs4Seeded", Epochs4, seed=(Seed, 0))
 
 
 def test_checks_decide_only_for_the_settings_they_were_written_for():

@@ -5,31 +5,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
 
 import pytest
 
 from answers_code.answer import Answer
-from answers_code.config import Epochs, LearningRate, Seeds
+from answers_code.config import Epochs, LearningRate, Seeds, config
 from answers_code.registry import get
 from studytool.errors import StudytoolError
 from studytool.runner.params import parse_param, validate_overrides
 from tests.runner_helpers import with_fixture_answers
 
-
-@dataclass(frozen=True)
-class Demo:
-    epochs: Epochs = 3
-    lr: LearningRate = 0.1
-    seeds: Seeds = None
-    label: str = "x"
-
-
-@dataclass(frozen=True)
-class Untyped:
-    n: int = 64  # no declared range: any whole number
-
-
+Demo = config("Demo", epochs=(Epochs, 3), lr=(LearningRate, 0.1), seeds=(Seeds, None),
+              label=(str, "x"))
+Untyped = config("Untyped", n=(int, 64))  # no declared range: any whole number
 ANSWER = Answer("demo", "demo", "m:f", (), Demo())
 
 

@@ -9,14 +9,14 @@ itself reaches on this data (the book tables' `fastai_reruns_final_accuracy`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from answers_code import book
 from answers_code.answer import Answer
 from answers_code.catalog import floors
 from answers_code.check import Check
 from answers_code.config import (
+    REQUIRED,
     BatchSize,
     Epochs,
     Layers,
@@ -30,6 +30,7 @@ from answers_code.config import (
     WeightDecay,
     Width,
     choice,
+    config,
 )
 
 _ENTRY = "answers_code.lm_answers:run_lmmodel"
@@ -37,56 +38,19 @@ BASELINE_ACCURACY = 0.15165200855716662  # 'thousand', 638 of 4,207 validation t
 LM_MODELS = tuple(f"lmmodel{n}" for n in range(1, 8))
 
 
-@dataclass(frozen=True, kw_only=True)
-class Recipe:
-    """The book's training settings shared by the chapter's language models (fit_one_cycle
-    with wd 0.01 and moms (0.95, 0.85, 0.95), batches of 64, 64 hidden units)."""
-
-    epochs: Epochs
-    lr: LearningRate
-    wd: WeightDecay = 0.01
-    moms: Moms = (0.95, 0.85, 0.95)
-    bs: BatchSize = 64
-    n_hidden: Width = 64
-    threads: Threads = 1  # torch's CPU threads: these models are too small for a second
-
-
-@dataclass(frozen=True, kw_only=True)
-class Seeded(Recipe):
-    """One training run: the recipe and its seed (the third word)."""
-
-    seed: Seed = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class LM(Seeded):
-    """LMModel1-3: three-word windows."""
-
-    model: Annotated[str, choice(*LM_MODELS)]
-
-
-@dataclass(frozen=True, kw_only=True)
-class SeqLM(LM):
-    """LMModel4: sequences of `sl` words, a prediction after each."""
-
-    sl: SeqLen = 16
-
-
-@dataclass(frozen=True, kw_only=True)
-class StackedLM(SeqLM):
-    """LMModel5-6: `n_layers` recurrent layers."""
-
-    n_layers: Layers = 2
-
-
-@dataclass(frozen=True, kw_only=True)
-class RegularizedLM(StackedLM):
-    """LMModel7: dropout `p`, AR `alpha`, TAR `beta` (AWD-LSTM)."""
-
-    p: Probability = 0.4
-    alpha: Penalty = 2.0
-    beta: Penalty = 1.0
-
+# The book's training settings shared by the chapter's language models: fit_one_cycle with
+# wd 0.01 and moms (0.95, 0.85, 0.95), batches of 64, 64 hidden units, one CPU thread (these
+# models are too small for a second); each answer gives its epochs and lr.
+Recipe = config("Recipe", epochs=(Epochs, REQUIRED), lr=(LearningRate, REQUIRED),
+                wd=(WeightDecay, 0.01), moms=(Moms, (0.95, 0.85, 0.95)), bs=(BatchSize, 64),
+                n_hidden=(Width, 64), threads=(Threads, 1))
+Seeded = config("Seeded", Recipe, seed=(Seed, 0))  # one run: the third word
+LM = config("LM", Seeded, model=(Annotated[str, choice(*LM_MODELS)], REQUIRED))  # LMModel1-3
+SeqLM = config("SeqLM", LM, sl=(SeqLen, 16))  # LMModel4: a prediction after each of sl words
+StackedLM = config("StackedLM", SeqLM, n_layers=(Layers, 2))  # LMModel5-6
+# LMModel7 (AWD-LSTM): dropout p, AR alpha, TAR beta.
+RegularizedLM = config("RegularizedLM", StackedLM, p=(Probability, 0.4), alpha=(Penalty, 2.0),
+                       beta=(Penalty, 1.0))
 
 _QUICK = {"epochs": 1}
 _BEATS_THIRD = Check("beats_baseline", "==", True, "beats always guessing the commonest third word")
@@ -101,16 +65,16 @@ def fastai_band(name: str) -> str:
     return f"fastai on this data: {min(reruns):.2f}-{max(reruns):.2f} (seeds 0-2)"
 
 
-def _lm(config: LM, title: str, questions: tuple[str, ...], summary: str, hint: str,
+def _lm(settings: Any, title: str, questions: tuple[str, ...], summary: str, hint: str,
         extra: tuple[Check, ...] = ()) -> Answer:
     """A book model's answer; `hint` says where a run below every correct one went wrong."""
-    name = config.model
+    name = settings.model
     return Answer(
         name=name,
         title=title,
         entry=_ENTRY,
         questions=questions,
-        config=config,
+        config=settings,
         quick=dict(_QUICK),
         checks=(floors.floor(name, "accuracy", "full", "accuracy", fastai_band(name), hint),
                 *extra),

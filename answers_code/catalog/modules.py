@@ -6,7 +6,6 @@ trained accuracy the chapter's LMModel6 setup reaches on it: floors derived from
 in `answers_code/calibration.json` (`benchmarks/calibrate.py`).
 """
 
-from dataclasses import dataclass
 from typing import Any
 
 from answers_code.answer import Answer
@@ -23,42 +22,20 @@ from answers_code.config import (
     Size,
     Steps,
     Width,
+    config,
 )
 
 _M = "answers_code.module_answers"
 
 
-@dataclass(frozen=True, kw_only=True)
-class LM6Setup:
-    """LMModel6's book settings (reference json): 2 layers, n_hidden 64, 15 epochs, lr 1e-2.
-    `seeds` (e.g. [0, 1, 2]) trains once per seed; None: just `seed`."""
-
-    epochs: Epochs = 15
-    lr: LearningRate = 1e-2
-    n_hidden: Width = 64
-    n_layers: Layers = 2
-    seed: Seed = 0
-    seeds: Seeds = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Cells:
-    """The two LSTM cells compared: `ni` inputs, `nh` hidden, `bs` rows, over `steps`."""
-
-    ni: Width = 10
-    nh: Width = 20
-    bs: BatchSize = 8
-    steps: Steps = 16
-    seed: Seed = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class DropoutConfig:
-    p: Probability = 0.5
-    size: Size = 1_000_000
-    seed: Seed = 0
-
-
+# LMModel6's book settings (reference json): 2 layers, n_hidden 64, 15 epochs, lr 1e-2.
+# `seeds` (e.g. [0, 1, 2]) trains once per seed; None: just `seed`.
+LM6Setup = config("LM6Setup", epochs=(Epochs, 15), lr=(LearningRate, 1e-2), n_hidden=(Width, 64),
+                  n_layers=(Layers, 2), seed=(Seed, 0), seeds=(Seeds, None))
+# The two LSTM cells compared: ni inputs, nh hidden, bs rows, over `steps` steps.
+Cells = config("Cells", ni=(Width, 10), nh=(Width, 20), bs=(BatchSize, 8), steps=(Steps, 16),
+               seed=(Seed, 0))
+DropoutConfig = config("Dropout", p=(Probability, 0.5), size=(Size, 1_000_000), seed=(Seed, 0))
 _QUICK = {"epochs": 3}
 
 
