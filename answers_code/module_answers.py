@@ -174,9 +174,12 @@ def _log_run(ctx: RunContext, title: str, epochs: list[dict[str, Any]]) -> None:
 
 
 def _compare_training(ctx: RunContext, hp: dict[str, Any], build: Callable[..., Any],
-                      names: tuple[str, str], primary: int) -> dict[str, Any]:
-    """Train torch's and our module from the same weights for each seed; `primary` (0 torch,
-    1 ours) emits the epoch events of the first seed. Returns per-seed results."""
+                      names: tuple[str, str], primary: int,
+                      intro: str) -> dict[str, list[dict[str, Any]]]:
+    """After logging `intro`, train torch's and our module from the same weights for each
+    seed; `primary` (0 torch, 1 ours) emits the epoch events of the first seed. Returns the
+    per-seed results by name."""
+    ctx.log(intro)
     results: dict[str, list[dict[str, Any]]] = {names[0]: [], names[1]: []}
     for i, seed in enumerate(hp["seeds"]):
         models = build(hp, seed)
@@ -192,7 +195,7 @@ def _compare_training(ctx: RunContext, hp: dict[str, Any], build: Callable[..., 
                      f"{spe:.2f}"))
     ctx.log(f"seeds {hp['seeds']}, {hp['epochs']} epochs, lr {hp['lr']}:")
     ctx.log(format_table(("model", "final accuracy per seed", "median", "s/epoch"), rows))
-    return {"results": results}
+    return results
 
 
 def log_book_lstm(ctx: RunContext) -> None:
@@ -229,9 +232,9 @@ def lstm_scratch(ctx: RunContext) -> dict[str, Any]:
     final, hp = _check_then_train(ctx, LSTM, nn.LSTM)
     if hp["epochs"] < 1:
         return final
-    ctx.log("LMModel6 (2-layer LSTM, n_hidden 64) trained on our LSTM and on nn.LSTM, from the "
-            "same initial weights and seed:")
-    res = _compare_training(ctx, hp, lstm_models, ("nn.LSTM", "ours"), primary=1)["results"]
+    res = _compare_training(ctx, hp, lstm_models, ("nn.LSTM", "ours"), 1,
+                            "LMModel6 (2-layer LSTM, n_hidden 64) trained on our LSTM and on "
+                            "nn.LSTM, from the same initial weights and seed:")
     ours, ref = _summary(res, "ours"), _summary(res, "nn.LSTM")
     log_book_lstm(ctx)
     final.update({k: v for k, v in ours.items()})
@@ -320,9 +323,9 @@ def gru_torch(ctx: RunContext) -> dict[str, Any]:
     final, hp = _check_then_train(ctx, GRU, nn.GRU)
     if hp["epochs"] < 1:
         return final
-    ctx.log("LMModel6 setup (2 layers, n_hidden 64) on nn.GRU and on our GRU, from the same "
-            "initial weights and seed:")
-    res = _compare_training(ctx, hp, gru_models, ("nn.GRU", "ours"), primary=0)["results"]
+    res = _compare_training(ctx, hp, gru_models, ("nn.GRU", "ours"), 0,
+                            "LMModel6 setup (2 layers, n_hidden 64) on nn.GRU and on our GRU, "
+                            "from the same initial weights and seed:")
     ref, ours = _summary(res, "nn.GRU"), _summary(res, "ours")
     lstm = _train_lstm_beside(ctx, hp)
     log_book_lstm(ctx)
