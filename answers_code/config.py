@@ -62,7 +62,7 @@ def choice(*names: str) -> Spec:
 REQUIRED: Any = MISSING  # a field each instance gives (the model's name)
 
 
-def config(name: str, base: type | None = None, **settings: tuple[Any, Any]) -> type:
+def config(name: str, base: type | None = None, /, **settings: tuple[Any, Any]) -> type:
     """A frozen, keyword-only config dataclass called `name` with a field per setting,
     `key=(kind, the book's value)`; `base`'s fields come first (a family adds to its parent's,
     and a field given again takes the new value in its old place)."""

@@ -3,7 +3,7 @@ answer, each setting `name=(kind, the book's value)` (`answers_code.config`). To
 
 from __future__ import annotations
 
-from answers_code.catalog.lm import Recipe
+from answers_code.catalog.lm import OPTIMIZER, SEED, SHAPE, THREADS
 from answers_code.config import (
     BatchSize,
     Count,
@@ -14,7 +14,6 @@ from answers_code.config import (
     LearningRate,
     Penalty,
     Probability,
-    Seed,
     Seeds,
     SeqLen,
     Size,
@@ -22,8 +21,6 @@ from answers_code.config import (
     Width,
     config,
 )
-
-SEED = (Seed, 0)
 
 Prototype = config("Prototype", epochs=(Epochs, 10), lr=(LearningRate, 3e-3),
                    n_hidden=(Width, 64), fraction=(Fraction, 0.2), seed=SEED)
@@ -41,8 +38,9 @@ ArTar = config("ArTar", epochs=(Epochs, 2), alpha=(Penalty, 2.0), beta=(Penalty,
                seed=SEED)
 WeightTying = config("WeightTying", vocab_sz=(VocabSize, 30), n_hidden=(Width, 64), seed=SEED)
 # LMModel4's book settings without the model's name (the demo picks the model), and LMModel6's.
-LM4Setup = config("LM4Setup", Recipe, epochs=(Epochs, 15), lr=(LearningRate, 3e-3),
-                  sl=(SeqLen, 16))
+LM4Setup = config("LM4Setup", epochs=(Epochs, 15), lr=(LearningRate, 3e-3), **OPTIMIZER, **SHAPE,
+                  sl=(SeqLen, 16), **THREADS)
 LM4Seeds = config("LM4Seeds", LM4Setup, seeds=(Seeds, (0, 1, 2)))
 LM4Seeded = config("LM4Seeded", LM4Setup, seed=SEED)
-LM6Setup = config("LM6Setup", LM4Seeded, lr=(LearningRate, 1e-2), n_layers=(Layers, 2))
+LM6Setup = config("LM6Setup", epochs=(Epochs, 15), lr=(LearningRate, 1e-2), **OPTIMIZER, **SHAPE,
+                  sl=(SeqLen, 16), n_layers=(Layers, 2), **THREADS, seed=SEED)

@@ -40,18 +40,22 @@ LM_MODELS = tuple(f"lmmodel{n}" for n in range(1, 8))
 
 # The book's training settings shared by the chapter's language models: fit_one_cycle with
 # wd 0.01 and moms (0.95, 0.85, 0.95), batches of 64, 64 hidden units, one CPU thread (these
-# models are too small for a second); each answer gives its epochs and lr.
-Recipe = config("Recipe", epochs=(Epochs, REQUIRED), lr=(LearningRate, REQUIRED),
-                wd=(WeightDecay, 0.01), moms=(Moms, (0.95, 0.85, 0.95)), bs=(BatchSize, 64),
-                n_hidden=(Width, 64), threads=(Threads, 1))
-Seeded = config("Seeded", Recipe, seed=(Seed, 0))  # one run: the third word
-LM = config("LM", Seeded, model=(Annotated[str, choice(*LM_MODELS)], REQUIRED))  # LMModel1-3
+# models are too small for a second). Spelled in pieces so that each config lists its
+# parameters in the order the catalogue always has.
+OPTIMIZER = {"wd": (WeightDecay, 0.01), "moms": (Moms, (0.95, 0.85, 0.95))}
+SHAPE = {"bs": (BatchSize, 64), "n_hidden": (Width, 64)}
+THREADS = {"threads": (Threads, 1)}
+SEED = (Seed, 0)
+# LMModel1-3; each answer gives its model, epochs and lr.
+LM = config("LM", model=(Annotated[str, choice(*LM_MODELS)], REQUIRED), **OPTIMIZER, seed=SEED,
+            **SHAPE, **THREADS, epochs=(Epochs, REQUIRED), lr=(LearningRate, REQUIRED))
 SeqLM = config("SeqLM", LM, sl=(SeqLen, 16))  # LMModel4: a prediction after each of sl words
 StackedLM = config("StackedLM", SeqLM, n_layers=(Layers, 2))  # LMModel5-6
 # LMModel7 (AWD-LSTM): dropout p, AR alpha, TAR beta.
 RegularizedLM = config("RegularizedLM", StackedLM, p=(Probability, 0.4), alpha=(Penalty, 2.0),
                        beta=(Penalty, 1.0))
-
+ThirdWord = config("ThirdWord", epochs=(Epochs, 4), lr=(LearningRate, 1e-3), **OPTIMIZER,
+                   seed=SEED, **SHAPE, **THREADS)
 _QUICK = {"epochs": 1}
 _BEATS_THIRD = Check("beats_baseline", "==", True, "beats always guessing the commonest third word")
 _THIRD_HINT = "both words' embeddings reaching the output through h_h"
@@ -141,7 +145,7 @@ ANSWERS: tuple[Answer, ...] = (
         title="Predict the third word from the two before it, without peeking",
         entry="answers_code.lm_answers:run_third_word",
         questions=("ch12-q05",),
-        config=Seeded(epochs=4, lr=1e-3),
+        config=ThirdWord(),
         quick=dict(_QUICK),
         checks=(_BEATS_THIRD, floors.floor("third-word", "accuracy", "full", "accuracy",
                                            hint=_THIRD_HINT)),
