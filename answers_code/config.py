@@ -71,9 +71,7 @@ def config(name: str, base: type | None = None, /, **settings: tuple[Any, Any]) 
                           kw_only=True)
 
 
-@dataclass(frozen=True)
-class NoParams:
-    """The config of an answer that takes no parameters."""
+NoParams = config("NoParams")  # an answer that takes no parameters
 
 
 # A field typed without a Spec (a test fixture's own) takes its Python type's kind.
