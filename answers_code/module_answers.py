@@ -112,12 +112,21 @@ def equivalence(ctx: RunContext, ours_cls: Callable[..., nn.Module],
 
 # ---- training the LMModel6 setup ----------------------------------------------------------
 
-def _training_params(ctx: RunContext) -> dict[str, Any]:
+# The LMModel6 setup's sequence length and batch size: the book's, fixed (not parameters).
+SL, BS = 16, 64
+
+
+def _check_then_train(ctx: RunContext, ours_cls: Callable[..., nn.Module],
+                      ref_cls: Callable[..., nn.Module]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Single-threaded: the equivalence with torch's module, and the LMModel6 setup's training
+    settings (epochs below 1, which only a test passes, leaves the training out)."""
+    torch.set_num_threads(1)
     p = ctx.params
-    return {"epochs": int(p.get("epochs", 15)), "lr": float(p.get("lr", 1e-2)),
-            "n_hidden": int(p.get("n_hidden", 64)), "n_layers": int(p.get("n_layers", 2)),
-            "sl": int(p.get("sl", 16)), "bs": int(p.get("bs", 64)),
-            "seeds": seed_list(p), "vocab_sz": len(human_numbers().vocab)}
+    final = equivalence(ctx, ours_cls, ref_cls, p["seed"])
+    hp = {"epochs": p["epochs"], "lr": p["lr"], "n_hidden": p["n_hidden"],
+          "n_layers": p["n_layers"], "sl": SL, "bs": BS, "seeds": seed_list(p),
+          "vocab_sz": len(human_numbers().vocab)}
+    return final, hp
 
 
 def train_lm(ctx: RunContext, model: nn.Module, hp: dict[str, Any], seed: int,
@@ -165,9 +174,12 @@ def _log_run(ctx: RunContext, title: str, epochs: list[dict[str, Any]]) -> None:
 
 
 def _compare_training(ctx: RunContext, hp: dict[str, Any], build: Callable[..., Any],
-                      names: tuple[str, str], primary: int) -> dict[str, Any]:
-    """Train torch's and our module from the same weights for each seed; `primary` (0 torch,
-    1 ours) emits the epoch events of the first seed. Returns per-seed results."""
+                      names: tuple[str, str], primary: int,
+                      intro: str) -> dict[str, list[dict[str, Any]]]:
+    """After logging `intro`, train torch's and our module from the same weights for each
+    seed; `primary` (0 torch, 1 ours) emits the epoch events of the first seed. Returns the
+    per-seed results by name."""
+    ctx.log(intro)
     results: dict[str, list[dict[str, Any]]] = {names[0]: [], names[1]: []}
     for i, seed in enumerate(hp["seeds"]):
         models = build(hp, seed)
@@ -183,7 +195,7 @@ def _compare_training(ctx: RunContext, hp: dict[str, Any], build: Callable[..., 
                      f"{spe:.2f}"))
     ctx.log(f"seeds {hp['seeds']}, {hp['epochs']} epochs, lr {hp['lr']}:")
     ctx.log(format_table(("model", "final accuracy per seed", "median", "s/epoch"), rows))
-    return {"results": results}
+    return results
 
 
 def log_book_lstm(ctx: RunContext) -> None:
@@ -217,14 +229,12 @@ def _first_epoch_gap(results: dict[str, list[dict[str, Any]]], a: str, b: str) -
 
 def lstm_scratch(ctx: RunContext) -> dict[str, Any]:
     """ch12-q24, q25, q27, fr2: our LSTM equals nn.LSTM, then trains LMModel6 as well."""
-    torch.set_num_threads(1)
-    final = equivalence(ctx, LSTM, nn.LSTM, int(ctx.params.get("seed", 0)))
-    hp = _training_params(ctx)
+    final, hp = _check_then_train(ctx, LSTM, nn.LSTM)
     if hp["epochs"] < 1:
         return final
-    ctx.log("LMModel6 (2-layer LSTM, n_hidden 64) trained on our LSTM and on nn.LSTM, from the "
-            "same initial weights and seed:")
-    res = _compare_training(ctx, hp, lstm_models, ("nn.LSTM", "ours"), primary=1)["results"]
+    res = _compare_training(ctx, hp, lstm_models, ("nn.LSTM", "ours"), 1,
+                            "LMModel6 (2-layer LSTM, n_hidden 64) trained on our LSTM and on "
+                            "nn.LSTM, from the same initial weights and seed:")
     ours, ref = _summary(res, "ours"), _summary(res, "nn.LSTM")
     log_book_lstm(ctx)
     final.update({k: v for k, v in ours.items()})
@@ -239,9 +249,9 @@ def lstm_scratch(ctx: RunContext) -> dict[str, Any]:
 def lstmcell_refactor(ctx: RunContext) -> dict[str, Any]:
     """ch12-q29: the book's cell and the refactored one compute the same thing."""
     torch.set_num_threads(1)
-    torch.manual_seed(int(ctx.params.get("seed", 0)))
-    ni, nh, bs, steps = (int(ctx.params.get(k, d)) for k, d in
-                         (("ni", 10), ("nh", 20), ("bs", 8), ("steps", 16)))
+    p = ctx.params
+    torch.manual_seed(p["seed"])
+    ni, nh, bs, steps = p["ni"], p["nh"], p["bs"], p["steps"]
     cell = LSTMCell(ni, nh)
     ref = refactored_from_cell(cell)
     ctx.log(f"book cell: 4 gates, each Linear({nh}+{ni} -> {nh}) on cat([h, input])")
@@ -281,9 +291,7 @@ def lstmcell_refactor(ctx: RunContext) -> dict[str, Any]:
 
 def gru_scratch(ctx: RunContext) -> dict[str, Any]:
     """ch12-fr3: our GRU equals nn.GRU, then trains the LMModel6 setup on it."""
-    torch.set_num_threads(1)
-    final = equivalence(ctx, GRU, nn.GRU, int(ctx.params.get("seed", 0)))
-    hp = _training_params(ctx)
+    final, hp = _check_then_train(ctx, GRU, nn.GRU)
     if hp["epochs"] < 1:
         return final
     runs = []
@@ -312,14 +320,12 @@ def _train_lstm_beside(ctx: RunContext, hp: dict[str, Any]) -> dict[str, Any]:
 
 def gru_torch(ctx: RunContext) -> dict[str, Any]:
     """ch12-fr3: nn.GRU and our GRU trained side by side, and LMModel6's LSTM beside them."""
-    torch.set_num_threads(1)
-    final = equivalence(ctx, GRU, nn.GRU, int(ctx.params.get("seed", 0)))
-    hp = _training_params(ctx)
+    final, hp = _check_then_train(ctx, GRU, nn.GRU)
     if hp["epochs"] < 1:
         return final
-    ctx.log("LMModel6 setup (2 layers, n_hidden 64) on nn.GRU and on our GRU, from the same "
-            "initial weights and seed:")
-    res = _compare_training(ctx, hp, gru_models, ("nn.GRU", "ours"), primary=0)["results"]
+    res = _compare_training(ctx, hp, gru_models, ("nn.GRU", "ours"), 0,
+                            "LMModel6 setup (2 layers, n_hidden 64) on nn.GRU and on our GRU, "
+                            "from the same initial weights and seed:")
     ref, ours = _summary(res, "nn.GRU"), _summary(res, "ours")
     lstm = _train_lstm_beside(ctx, hp)
     log_book_lstm(ctx)
@@ -346,8 +352,8 @@ def gru_torch(ctx: RunContext) -> dict[str, Any]:
 def dropout(ctx: RunContext) -> dict[str, Any]:
     """ch12-q32, q33: the mask, the fraction zeroed, the mean kept, identity in eval."""
     torch.set_num_threads(1)
-    torch.manual_seed(int(ctx.params.get("seed", 0)))
-    p, n = float(ctx.params.get("p", 0.5)), int(ctx.params.get("size", 1_000_000))
+    torch.manual_seed(ctx.params["seed"])
+    p, n = ctx.params["p"], ctx.params["size"]
     drop = Dropout(p)
     small = torch.ones(4, 8)
     out = drop(small)

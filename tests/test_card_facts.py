@@ -7,6 +7,7 @@ out of date and this fails.
 
 from __future__ import annotations
 
+import importlib
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from answers_code import calibration
 from answers_code.context import RunContext
+from answers_code.registry import get
 from studytool.config import questions_dir
 from studytool.deck import load_deck
 
@@ -28,9 +30,13 @@ def card(deck: Any, short: str) -> str:
     return " ".join(f"{question.answer} {question.mistake or ''}".split())
 
 
-def run(module: Any, params: dict[str, Any] | None = None) -> tuple[dict[str, Any], str]:
+def run(name: str, overrides: dict[str, Any] | None = None) -> tuple[dict[str, Any], str]:
+    """The answer `name` at its settings with `overrides`, called in this process."""
+    answer = get(name)
+    module, _, function = answer.entry.partition(":")
     events: list[dict[str, Any]] = []
-    final = module.run(RunContext(params or {}, "cpu", events.append))
+    final = getattr(importlib.import_module(module), function)(
+        RunContext(answer.params_for(False, overrides), "cpu", events.append))
     return final, "\n".join(e["text"] for e in events if e["event"] == "log")
 
 
@@ -41,9 +47,8 @@ def band(answer: str, key: str = "accuracy") -> str:
 
 
 def test_q15_target_counts_are_what_the_demo_counts(deck: Any) -> None:
-    from answers_code.demos import more_signal
 
-    final, log = run(more_signal, {"sl": 16, "bs": 64})
+    final, log = run("more-signal", {"sl": 16, "bs": 64})
     assert (final["window_targets"], final["sequence_targets"]) == (21031, 63088)
     assert final["sequence_targets"] / final["window_targets"] == pytest.approx(3.0, abs=0.01)
     for figure in ("21,031", "63,088", "3,943"):
@@ -54,9 +59,8 @@ def test_q15_target_counts_are_what_the_demo_counts(deck: Any) -> None:
 
 
 def test_q02_joined_stream_against_lines_one_by_one() -> None:
-    from answers_code.demos import one_stream
 
-    final, log = run(one_stream, {"sl": 16})
+    final, log = run("one-stream", {"sl": 16})
     assert final["sequences_within_lines"] == 0 and final["sequences_joined"] == 3943
     assert final["longest_document"] == 6 and final["rows_continue"] is True
     assert "3,943" in log
@@ -75,11 +79,10 @@ def test_q09_drop_last_changes_nothing_after_group_chunks(deck: Any) -> None:
 
 def test_q11_three_steps_between_detaches_and_the_growth_without(deck: Any) -> None:
     from answers_code.data import seq_dls, three_token_dls
-    from answers_code.demos import detach
 
     assert three_token_dls(bs=64, chunks=True).train.xs[0].shape[1] == 3  # LMModel3's batches
     assert seq_dls(sl=16).train.xs[0].shape[1] == 16
-    final, log = run(detach, {"batches": 20})
+    final, log = run("detach", {"batches": 20})
     assert final["second_backward_error"] and "backward through the graph a second time" in log
     assert final["memory_growth"] > 10 and final["memory_growth_detached"] == 1.0
     text = card(deck, "q11")
@@ -132,9 +135,8 @@ def test_q29_and_q27_run_the_books_cell_with_its_cat_line(deck: Any) -> None:
 
 
 def test_ar_tar_shows_weight_decay_outside_the_loss(deck: Any) -> None:
-    from answers_code.demos import ar_tar
 
-    final, log = run(ar_tar, {"epochs": 1})
+    final, log = run("ar-tar", {"epochs": 1})
     assert "weight decay term" not in log and "added nothing to the loss" in log
     assert final["decay_factor_diff"] < 1e-6 and final["weight_decay_factor"] < 1
     assert "very similar to weight decay" in card(deck, "q37")

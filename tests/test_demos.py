@@ -123,17 +123,6 @@ def test_ar_tar_on_real_lmmodel7_activations():
     assert "raw (64, 16, 64)" in log_text(events)
 
 
-def test_seed_list_reads_seed_or_seeds():
-    from answers_code.demos.params import seed_list
-
-    assert seed_list({}) == [0]
-    assert seed_list({"seed": 3, "seeds": None}) == [3]
-    assert seed_list({"seed": 3, "seeds": [0, 1, 2]}) == [0, 1, 2]
-    assert seed_list({"seeds": "0, 1,2"}) == [0, 1, 2]
-    with pytest.raises(ValueError, match="whole numbers"):
-        seed_list({"seeds": ["a"]})
-
-
 def test_valid_batches_with_a_batch_size_too_large_is_a_clear_error():
     with pytest.raises(ValueError, match="no full validation batch"):
         run_quick("valid-batches", bs=100_000)

@@ -88,12 +88,14 @@ def test_gru_rejects_bad_shapes():
 
 
 @pytest.mark.slow
-def test_gru_torch_answer_trains_both_and_reports_seconds_per_epoch():
+def test_gru_torch_answer_trains_both_and_reports_seconds_per_epoch(monkeypatch):
+    from answers_code import module_answers
     from answers_code.module_answers import gru_torch
 
+    monkeypatch.setattr(module_answers, "BS", 256)  # few batches: a quick test
     answer = get("gru-torch")
     events: list[dict] = []
-    params = {**answer.defaults, "epochs": 1, "bs": 256}  # few batches: a quick test
+    params = {**answer.defaults, "epochs": 1}
     final = gru_torch(RunContext(params=params, device="cpu", emit=events.append))
     assert final["max_abs_diff"] < TOL and final["grad_max_rel_diff"] < 1e-4
     assert final["first_epoch_loss_gap"] < 1e-3  # same start: ours tracks nn.GRU

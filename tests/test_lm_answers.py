@@ -10,10 +10,11 @@ import pytest
 import torch
 
 from answers_code import book
+from answers_code.answer import Answer
 from answers_code.catalog import lm as catalog
 from answers_code.context import RunContext
-from answers_code.lm_answers import run_baseline, run_lmmodel
-from answers_code.registry import Answer, get
+from answers_code.lm_answers import run_baseline
+from answers_code.registry import get
 
 QUESTIONS = {
     "baseline": (),
@@ -95,24 +96,6 @@ def test_third_word_beats_its_own_baseline() -> None:
     assert len([e for e in events if e["event"] == "epoch"]) == 1
     assert final["beats_baseline"] is True and final["accuracy"] > final["baseline"]
     assert any(e["event"] == "log" and "third word" in e["text"] for e in events)
-
-
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        ({"model": "lmmodel9"}, "unknown model"),
-        ({"epochs": 0}, "'epochs' must be at least 1"),
-        ({"epochs": 1.5}, "'epochs' must be a whole number"),
-        ({"lr": "fast"}, "'lr' must be a number"),
-        ({"lr": 0}, "'lr' must be greater than 0"),
-        ({"moms": [0.9]}, "three momentums"),
-        ({"p": 1.0}, "dropout"),
-    ],
-)
-def test_bad_parameters_are_one_line_errors(overrides: dict[str, Any], message: str) -> None:
-    params = {**get("lmmodel7").params_for(True), **overrides}
-    with pytest.raises(ValueError, match=message):
-        run_lmmodel(RunContext(params, "cpu", lambda event: None))
 
 
 def test_a_run_side_by_side_with_the_books_table() -> None:

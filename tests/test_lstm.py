@@ -129,11 +129,14 @@ def test_lstmcell_refactor_answer_passes_its_checks():
     assert any("max |difference|" in e.get("text", "") for e in events)
 
 
-def test_lstm_scratch_answer_prints_the_difference_and_trains_beside_nn_lstm():
+def test_lstm_scratch_answer_prints_the_difference_and_trains_beside_nn_lstm(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from answers_code import module_answers
     from answers_code.module_answers import lstm_scratch
 
+    monkeypatch.setattr(module_answers, "BS", 256)  # few batches
     answer = get("lstm-scratch")
-    ctx, events = events_ctx({**answer.defaults, "epochs": 1, "bs": 256})  # few batches
+    ctx, events = events_ctx({**answer.defaults, "epochs": 1})
     final = lstm_scratch(ctx)
     assert final["max_abs_diff"] < TOL and final["state_dict_keys_match"] is True
     # Same weights, same batches: one epoch of ours and of nn.LSTM agree to rounding.

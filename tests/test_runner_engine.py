@@ -10,7 +10,9 @@ import time
 import pytest
 from runner_helpers import FIXTURES, gone, gone_within
 
-from answers_code.registry import Answer, Check
+from answers_code.answer import Answer
+from answers_code.check import Check
+from answers_code.config import Epochs, Seed, config
 from studytool.errors import StudytoolError
 from studytool.runner import DeviceUnavailable, run_answer, start_run
 from studytool.runner import checks as run_checks
@@ -194,8 +196,12 @@ def test_a_broken_event_callback_does_not_lose_the_run():
     assert record.status == "ok" and len(record.epochs) == 3
 
 
+Epochs4 = config("Epochs4", epochs=(Epochs, 4))
+Epochs4Seeded = config("Epochs4Seeded", Epochs4, seed=(Seed, 0))
+
+
 def test_checks_decide_only_for_the_settings_they_were_written_for():
-    answer = Answer("a", "A", "m:f", ("q",), defaults={"epochs": 4}, quick={"epochs": 1},
+    answer = Answer("a", "A", "m:f", ("q",), Epochs4(), quick={"epochs": 1},
                     checks=(Check("accuracy", ">=", 0.5),),
                     quick_checks=(Check("accuracy", ">=", 0.2),))
     rows, decisive = run_checks.evaluate(answer, {"accuracy": 0.3}, {"epochs": 4}, quick=False)
@@ -205,7 +211,7 @@ def test_checks_decide_only_for_the_settings_they_were_written_for():
     rows, decisive = run_checks.evaluate(answer, {"accuracy": 0.3}, {"epochs": 2}, quick=False)
     assert not decisive and rows[0]["advisory"] is True
     # The floors are measured over seeds: another seed is still the settings they are for.
-    seeded = Answer("a", "A", "m:f", ("q",), defaults={"epochs": 4, "seed": 0},
+    seeded = Answer("a", "A", "m:f", ("q",), Epochs4Seeded(),
                     checks=(Check("accuracy", ">=", 0.5),))
     rows, decisive = run_checks.evaluate(seeded, {"accuracy": 0.3}, {"epochs": 4, "seed": 7},
                                          quick=False)

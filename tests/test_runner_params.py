@@ -8,13 +8,17 @@ import sys
 
 import pytest
 
-from answers_code.registry import Answer
+from answers_code.answer import Answer
+from answers_code.config import Epochs, LearningRate, Seeds, config
+from answers_code.registry import get
 from studytool.errors import StudytoolError
 from studytool.runner.params import parse_param, validate_overrides
 from tests.runner_helpers import with_fixture_answers
 
-ANSWER = Answer("demo", "demo", "m:f", (), defaults={"epochs": 3, "lr": 0.1, "seeds": None,
-                                                    "label": "x"})
+Demo = config("Demo", epochs=(Epochs, 3), lr=(LearningRate, 0.1), seeds=(Seeds, None),
+              label=(str, "x"))
+Untyped = config("Untyped", n=(int, 64))  # no declared range: any whole number
+ANSWER = Answer("demo", "demo", "m:f", (), Demo())
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -41,7 +45,7 @@ def test_values_take_the_type_of_the_default_and_its_range():
     with pytest.raises(StudytoolError, match="--epochs must be a whole number"):
         validate_overrides(ANSWER, {"epochs": "many"})
     with pytest.raises(StudytoolError, match="--param n must be a whole number, not 'x'"):
-        validate_overrides(Answer("d", "d", "m:f", (), defaults={"n": 64}), {"n": "x"})
+        validate_overrides(Answer("d", "d", "m:f", (), Untyped()), {"n": "x"})
     with pytest.raises(StudytoolError, match="--epochs must be a whole number"):
         validate_overrides(ANSWER, {"epochs": 0})
     with pytest.raises(StudytoolError, match="has no parameter 'bogus'"):
@@ -74,15 +78,49 @@ def test_the_cli_refuses_a_param_given_twice_or_unknown(child_env, tmp_path):
 
 
 def test_every_parameter_of_the_catalogue_has_a_kind_and_range_its_default_fits():
-    # One table says what each parameter may be; an answer that adds a parameter adds it
-    # there, or `run --param` could start a child with nonsense again.
+    # Each config field's type says what it may be; a field typed without a range would let
+    # `run --param` start a child with nonsense again.
+    from answers_code.config import specs
     from answers_code.registry import all_answers
-    from studytool.runner.params import SPECS, check
+    from studytool.runner.params import check
 
     for answer in all_answers().values():
+        kinds = specs(answer.config)
         for key, value in {**answer.defaults, **answer.quick}.items():
-            assert key in SPECS, f"{answer.name}: parameter '{key}' is not in params.SPECS"
-            assert check(key, SPECS[key], value) == value, (answer.name, key)
+            assert key in kinds, f"{answer.name}: parameter '{key}' is not in its config"
+            spec = kinds[key]
+            assert spec.choices or spec.low is not None, (answer.name, key, "no range declared")
+            assert check(key, spec, value) == value, (answer.name, key)
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"model": "lmmodel9"}, "--param model must be one of lmmodel1, lmmodel2, lmmodel3, "
+                            "lmmodel4, lmmodel5, lmmodel6, lmmodel7, not 'lmmodel9'"),
+    ({"epochs": 0}, "--epochs must be a whole number from 1 to 1000, not 0"),
+    ({"epochs": 1.5}, "--epochs must be a whole number from 1 to 1000, not 1.5"),
+    ({"lr": "fast"}, "--lr must be a number above 0 and at most 10, not 'fast'"),
+    ({"lr": 0}, "--lr must be a number above 0 and at most 10, not 0"),
+    ({"moms": [0.9]}, "--param moms must be 3 numbers at least 0 and below 1"),
+    ({"p": 1.0}, "--param p must be a number at least 0 and below 1, not 1.0"),
+    ({"seeds": ["a"]}, "--param seeds must be whole numbers"),
+])
+def test_a_bad_parameter_is_refused_in_the_parent_before_any_child(overrides, message):
+    # The answers read their parameters as given: this check is the only one.
+    with pytest.raises(StudytoolError) as refused:
+        validate_overrides(get("lmmodel7" if "seeds" not in overrides else "h-zero"), overrides)
+    assert str(refused.value).startswith(message)
+
+
+def test_seeds_are_read_as_a_list_of_whole_numbers():
+    # what `seed_list` receives: "0, 1,2" as a list, one seed as a list of one
+    from answers_code.demos.params import seed_list
+
+    answer = get("h-zero")
+    assert validate_overrides(answer, dict([parse_param("seeds=0, 1,2")])) == {"seeds": [0, 1, 2]}
+    assert validate_overrides(answer, {"seeds": 3}) == {"seeds": [3]}
+    assert seed_list(answer.params_for(False)) == [0]
+    assert seed_list(answer.params_for(False, {"seed": 3})) == [3]
+    assert seed_list(answer.params_for(False, {"seed": 3, "seeds": [0, 1, 2]})) == [0, 1, 2]
 
 
 def test_numbers_are_whole_finite_and_in_range():

@@ -4,12 +4,20 @@ Torch-free data. Each demo returns its key figures and the checks below test the
 that prints plausible numbers for the wrong reason fails.
 """
 
+from typing import Any
+
+from answers_code.answer import Answer
+from answers_code.catalog import demo_configs as c
 from answers_code.catalog import floors
-from answers_code.registry import Answer, Check
+from answers_code.check import Check
 
 
-def _entry(module: str) -> str:
-    return f"answers_code.demos.{module}:run"
+def _demo(name: str, title: str, questions: tuple[str, ...], module: str = "",
+          **declared: Any) -> Answer:
+    """The demo `name`, run by `answers_code.demos.<module>:run` (module: the name with
+    underscores, unless given)."""
+    entry = f"answers_code.demos.{module or name.replace('-', '_')}:run"
+    return Answer(name=name, title=title, entry=entry, questions=questions, **declared)
 
 
 def _true(key: str, label: str) -> Check:
@@ -17,47 +25,46 @@ def _true(key: str, label: str) -> Check:
 
 
 _PROTO_HINT = "the subset's batches (the first fifth of each stream) and reset()"
-_LM4_SETTINGS = {"epochs": 15, "lr": 3e-3, "wd": 0.01, "moms": [0.95, 0.85, 0.95], "bs": 64,
-                 "n_hidden": 64, "sl": 16, "threads": 1}
-_LM6_AT_1E2 = {"epochs": 15, "lr": 1e-2, "wd": 0.01, "moms": [0.95, 0.85, 0.95], "bs": 64,
-               "n_hidden": 64, "sl": 16, "n_layers": 2, "threads": 1, "seed": 0}
+_FASTER = Check("time_ratio", "<", 0.5, "a fifth of the data takes well under half the CPU time")
+_H_HINT = "the first step's h + i_h(x[:, 0])"
+_SAME_H = (
+    _true("broadcast_equal", "0 + tensor is the tensor (broadcasting)"),
+    Check("max_abs_diff", "==", 0.0, "same weights: identical outputs"),
+    Check("grad_max_abs_diff", "==", 0.0, "same weights: identical gradients"),
+    _true("tables_identical", "same seeds: identical training tables"),
+)
+_REACH = (
+    Check("reach_sl16", "==", 16, "sl=16: the gradient reaches back 16 words, no more"),
+    Check("reach_sl32", "==", 32, "sl=32: detaching half as often, 32 words"),
+)
+
+
+def _lead(mode: str) -> Check:
+    return floors.floor("longer-bptt", "sl16_lead", mode,
+                        "sl=16's lead over sl=32 (sl=32 no better)",
+                        hint="the detach once per batch, and sl read from the params")
 
 
 ANSWERS: tuple[Answer, ...] = (
-    Answer(
-        name="prototype",
-        title="Prototype on a small set: the same experiment on a fifth of the data",
-        entry=_entry("prototype"),
-        questions=("ch12-q01",),
-        defaults={"epochs": 10, "lr": 3e-3, "n_hidden": 64, "fraction": 0.2, "seed": 0},
+    _demo("prototype", "Prototype on a small set: the same experiment on a fifth of the data",
+          ("ch12-q01",),
+        config=c.Prototype(),
         quick={"epochs": 2},
         # The fifth's accuracy is shown, not checked: correct runs there (0.38-0.50 over seeds
         # 0-9) overlap one whose recurrent layer never trains (about 0.38), so no floor would
         # tell them apart; the full run's floor does.
-        checks=(
-            Check("time_ratio", "<", 0.5, "a fifth of the data takes well under half the CPU "
-                  "time"),
-            floors.floor("prototype", "accuracy", "full", "LMModel3 on all of it",
-                         hint=_PROTO_HINT),
-        ),
-        quick_checks=(
-            Check("time_ratio", "<", 0.5, "a fifth of the data takes well under half the CPU "
-                  "time"),
-            floors.floor("prototype", "accuracy", "quick", "2 epochs on all of it",
-                         hint=_PROTO_HINT),
-        ),
+        checks=(_FASTER, floors.floor("prototype", "accuracy", "full", "LMModel3 on all of it",
+                                      hint=_PROTO_HINT)),
+        quick_checks=(_FASTER, floors.floor("prototype", "accuracy", "quick",
+                                            "2 epochs on all of it", hint=_PROTO_HINT)),
         trains=True,
         summary="LMModel3 at the book's settings on 20% of the batches and on all of them: "
                 "CPU time and accuracy side by side.",
         calibrated=("small_accuracy", "accuracy"),
         **floors.medians("prototype", ("accuracy",), _PROTO_HINT),
     ),
-    Answer(
-        name="one-stream",
-        title="Why the documents are joined into one stream",
-        entry=_entry("one_stream"),
-        questions=("ch12-q02",),
-        defaults={"sl": 16},
+    _demo("one-stream", "Why the documents are joined into one stream", ("ch12-q02",),
+        config=c.Stream(),
         checks=(
             Check("sequences_within_lines", "==", 0, "no single line holds a 16-token sequence"),
             Check("sequences_joined", "==", 3943, "the joined stream gives 3,943 sequences of 16"),
@@ -68,12 +75,9 @@ ANSWERS: tuple[Answer, ...] = (
         summary="Documents one by one against one stream: what fits, what is lost, and the "
                 "continuity the stateful models rely on.",
     ),
-    Answer(
-        name="unrolled",
-        title="LMModel1 is LMModel2's loop unrolled: same weights, same outputs",
-        entry=_entry("unrolled"),
-        questions=("ch12-q10",),
-        defaults={"n_hidden": 64, "bs": 64, "seed": 0},
+    _demo("unrolled", "LMModel1 is LMModel2's loop unrolled: same weights, same outputs",
+          ("ch12-q10",),
+        config=c.Unrolled(),
         checks=(
             Check("max_abs_diff", "==", 0.0, "identical outputs"),
             Check("grad_max_abs_diff", "==", 0.0, "identical gradients"),
@@ -82,12 +86,9 @@ ANSWERS: tuple[Answer, ...] = (
         summary="LMModel2's weights loaded into LMModel1: the loop and its unrolled form agree "
                 "to the last bit.",
     ),
-    Answer(
-        name="detach",
-        title="A state kept across batches without detach: memory and time grow",
-        entry=_entry("detach"),
-        questions=("ch12-q11",),
-        defaults={"batches": 60, "seed": 0},
+    _demo("detach", "A state kept across batches without detach: memory and time grow",
+          ("ch12-q11",),
+        config=c.Detach(),
         checks=(
             Check("memory_growth", ">", 30, "without detach, the saved graph grows with every "
                   "batch (60 batches: over 30x the first)"),
@@ -101,12 +102,9 @@ ANSWERS: tuple[Answer, ...] = (
         summary="LMModel3 backpropagated batch after batch with and without detach: bytes "
                 "autograd holds, graph size and backward time.",
     ),
-    Answer(
-        name="more-signal",
-        title="How many targets: one per 3-token window, or one per token",
-        entry=_entry("more_signal"),
-        questions=("ch12-q15",),
-        defaults={"sl": 16, "bs": 64},
+    _demo("more-signal", "How many targets: one per 3-token window, or one per token",
+          ("ch12-q15",),
+        config=c.Batched(),
         checks=(
             Check("window_targets", "==", 21031, "3-token windows: 21,031 targets"),
             Check("sequence_targets", "==", 63088, "sl=16 sequences: 3,943 x 16 = 63,088"),
@@ -115,12 +113,8 @@ ANSWERS: tuple[Answer, ...] = (
         ),
         summary="The targets each way of cutting the stream gives, in all and per epoch.",
     ),
-    Answer(
-        name="bernoulli",
-        title="Experiment with bernoulli_",
-        entry=_entry("bernoulli"),
-        questions=("ch12-q35",),
-        defaults={"size": 1_000_000, "seed": 0},
+    _demo("bernoulli", "Experiment with bernoulli_", ("ch12-q35",),
+        config=c.Draws(),
         checks=(
             Check("max_fraction_error", "<", 0.005, "fraction of ones within 0.005 of p"),
             _true("in_place", "bernoulli_ fills the tensor in place"),
@@ -130,12 +124,9 @@ ANSWERS: tuple[Answer, ...] = (
         ),
         summary="bernoulli_ with p = 0.1, 0.5, 0.9 and with per-element probabilities.",
     ),
-    Answer(
-        name="train-eval",
-        title="model.train() and model.eval(), and what they do to dropout",
-        entry=_entry("train_eval"),
-        questions=("ch12-q34", "ch12-q36"),
-        defaults={"p": 0.5, "seed": 0},
+    _demo("train-eval", "model.train() and model.eval(), and what they do to dropout",
+          ("ch12-q34", "ch12-q36"),
+        config=c.TrainEval(),
         checks=(
             _true("all_training_after_train", "train() sets every module's flag"),
             _true("none_training_after_eval", "eval() clears every module's flag"),
@@ -146,42 +137,22 @@ ANSWERS: tuple[Answer, ...] = (
         ),
         summary="The training flag through a small model, and Dropout's output in each mode.",
     ),
-    Answer(
-        name="h-zero",
-        title="LMModel2 with h = 0 against h = torch.zeros(bs, n_hidden)",
-        entry=_entry("h_zero"),
-        questions=("ch12-fr1",),
-        defaults={"epochs": 4, "lr": 1e-3, "n_hidden": 64, "seed": 0, "seeds": None},
+    _demo("h-zero", "LMModel2 with h = 0 against h = torch.zeros(bs, n_hidden)", ("ch12-fr1",),
+        config=c.HZero(),
         quick={"epochs": 1},
-        checks=(
-            _true("broadcast_equal", "0 + tensor is the tensor (broadcasting)"),
-            Check("max_abs_diff", "==", 0.0, "same weights: identical outputs"),
-            Check("grad_max_abs_diff", "==", 0.0, "same weights: identical gradients"),
-            _true("tables_identical", "same seeds: identical training tables"),
-            floors.floor("h-zero", "accuracy", "full", "LMModel2 with h = 0",
-                         hint="the first step's h + i_h(x[:, 0])"),
-        ),
-        quick_checks=(
-            _true("broadcast_equal", "0 + tensor is the tensor (broadcasting)"),
-            Check("max_abs_diff", "==", 0.0, "same weights: identical outputs"),
-            Check("grad_max_abs_diff", "==", 0.0, "same weights: identical gradients"),
-            _true("tables_identical", "same seeds: identical training tables"),
-            floors.floor("h-zero", "accuracy", "quick", "1-epoch LMModel2 with h = 0",
-                         hint="the first step's h + i_h(x[:, 0])"),
-        ),
+        checks=(*_SAME_H, floors.floor("h-zero", "accuracy", "full", "LMModel2 with h = 0",
+                                       hint=_H_HINT)),
+        quick_checks=(*_SAME_H, floors.floor("h-zero", "accuracy", "quick",
+                                             "1-epoch LMModel2 with h = 0", hint=_H_HINT)),
         calibrated=("accuracy",),
-        **floors.medians("h-zero", ("accuracy",), hint="the first step's h + i_h(x[:, 0])"),
+        **floors.medians("h-zero", ("accuracy",), hint=_H_HINT),
         trains=True,
         book_model="lmmodel2",
         summary="Why forward can start with h=0: broadcasting; both versions trained with the "
                 "same seeds (seeds=0,1,2 for more).",
     ),
-    Answer(
-        name="valid-batches",
-        title="The first validation batches decoded back to words",
-        entry=_entry("valid_batches"),
-        questions=("ch12-q13",),
-        defaults={"sl": 16, "bs": 64, "batches": 3, "rows": 3},
+    _demo("valid-batches", "The first validation batches decoded back to words", ("ch12-q13",),
+        config=c.ValidBatches(),
         checks=(
             _true("first_row_matches_corpus", "decoded row 0 is the text after the 80% cut"),
             _true("rows_continue", "row j of batch k+1 continues row j of batch k"),
@@ -189,11 +160,7 @@ ANSWERS: tuple[Answer, ...] = (
         ),
         summary="seq_dls validation batches as English, showing group_chunks' continuity.",
     ),
-    Answer(
-        name="float-precision",
-        title="Which floating-point numbers are the most precise?",
-        entry=_entry("float_precision"),
-        questions=("ch12-q22",),
+    _demo("float-precision", "Which floating-point numbers are the most precise?", ("ch12-q22",),
         checks=(
             _true("spacing_increases", "the gap between floats grows with magnitude"),
             Check("spacing_near_1", "==", 2.0**-23, "gap after 1.0 is 2^-23"),
@@ -202,12 +169,10 @@ ANSWERS: tuple[Answer, ...] = (
         ),
         summary="Spacing of adjacent float32 values near 0, 1e-3, 1, 1e4 and 1e8.",
     ),
-    Answer(
-        name="exploding-activations",
-        title="Exploding and vanishing activations in a deep stack of layers",
-        entry=_entry("exploding"),
-        questions=("ch12-q21", "ch12-q23"),
-        defaults={"depth": 50, "width": 100},
+    _demo("exploding-activations", "Exploding and vanishing activations in a deep stack of layers",
+          ("ch12-q21", "ch12-q23"),
+          module="exploding",
+        config=c.Stack(),
         checks=(
             Check("two_pow_32", "==", 4294967296.0, "2^32 after 32 doublings"),
             _true("naive_exploded", "std-1 weights overflow"),
@@ -217,11 +182,7 @@ ANSWERS: tuple[Answer, ...] = (
         ),
         summary="x*2 and x*0.5 thirty-two times; 50 random linear layers with three inits.",
     ),
-    Answer(
-        name="chunk",
-        title="What chunk does in PyTorch",
-        entry=_entry("chunk"),
-        questions=("ch12-q28",),
+    _demo("chunk", "What chunk does in PyTorch", ("ch12-q28",),
         checks=(
             Check("chunk_sizes", "==", [3, 3, 3, 1], "arange(10).chunk(4) sizes 3,3,3,1"),
             _true("cat_roundtrip", "cat of the chunks gives the tensor back"),
@@ -229,11 +190,7 @@ ANSWERS: tuple[Answer, ...] = (
         ),
         summary="chunk on a vector and on a (bs, 4*nh) gate tensor.",
     ),
-    Answer(
-        name="tanh-sigmoid",
-        title="tanh and sigmoid: tanh(x) = 2*sigmoid(2x) - 1",
-        entry=_entry("tanh_sigmoid"),
-        questions=("ch12-q26",),
+    _demo("tanh-sigmoid", "tanh and sigmoid: tanh(x) = 2*sigmoid(2x) - 1", ("ch12-q26",),
         checks=(
             _true("identity_holds", "tanh(x) = 2 sigmoid(2x) - 1 to 1e-12 (float64)"),
             Check("max_abs_diff_float32", "<", 1e-6, "the identity holds in float32 too"),
@@ -241,12 +198,9 @@ ANSWERS: tuple[Answer, ...] = (
         ),
         summary="The identity checked numerically on [-10, 10], with a small table.",
     ),
-    Answer(
-        name="ar-tar",
-        title="AR and TAR on a real batch of LMModel7 activations",
-        entry=_entry("ar_tar"),
-        questions=("ch12-q37", "ch12-q38", "ch12-fr4"),
-        defaults={"epochs": 2, "alpha": 2.0, "beta": 1.0, "seed": 0},
+    _demo("ar-tar", "AR and TAR on a real batch of LMModel7 activations",
+          ("ch12-q37", "ch12-q38", "ch12-fr4"),
+        config=c.ArTar(),
         quick={"epochs": 1},
         checks=(
             Check("ar", ">", 0.0, "AR is positive on real activations"),
@@ -261,12 +215,8 @@ ANSWERS: tuple[Answer, ...] = (
         trains=True,
         summary="Both penalties on LMModel7's raw and dropped outputs, against explicit loops.",
     ),
-    Answer(
-        name="weight-tying",
-        title="Weight tying: parameter counts and the shared tensor",
-        entry=_entry("weight_tying"),
-        questions=("ch12-q39",),
-        defaults={"vocab_sz": 30, "n_hidden": 64, "seed": 0},
+    _demo("weight-tying", "Weight tying: parameter counts and the shared tensor", ("ch12-q39",),
+        config=c.WeightTying(),
         checks=(
             _true("saved_is_vocab_x_hidden", "tying saves vocab x n_hidden parameters"),
             _true("same_tensor", "h_o.weight is i_h.weight"),
@@ -275,12 +225,10 @@ ANSWERS: tuple[Answer, ...] = (
         ),
         summary="LMModel7 tied and untied: parameter counts, storage, gradients.",
     ),
-    Answer(
-        name="lmmodel4-seeds",
-        title="LMModel4 with several seeds: how unstable its training is",
-        entry=_entry("seeds"),
-        questions=("ch12-q17",),
-        defaults={**_LM4_SETTINGS, "seeds": [0, 1, 2]},
+    _demo("lmmodel4-seeds", "LMModel4 with several seeds: how unstable its training is",
+          ("ch12-q17",),
+          module="seeds",
+        config=c.LM4Seeds(),
         quick={"epochs": 1},
         checks=(
             floors.floor("lmmodel4", "accuracy", "full", "every seed's LMModel4",
@@ -298,27 +246,12 @@ ANSWERS: tuple[Answer, ...] = (
         summary="`lmmodel4` at the book's settings for seeds 0, 1, 2: final accuracies, the "
                 "epochs where accuracy fell, the spread.",
     ),
-    Answer(
-        name="longer-bptt",
-        title="Detach less often: LMModel4 with sequences of 16 and of 32 tokens",
-        entry=_entry("longer_bptt"),
-        questions=("ch12-q20",),
-        defaults={**_LM4_SETTINGS, "seed": 0},
+    _demo("longer-bptt", "Detach less often: LMModel4 with sequences of 16 and of 32 tokens",
+          ("ch12-q20",),
+        config=c.LM4Seeded(),
         quick={"epochs": 1},
-        checks=(
-            Check("reach_sl16", "==", 16, "sl=16: the gradient reaches back 16 words, no more"),
-            Check("reach_sl32", "==", 32, "sl=32: detaching half as often, 32 words"),
-            floors.floor("longer-bptt", "sl16_lead", "full",
-                         "sl=16's lead over sl=32 (sl=32 no better)",
-                         hint="the detach once per batch, and sl read from the params"),
-        ),
-        quick_checks=(
-            Check("reach_sl16", "==", 16, "sl=16: the gradient reaches back 16 words, no more"),
-            Check("reach_sl32", "==", 32, "sl=32: detaching half as often, 32 words"),
-            floors.floor("longer-bptt", "sl16_lead", "quick",
-                         "sl=16's lead over sl=32 (sl=32 no better)",
-                         hint="the detach once per batch, and sl read from the params"),
-        ),
+        checks=(*_REACH, _lead("full")),
+        quick_checks=(*_REACH, _lead("quick")),
         trains=True,
         book_model="lmmodel4",
         calibrated=("sl16_lead", "accuracy", "accuracy_sl32", "far_gradient_sl32"),
@@ -326,12 +259,9 @@ ANSWERS: tuple[Answer, ...] = (
         summary="Trains LMModel4 at sl 16 and 32; measures how far back the gradient reaches "
                 "and how much of it is left 15 and 31 words back.",
     ),
-    Answer(
-        name="higher-lr",
-        title="LMModel5 (RNN) and LMModel6 (LSTM) at the same learning rate, 1e-2",
-        entry=_entry("higher_lr"),
-        questions=("ch12-q30",),
-        defaults=dict(_LM6_AT_1E2),
+    _demo("higher-lr", "LMModel5 (RNN) and LMModel6 (LSTM) at the same learning rate, 1e-2",
+          ("ch12-q30",),
+        config=c.LM6Setup(),
         quick={"epochs": 1},
         checks=(
             floors.floor("higher-lr", "accuracy", "full", "LMModel6 at 1e-2",

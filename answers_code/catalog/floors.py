@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from answers_code import calibration
-from answers_code.registry import Check
+from answers_code.check import Check
 
 
 def floor(answer: str, key: str, mode: str, what: str, reference: str = "",

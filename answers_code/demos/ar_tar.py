@@ -86,8 +86,8 @@ def run(ctx: RunContext) -> dict[str, Any]:
 
     torch.set_num_threads(1)
     p = ctx.params
-    alpha, beta = float(p.get("alpha", 2.0)), float(p.get("beta", 1.0))
-    epochs, seed = int(p.get("epochs", 2)), int(p.get("seed", 0))
+    alpha, beta = p["alpha"], p["beta"]
+    epochs, seed = p["epochs"], p["seed"]
     set_seed(seed)
     dls = seq_dls(sl=16, bs=64)
     model = LMModel7(30, 64, 2, 0.4)

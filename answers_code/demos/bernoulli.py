@@ -19,8 +19,8 @@ PROBS = (0.1, 0.5, 0.9)
 
 def run(ctx: RunContext) -> dict[str, Any]:
     torch.set_num_threads(1)
-    n = int(ctx.params.get("size", 1_000_000))
-    torch.manual_seed(int(ctx.params.get("seed", 0)))
+    n = ctx.params["size"]
+    torch.manual_seed(ctx.params["seed"])
     small = torch.zeros(3, 8)
     same = small.bernoulli_(0.5)
     ctx.log(f"torch.zeros(3, 8).bernoulli_(0.5):\n{small}")

@@ -129,7 +129,7 @@ def run(ctx: RunContext) -> dict[str, Any]:
 
     torch.set_num_threads(1)
     p = ctx.params
-    n, seed = int(p.get("batches", 60)), int(p.get("seed", 0))
+    n, seed = p["batches"], p["seed"]
     dls = three_token_dls(bs=64, chunks=True)
     batches = list(dls.train)[:n]
     vocab, nh = len(dls.vocab), 64

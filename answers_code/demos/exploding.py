@@ -47,7 +47,7 @@ def deep_stack(std: float, n: int, depth: int, seed: int) -> tuple[list[float], 
 
 def run(ctx: RunContext) -> dict[str, Any]:
     torch.set_num_threads(1)
-    depth, n, seed = int(ctx.params.get("depth", 50)), int(ctx.params.get("width", 100)), 0
+    depth, n, seed = ctx.params["depth"], ctx.params["width"], 0
     up, down = repeated_products(32)
     ctx.log(f"1 * 2^32   = {up:,.0f}\n1 * 0.5^32 = {down:.3g}")
     results = {name: deep_stack(f(n), n, depth, seed) for name, f in INITS.items()}

@@ -63,7 +63,7 @@ def run(ctx: RunContext) -> dict[str, Any]:
 
     torch.set_num_threads(1)
     p = ctx.params
-    epochs, lr, nh = int(p.get("epochs", 4)), float(p.get("lr", 1e-3)), int(p.get("n_hidden", 64))
+    epochs, lr, nh = p["epochs"], p["lr"], p["n_hidden"]
     seeds = seed_list(p)
     same_bc = broadcast_example(ctx)
     out_diff, grad_diff = same_outputs(30, nh, seeds[0])

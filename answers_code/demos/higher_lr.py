@@ -33,8 +33,8 @@ def run(ctx: RunContext) -> dict[str, Any]:
         ctx.log(f"{name} at lr {params['lr']}:\n{epoch_table(epochs)}")
     lstm, rnn = results["lmmodel6"]["accuracy"], results["lmmodel5"]["accuracy"]
     ctx.log(format_table(("model", "lr", "final accuracy"), [
-        ("LMModel6 (2-layer LSTM)", ctx.params.get("lr"), f"{lstm:.4f}"),
-        ("LMModel5 (2-layer RNN)", ctx.params.get("lr"), f"{rnn:.4f}")]))
+        ("LMModel6 (2-layer LSTM)", ctx.params["lr"], f"{lstm:.4f}"),
+        ("LMModel5 (2-layer RNN)", ctx.params["lr"], f"{rnn:.4f}")]))
     ctx.log(f"same rate, same seed: the LSTM ends {lstm - rnn:+.3f} ahead of the plain RNN")
     return {"accuracy": lstm, "rnn_accuracy": rnn, "lstm_lead": lstm - rnn,
             "valid_loss": results["lmmodel6"]["valid_loss"],

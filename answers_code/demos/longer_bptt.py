@@ -79,7 +79,7 @@ def run(ctx: RunContext) -> dict[str, Any]:
         spec = MODELS["lmmodel4"]
 
         def build(vocab: int, p: dict[str, Any], keep: list = models) -> nn.Module:
-            model = LMModel4(vocab, int(p.get("n_hidden", 64)))
+            model = LMModel4(vocab, p["n_hidden"])
             keep.append(model)
             return model
 

@@ -19,7 +19,7 @@ from answers_code.demos.table import format_table
 
 def run(ctx: RunContext) -> dict[str, Any]:
     torch.set_num_threads(1)
-    sl, bs = int(ctx.params.get("sl", 16)), int(ctx.params.get("bs", 64))
+    sl, bs = ctx.params["sl"], ctx.params["bs"]
     nums = human_numbers().nums
     x3, y3 = windows(nums, 3)  # (21031, 3), (21031,)
     xs, ys = sequences(nums, sl)  # (3943, 16), (3943, 16)

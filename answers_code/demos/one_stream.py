@@ -33,7 +33,7 @@ def pieces_within_lines(lines: tuple[str, ...], size: int) -> tuple[int, int]:
 
 def run(ctx: RunContext) -> dict[str, Any]:
     torch.set_num_threads(1)
-    sl = int(ctx.params.get("sl", 16))
+    sl = ctx.params["sl"]
     corpus = human_numbers()
     lengths = [len(line.split(" ")) for line in corpus.lines]
     total = sum(lengths)

@@ -35,17 +35,17 @@ def train(ctx: RunContext, dls: DataLoaders, seed: int, emit: bool) -> tuple[lis
 
     p = ctx.params
     set_seed(seed)
-    model = LMModel3(len(dls.vocab), int(p.get("n_hidden", 64)))
+    model = LMModel3(len(dls.vocab), p["n_hidden"])
     start = time.process_time()
-    rows = fit_one_cycle(model, dls, int(p.get("epochs", 10)), float(p.get("lr", 3e-3)),
+    rows = fit_one_cycle(model, dls, p["epochs"], p["lr"],
                          reset=True, emit=ctx.emit if emit else None, device=ctx.device)
     return rows, time.process_time() - start
 
 
 def run(ctx: RunContext) -> dict[str, Any]:
     torch.set_num_threads(1)
-    seed = int(ctx.params.get("seed", 0))
-    fraction = float(ctx.params.get("fraction", 0.2))
+    seed = ctx.params["seed"]
+    fraction = ctx.params["fraction"]
     full = three_token_dls(bs=64, chunks=True)
     small = subset(full, fraction)
     small_rows, small_s = train(ctx, small, seed, emit=False)

@@ -43,7 +43,7 @@ def run(ctx: RunContext) -> dict[str, Any]:
         fell.append(len(down))
         rows.append((seed, f"{final['accuracy']:.4f}", f"{max(accs):.4f}", len(down),
                      f"{max(down, default=0.0):.3f}"))
-    ctx.log(f"LMModel4, {ctx.params.get('epochs')} epochs at lr {ctx.params.get('lr')}, "
+    ctx.log(f"LMModel4, {ctx.params['epochs']} epochs at lr {ctx.params['lr']}, "
             f"seeds {seeds}:")
     ctx.log(format_table(("seed", "final accuracy", "best epoch", "epochs it fell",
                           "largest fall"), rows))

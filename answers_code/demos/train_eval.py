@@ -18,8 +18,8 @@ from answers_code.dropout import Dropout
 
 def run(ctx: RunContext) -> dict[str, Any]:
     torch.set_num_threads(1)
-    torch.manual_seed(int(ctx.params.get("seed", 0)))
-    p = float(ctx.params.get("p", 0.5))
+    torch.manual_seed(ctx.params["seed"])
+    p = ctx.params["p"]
     model = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), Dropout(p))
     x = torch.ones(2, 6)
     drop = model[2]

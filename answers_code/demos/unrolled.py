@@ -17,8 +17,8 @@ from answers_code.models import LMModel1, LMModel2
 
 def run(ctx: RunContext) -> dict[str, Any]:
     torch.set_num_threads(1)
-    torch.manual_seed(int(ctx.params.get("seed", 0)))
-    vocab, nh, bs = 30, int(ctx.params.get("n_hidden", 64)), int(ctx.params.get("bs", 64))
+    torch.manual_seed(ctx.params["seed"])
+    vocab, nh, bs = 30, ctx.params["n_hidden"], ctx.params["bs"]
     loop = LMModel2(vocab, nh)
     unrolled = LMModel1(vocab, nh)
     unrolled.load_state_dict(loop.state_dict())

@@ -23,8 +23,8 @@ def continues(xs: tuple[torch.Tensor, ...], ys: tuple[torch.Tensor, ...], n: int
 
 def run(ctx: RunContext) -> dict[str, Any]:
     torch.set_num_threads(1)
-    sl, bs = int(ctx.params.get("sl", 16)), int(ctx.params.get("bs", 64))
-    n_batches, n_rows = int(ctx.params.get("batches", 3)), int(ctx.params.get("rows", 3))
+    sl, bs = ctx.params["sl"], ctx.params["bs"]
+    n_batches, n_rows = ctx.params["batches"], ctx.params["rows"]
     corpus = human_numbers()
     dls = seq_dls(sl=sl, bs=bs)
     xs, ys = dls.valid.xs, dls.valid.ys

@@ -31,8 +31,8 @@ def untied(model: LMModel7) -> LMModel7:
 
 def run(ctx: RunContext) -> dict[str, Any]:
     torch.set_num_threads(1)
-    vocab, nh = int(ctx.params.get("vocab_sz", 30)), int(ctx.params.get("n_hidden", 64))
-    torch.manual_seed(int(ctx.params.get("seed", 0)))
+    vocab, nh = ctx.params["vocab_sz"], ctx.params["n_hidden"]
+    torch.manual_seed(ctx.params["seed"])
     tied = LMModel7(vocab, nh, 2, 0.4)
     free = untied(tied)
     same = tied.h_o.weight is tied.i_h.weight

@@ -1,7 +1,7 @@
 """The answers the engine can run: the registry's catalogue plus optional extra modules.
 
 $STUDYTOOL_EXTRA_ANSWERS names modules (comma-separated) that define `ANSWERS`, a tuple of
-`answers_code.registry.Answer`. Tests use it to add hanging, crashing and NaN-producing answers
+`answers_code.answer.Answer`. Tests use it to add hanging, crashing and NaN-producing answers
 without touching the real catalogue. Like the registry, this stays torch-free: an extra module's
 entry functions import torch inside themselves.
 """
@@ -12,7 +12,7 @@ import importlib
 import os
 
 from answers_code import registry
-from answers_code.registry import Answer
+from answers_code.answer import Answer
 from studytool.errors import StudytoolError
 
 ENV_EXTRA = "STUDYTOOL_EXTRA_ANSWERS"
@@ -39,7 +39,7 @@ def all_answers() -> dict[str, Answer]:
 
 def get(name: str) -> Answer:
     """The answer called `name`; a StudytoolError suggesting close names otherwise."""
-    answers = all_answers()
-    if name in answers:
-        return answers[name]
-    raise StudytoolError(f"unknown answer '{name}'{registry.suggestion(name, answers)}")
+    try:
+        return registry.lookup(name, all_answers())
+    except KeyError as exc:
+        raise StudytoolError(exc.args[0]) from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from answers_code.registry import Answer
+from answers_code.answer import Answer
 from studytool.runner.figures import figure
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from answers_code.registry import Answer
+from answers_code.answer import Answer
 from studytool.run_record import EpochRow, RunRecord
 from studytool.runner import checks, memory
 from studytool.runner.events import finite_or_none, strict_json

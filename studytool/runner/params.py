@@ -1,106 +1,39 @@
-"""What a run may be asked for: each parameter's kind and range, checked in the parent.
+"""What a run may be asked for, checked in the parent before anything is spawned.
 
-An answer declares the parameters it takes by its defaults (`Answer.defaults`); what each one
-may be is written once, here, by name, because a name means the same in every answer (`bs` is
-a batch size, `moms` the one-cycle momentums). A parameter missing from the table (a test
-fixture's own) takes the kind of its default, numbers finite. Every check runs before anything
-is spawned: bad input is one `StudytoolError` naming the flag and the range, exit 2, and no
-run is stored. The answers check again in the worker; this is what keeps bad input from
-starting a child at all.
+An answer's parameters are the fields of its config dataclass, each typed with what it may be
+(`answers_code.config`: `epochs: Epochs`). Every override given is checked against that type
+here, once: bad input is one `StudytoolError` naming the flag and the range, exit 2, no run is
+stored and no child starts. The answers receive the checked values and do not check again.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from typing import Any
 
-from answers_code.registry import Answer
+from answers_code.answer import Answer
+from answers_code.config import Spec, specs
 from studytool.errors import StudytoolError, quote
+
+__all__ = ["Spec", "check", "parse_param", "validate_overrides", "validate_timeout"]
 
 MAX_TIMEOUT = 7 * 24 * 3600.0
 # Parameters with a flag of their own (`run --epochs`); their messages name that flag.
 OWN_FLAGS = ("epochs", "lr", "seed")
 
 
-@dataclass(frozen=True)
-class Spec:
-    """One parameter: `kind` int | float | choice | floats | ints | bool | text | any."""
-
-    kind: str
-    low: float | None = None
-    high: float | None = None
-    above_low: bool = False  # the low bound itself is not allowed (lr > 0)
-    below_high: bool = False  # the high bound itself is not allowed (p < 1)
-    choices: tuple[str, ...] = ()
-    length: int | None = None  # a list of exactly this many (moms: 3)
-    most: int | None = None  # a list of at most this many (seeds)
-    optional: bool = False  # None (the default) may be given back
-
-
-def _whole(low: int, high: int) -> Spec:
-    return Spec("int", low, high)
-
-
-_SEED = (0, 2**32 - 1)
-LM_MODELS = tuple(f"lmmodel{n}" for n in range(1, 8))
-
-SPECS: dict[str, Spec] = {
-    "epochs": _whole(1, 1000),
-    "lr": Spec("float", 0.0, 10.0, above_low=True),
-    "seed": _whole(*_SEED),
-    "seeds": Spec("ints", *_SEED, most=100, optional=True),
-    "wd": Spec("float", 0.0, 10.0),
-    "moms": Spec("floats", 0.0, 1.0, below_high=True, length=3),
-    "bs": _whole(1, 4096),
-    "sl": _whole(1, 1024),
-    "n_hidden": _whole(1, 4096),
-    "n_layers": _whole(1, 16),
-    "p": Spec("float", 0.0, 1.0, below_high=True),
-    "fraction": Spec("float", 0.0, 1.0, above_low=True),  # of the data a prototype trains on
-    "alpha": Spec("float", 0.0, 100.0),
-    "beta": Spec("float", 0.0, 100.0),
-    "threads": _whole(1, 256),
-    "model": Spec("choice", choices=LM_MODELS),
-    "ni": _whole(1, 4096),
-    "nh": _whole(1, 4096),
-    "steps": _whole(1, 100_000),
-    "size": _whole(1, 100_000_000),
-    "batches": _whole(1, 1000),
-    "rows": _whole(1, 1000),
-    "depth": _whole(1, 10_000),
-    "width": _whole(1, 10_000),
-    "vocab_sz": _whole(2, 100_000),
-}
-
-
-def spec_for(answer: Answer, key: str) -> Spec:
-    """The table's spec for `key`, else one inferred from the answer's default."""
-    if key in SPECS:
-        return SPECS[key]
-    default = answer.defaults.get(key)
-    if isinstance(default, bool):
-        return Spec("bool")
-    if isinstance(default, int):
-        return Spec("int")
-    if isinstance(default, float):
-        return Spec("float")
-    if isinstance(default, str):
-        return Spec("text")
-    return Spec("any")
-
-
 def validate_overrides(answer: Answer, overrides: dict[str, Any]) -> dict[str, Any]:
     """The overrides that were given, checked and converted (a whole number for a float
     parameter becomes a float); StudytoolError for an unknown name or a bad value."""
     given = {k: v for k, v in overrides.items() if v is not None}
+    kinds = specs(answer.config)
     for key, value in given.items():
-        if key not in answer.defaults:
-            known = ", ".join(sorted(answer.defaults)) or "none"
+        if key not in kinds:
+            known = ", ".join(sorted(kinds)) or "none"
             raise StudytoolError(f"answer '{answer.name}' has no parameter {quote(key)} "
                                  f"(its parameters: {known})")
-        given[key] = check(key, spec_for(answer, key), value)
+        given[key] = check(key, kinds[key], value)
     return given
 
 
