@@ -86,6 +86,9 @@ BAD_INPUT = [
     (["run", "lmmodel1", "--param", "model=lmmodel9"],
      "error: --param model must be one of lmmodel1, lmmodel2, lmmodel3, lmmodel4, lmmodel5, "
      "lmmodel6, lmmodel7, not 'lmmodel9'"),
+    (["run", "lmmodel1", "--param", "model=lmmodel7"],
+     "error: --param model=lmmodel7 needs sl, n_layers, p, alpha, beta, which lmmodel1 does not "
+     "have: run lmmodel7 itself"),
     (["run", "lmmodel1", "--param", "lr=NaN"],
      "error: --lr must be a number above 0 and at most 10, not nan"),
     (["run", "gru-scratch", "--param", "seeds=0,x"],

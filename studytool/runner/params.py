@@ -34,7 +34,23 @@ def validate_overrides(answer: Answer, overrides: dict[str, Any]) -> dict[str, A
             raise StudytoolError(f"answer '{answer.name}' has no parameter {quote(key)} "
                                  f"(its parameters: {known})")
         given[key] = check(key, kinds[key], value)
+    if "model" in given:
+        _model_fits(answer, given["model"], kinds)
     return given
+
+
+def _model_fits(answer: Answer, model: str, kinds: dict[str, Spec]) -> None:
+    """`--param model=X` trains X with this answer's settings, so X may not need a setting
+    this answer lacks (lmmodel1 has no AR/TAR penalties for lmmodel7)."""
+    from answers_code.registry import all_answers
+
+    other = all_answers().get(model)
+    if other is None:
+        return
+    missing = [key for key in specs(other.config) if key not in kinds]
+    if missing:
+        raise StudytoolError(f"--param model={model} needs {', '.join(missing)}, which "
+                             f"{answer.name} does not have: run {model} itself")
 
 
 def flag(key: str) -> str:
