@@ -22,3 +22,16 @@ def copy_cell_weights(ours: nn.Module, ref: nn.LSTMCell | nn.GRUCell) -> None:
         ours.hh.weight.copy_(ref.weight_hh)
         ours.ih.bias.copy_(ref.bias_ih)
         ours.hh.bias.copy_(ref.bias_hh)
+
+
+def twins(ours_cls: type[nn.Module], ref_cls: type[nn.Module], shape: tuple[int, ...],
+          batch_first: bool, seed: int) -> tuple[nn.Module, nn.Module, torch.Tensor]:
+    """Ours loaded with torch's module's state dict (strict: same names and shapes), and an
+    input of `shape` = (input, hidden, layers, bs, seq_len) laid out as `batch_first` says."""
+    ni, nh, nl, bs, sl = shape
+    torch.manual_seed(seed)
+    ref = ref_cls(ni, nh, nl, batch_first=batch_first)
+    ours = ours_cls(ni, nh, nl, batch_first=batch_first)
+    ours.load_state_dict(ref.state_dict())
+    x = torch.randn(bs, sl, ni) if batch_first else torch.randn(sl, bs, ni)
+    return ours, ref, x

@@ -12,6 +12,7 @@ from test_exchange_json import in_lines, seed
 from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
+    open_screen,
     settle,
 )
 from textual.widgets import Input, Label, ProgressBar
@@ -94,11 +95,7 @@ async def test_the_app_shows_the_bar_and_counts_during_an_import(export_file, tm
     monkeypatch.setattr(ExchangeScreen, "on_exchange_progress", watch)
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("x")
-        await settle(pilot, app)
-        screen = app.screen
-        assert isinstance(screen, ExchangeScreen)
+        screen = await open_screen(pilot, app, "x", ExchangeScreen)
         assert not screen.query_one("#exchange-bar").display
         screen.query_one("#import-path", Input).value = str(export_file)
         screen.query_one("#import-path", Input).focus()

@@ -11,18 +11,14 @@ from torch import nn
 from answers_code.context import RunContext
 from answers_code.gru import GRU, GRUCell, gru_step
 from answers_code.registry import get
-from tests.rnn_helpers import TOL, copy_cell_weights, max_diff, shapes
+from tests.rnn_helpers import TOL, copy_cell_weights, max_diff, shapes, twins
 
 
 @settings(max_examples=12, deadline=None)
 @given(shape=shapes, batch_first=st.booleans(), with_h0=st.booleans(), seed=st.integers(0, 99))
 def test_loads_nn_gru_state_dict_and_matches(shape, batch_first, with_h0, seed):
-    ni, nh, nl, bs, sl = shape
-    torch.manual_seed(seed)
-    ref = nn.GRU(ni, nh, nl, batch_first=batch_first)
-    ours = GRU(ni, nh, nl, batch_first=batch_first)
-    ours.load_state_dict(ref.state_dict())
-    x = torch.randn(bs, sl, ni) if batch_first else torch.randn(sl, bs, ni)
+    ours, ref, x = twins(GRU, nn.GRU, shape, batch_first, seed)
+    _, nh, nl, bs, _ = shape
     h0 = torch.randn(nl, bs, nh) if with_h0 else None
     out, h = ours(x, h0)
     out_r, h_r = ref(x, h0)

@@ -11,7 +11,7 @@ from torch import nn
 from answers_code.context import RunContext
 from answers_code.lstm import LSTM, LSTMCell, LSTMCellRefactored, refactored_from_cell
 from answers_code.registry import get
-from tests.rnn_helpers import TOL, copy_cell_weights, max_diff, shapes
+from tests.rnn_helpers import TOL, copy_cell_weights, max_diff, shapes, twins
 
 
 def run_both(ours: nn.Module, ref: nn.Module, x: torch.Tensor, state):
@@ -21,12 +21,8 @@ def run_both(ours: nn.Module, ref: nn.Module, x: torch.Tensor, state):
 @settings(max_examples=12, deadline=None)
 @given(shape=shapes, batch_first=st.booleans(), with_state=st.booleans(), seed=st.integers(0, 99))
 def test_loads_nn_lstm_state_dict_and_matches(shape, batch_first, with_state, seed):
-    ni, nh, nl, bs, sl = shape
-    torch.manual_seed(seed)
-    ref = nn.LSTM(ni, nh, nl, batch_first=batch_first)
-    ours = LSTM(ni, nh, nl, batch_first=batch_first)
-    ours.load_state_dict(ref.state_dict())  # strict: same names and shapes
-    x = torch.randn(bs, sl, ni) if batch_first else torch.randn(sl, bs, ni)
+    ours, ref, x = twins(LSTM, nn.LSTM, shape, batch_first, seed)
+    _, nh, nl, bs, _ = shape
     state = (torch.randn(nl, bs, nh), torch.randn(nl, bs, nh)) if with_state else None
     (out, (h, c)), (out_r, (h_r, c_r)) = run_both(ours, ref, x, state)
     assert out.shape == out_r.shape and h.shape == h_r.shape == (nl, bs, nh)

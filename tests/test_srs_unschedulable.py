@@ -14,6 +14,7 @@ from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     demo_deck,
     make_app,
+    open_screen,
     settle,
 )
 
@@ -64,11 +65,7 @@ async def test_the_app_shows_the_due_cards_instead_of_no_more_cards(tmp_path):
     broken = break_first_card(f"sqlite:///{tmp_path / 'study.sqlite3'}", tmp_path / "demo.toml")
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("enter")
-        await settle(pilot, app)
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
         assert screen.card is not None and screen.card.card_id == broken
         assert "No more cards due" not in str(screen.query_one("#card-info").render())
         await pilot.press("space")

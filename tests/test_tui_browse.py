@@ -8,6 +8,7 @@ import pytest
 from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
+    open_screen,
     press,
     service_for,
     settle,
@@ -77,11 +78,7 @@ async def test_stats_show_todays_numbers(tmp_path: Path) -> None:
 async def test_settings_are_stored_in_the_database(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("o")
-        await settle(pilot, app)
-        screen = app.screen
-        assert isinstance(screen, SettingsScreen)
+        screen = await open_screen(pilot, app, "o", SettingsScreen)
         field = screen.query_one("#set-new_per_day", Input)
         assert screen.focused is field and field.value == "20"
         field.value = ""
