@@ -89,7 +89,10 @@ async def settle(pilot: Any, app: StudyApp, quiet_rounds: int = 3) -> None:
     quiet = 0
     deadline = time.monotonic() + 20
     while quiet < quiet_rounds and time.monotonic() < deadline:
-        busy = any(not w.is_finished for w in app.workers)
+        # A finished worker's news travels on as messages (BackendReady, then DataChanged to
+        # each screen, which starts the next worker): unhandled messages count as busy.
+        busy = (any(not w.is_finished for w in app.workers)
+                or any(not node._message_queue.empty() for node in (app, *app.screen_stack)))
         await app.workers.wait_for_complete()
         await pilot.pause(0.02)
         quiet = 0 if busy or app.backend is None and not app.backend_error else quiet + 1
