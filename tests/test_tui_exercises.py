@@ -154,6 +154,7 @@ def _history(app: StudyApp, question_id: str) -> list[int]:
     return [row.rating for row in service.history(card_id)]
 
 
+@pytest.mark.slow
 async def test_the_exercise_loop_in_its_screen(tmp_path: Path, _isolated_home: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from studytool.exercises import get_exercise, progress, workspace
