@@ -269,9 +269,11 @@ def test_exports_the_tui_may_call_never_import_torch(tmp_path, child_env):
         "import sys\n"
         "from pathlib import Path\n"
         "from studytool.exchange.api import export_to, import_from\n"
+        "from studytool.store import open_db\n"
+        f"db = open_db({url!r})\n"
         f"for fmt in ('json', 'csv', 'apkg', 'md'):\n"
-        f"    export_to({url!r}, fmt, Path({str(tmp_path)!r}) / ('x.' + fmt))\n"
-        f"import_from({url!r}, Path({str(tmp_path)!r}) / 'x.json')\n"
+        f"    export_to(db, fmt, Path({str(tmp_path)!r}) / ('x.' + fmt))\n"
+        f"import_from(db, Path({str(tmp_path)!r}) / 'x.json')\n"
         "print('torch' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env=child_env, timeout=60)

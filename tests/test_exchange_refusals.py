@@ -206,7 +206,8 @@ else:  # halfway through the reviews
 
     json_export._write_list = halfway
 from studytool.exchange.api import export_to
-export_to(url, fmt, Path(out))
+from studytool.store import open_db
+export_to(open_db(url), fmt, Path(out))
 """
 
 
@@ -233,6 +234,7 @@ def test_an_export_killed_leaves_no_file_behind(fmt, when, existing, learner, tm
 
 def test_a_leftover_of_a_dead_export_is_removed_by_the_next(learner, tmp_path):
     from studytool.exchange.api import export_to
+    from studytool.store import open_db
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
@@ -240,7 +242,9 @@ def test_a_leftover_of_a_dead_export_is_removed_by_the_next(learner, tmp_path):
     alive = tmp_path / f".out.json.{os.getpid()}-0000.partial"
     dead.write_text("left by a writer killed between link and rename")
     alive.write_text("an export running right now")
-    export_to(f"sqlite:///{learner}", "json", tmp_path / "out.json")
+    db = open_db(f"sqlite:///{learner}")
+    export_to(db, "json", tmp_path / "out.json")
+    db.close()
     assert not dead.exists() and alive.exists()
 
 

@@ -26,13 +26,15 @@ SHOW_AFTER = 0.5  # seconds: a quick export or import draws no bar at all
                    "apkg: Anki package; md: progress report.")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
               help="File to write (a new one, or a regular file it replaces).")
-@click.pass_obj
-def export(obj: dict, fmt: str, output: Path) -> None:
+def export(fmt: str, output: Path) -> None:
     """Export progress as JSON, a CSV review log, an Anki package or a Markdown report."""
+    from studytool.commands.handle import command_db
     from studytool.exchange.api import export_to
+    from studytool.exchange.output import check_target
 
+    check_target(output)  # a link, pipe or device is refused before the database is opened
     with progress_bar("exporting") as bar:
-        line = export_to(obj["db_url"], fmt, output, bar)
+        line = export_to(command_db(), fmt, output, bar)
     click.echo(line)
 
 
@@ -40,25 +42,25 @@ def export(obj: dict, fmt: str, output: Path) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--max-mb", type=click.IntRange(1, 1 << 20), default=None,
               help="Refuse files bigger than this (default: any size; memory stays flat).")
-@click.pass_obj
-def import_(obj: dict, path: Path, max_mb: int | None) -> None:
+def import_(path: Path, max_mb: int | None) -> None:
     """Import (merge) a JSON export or an Anki package (.apkg: its cards and review history;
     needs the `anki` extra): one transaction, nothing changes on any problem."""
+    from studytool.commands.handle import command_db
     from studytool.exchange.api import import_from
 
     with progress_bar("importing") as bar:
-        line = import_from(obj["db_url"], path, max_mb, bar)
+        line = import_from(command_db(), path, max_mb, bar)
     click.echo(line)
 
 
 @click.command("optimize")
 @click.option("--save", is_flag=True, help="Keep the fitted parameters for scheduling.")
-@click.pass_obj
-def optimize(obj: dict, save: bool) -> None:
+def optimize(save: bool) -> None:
     """Fit personal FSRS parameters from the review log (needs at least 512 reviews)."""
+    from studytool.commands.handle import command_db
     from studytool.exchange.optimize import optimize_report
 
-    click.echo(optimize_report(obj["db_url"], save))
+    click.echo(optimize_report(command_db(), save))
 
 
 @contextmanager

@@ -8,27 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from studytool.commands.handle import command_db
 from studytool.errors import CheckFailed
 
 if TYPE_CHECKING:
     from studytool.exercises.catalogue import Exercise
-    from studytool.store import Database
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
-
-
-def _db() -> Database:
-    """The command's one database handle: opened on first use, closed when the command ends
-    (a watch verifies many times on it)."""
-    ctx = click.get_current_context()
-    db = ctx.obj.get("exercise_db")
-    if db is None:
-        from studytool.store import open_db
-
-        db = ctx.obj["exercise_db"] = open_db(ctx.obj["db_url"])
-        ctx.call_on_close(db.close)
-    return db  # type: ignore[no-any-return]
-
 
 dir_option = click.option("--dir", "workspace", metavar="D", type=click.Path(file_okay=False),
                           help="Workspace folder (default: exercises/ in the data directory).")
@@ -49,7 +35,7 @@ def list_(as_json: bool) -> None:
     from studytool.exercises import progress
     from studytool.exercises.catalogue import EXERCISES
 
-    state = progress.load_all(_db())
+    state = progress.load_all(command_db())
     rows: list[dict[str, Any]] = []
     for number, ex in enumerate(EXERCISES, start=1):
         p = state.get(ex.name, progress.Progress(ex.name))
@@ -108,7 +94,7 @@ def verify(name: str, workspace: str | None, timeout: float | None, as_json: boo
     if timeout is not None:
         timeout = validate_check_timeout(timeout)
     # An unusable --db is bad input before the checks run, not a result lost after them.
-    progress.load_all(_db())
+    progress.load_all(command_db())
     if not watch:
         _verify_once(ex, path, timeout, as_json)
         return
@@ -144,7 +130,7 @@ def _verify_once(ex: Exercise, path: Path, timeout: float | None, as_json: bool)
             _show_output(str(event.get("output", "")), event.get("output_bytes"))
 
     result = verify_file(ex, path, timeout or CHECK_TIMEOUT, None if as_json else show)
-    progress.record_verify(_db(), ex.name, result.passed)
+    progress.record_verify(command_db(), ex.name, result.passed)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
@@ -186,9 +172,9 @@ def hint(name: str) -> None:
 
     ex = get_exercise(name)
     total = len(ex.hints)
-    shown = progress.get(_db(), ex.name).hints_shown
+    shown = progress.get(command_db(), ex.name).hints_shown
     if shown < total:
-        shown = progress.record_hint(_db(), ex.name, total).hints_shown
+        shown = progress.record_hint(command_db(), ex.name, total).hints_shown
         note = "" if shown < total else " (the last one)"
     else:
         note = " (no more hints: that was the last one)"

@@ -25,6 +25,7 @@ from typing import Any
 
 import click
 
+from studytool.commands.handle import command_db
 from studytool.errors import StudytoolError, error_line, quote
 from studytool.ratings import RATING_NAMES
 
@@ -33,9 +34,8 @@ def open_service(obj: dict[str, Any]) -> Any:
     """The study service on the command's database, with the installed decks synced in."""
     from studytool.deck import load_installed
     from studytool.srs import StudyService
-    from studytool.store import open_db
 
-    service = StudyService(open_db(obj["db_url"]))
+    service = StudyService(command_db())
     decks, problems = load_installed()
     for problem in problems:  # already "file:line: message"; the deck is skipped, not fatal
         click.echo(problem if "warning:" in problem else f"warning: {problem}", err=True)

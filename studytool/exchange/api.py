@@ -1,25 +1,28 @@
-"""One call per user action, for the CLI and the TUI: each opens the database, does the work
-and returns the line to show. Raises StudytoolError (one line) on bad input. `progress`, where
-given, hears how a long export or import is going (see `progress`)."""
+"""One call per user action, for the CLI and the TUI: each works on the caller's one open
+Database (the command's, or the app's) and returns the line to show. Raises StudytoolError
+(one line) on bad input. `progress`, where given, hears how a long export or import is going
+(see `progress`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studytool.errors import StudytoolError
 from studytool.exchange.output import check_target
 from studytool.exchange.progress import ProgressCallback
-from studytool.store import open_db
+
+if TYPE_CHECKING:
+    from studytool.store import Database
 
 FORMATS = ("json", "csv", "apkg", "md")
 
 
-def export_to(db_url: str, fmt: str, path: Path,
+def export_to(db: Database, fmt: str, path: Path,
               progress: ProgressCallback | None = None) -> str:
     if fmt not in FORMATS:
         raise StudytoolError(f"unknown export format {fmt!r} ({', '.join(FORMATS)})")
     check_target(path)  # before any work: a link, pipe or device is never written
-    db = open_db(db_url)
     try:
         if fmt == "json":
             from studytool.exchange.json_export import export_json
@@ -43,11 +46,9 @@ def export_to(db_url: str, fmt: str, path: Path,
         return f"wrote {path} (Markdown report)"
     except OSError as exc:
         raise StudytoolError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        db.close()
 
 
-def import_from(db_url: str, path: Path, max_mb: int | None = None,
+def import_from(db: Database, path: Path, max_mb: int | None = None,
                 progress: ProgressCallback | None = None) -> str:
     """A JSON export, or an Anki package (told apart by its content: a ZIP archive holding
     an Anki collection, whatever the file is called)."""
@@ -58,16 +59,12 @@ def import_from(db_url: str, path: Path, max_mb: int | None = None,
     if anki and limit is not None and path.stat().st_size > limit:
         raise StudytoolError(f"{path}: over the import limit of {limit:,} bytes "
                              "(raise it with --max-mb)")
-    db = open_db(db_url)
-    try:
-        if anki:
-            from studytool.exchange.anki_import import import_apkg
+    if anki:
+        from studytool.exchange.anki_import import import_apkg
 
-            summary = import_apkg(db, path, progress)
-        else:
-            from studytool.exchange.json_import import import_json
+        summary = import_apkg(db, path, progress)
+    else:
+        from studytool.exchange.json_import import import_json
 
-            summary = import_json(db, path, limit, progress)
-    finally:
-        db.close()
+        summary = import_json(db, path, limit, progress)
     return f"imported {path}: {summary.line()}"

@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 from studytool.errors import StudytoolError
 from studytool.exchange.document import PARAMETERS_KEY
-from studytool.store import open_db
 from studytool.store.database import Database
 from studytool.store.models import ReviewLogRow, SettingRow
 
@@ -40,14 +39,10 @@ class Fit:
     new_loss: float | None
 
 
-def optimize_report(db_url: str, save: bool) -> str:
-    db = open_db(db_url)
-    try:
-        fit = fit_parameters(db)
-        if save and fit.new is not None:
-            save_parameters(db, fit.new)
-    finally:
-        db.close()
+def optimize_report(db: Database, save: bool) -> str:
+    fit = fit_parameters(db)
+    if save and fit.new is not None:
+        save_parameters(db, fit.new)
     return format_fit(fit, save)
 
 

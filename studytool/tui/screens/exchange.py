@@ -149,10 +149,11 @@ class ExchangeScreen(Screen[None]):
 
         target = Path(path).expanduser()
         try:
+            db = self.app.opened.service.db
             if kind == "export":
-                line = export_to(self.app.db_url, fmt, target, self._progress)
+                line = export_to(db, fmt, target, self._progress)
             else:
-                line = import_from(self.app.db_url, target, progress=self._progress)
+                line = import_from(db, target, progress=self._progress)
         except Exception as exc:  # StudytoolError: its one line; anything else: short text
             self.post_message(ExchangeDone(kind, error_text(exc), False))
             return
