@@ -26,6 +26,7 @@ from studytool.srs.fsrs_bridge import (
     to_fsrs,
 )
 from studytool.srs.intervals import format_interval
+from studytool.srs.memory import recall_now
 from studytool.srs.sync import deck_fingerprint, stored_fingerprints, sync_deck, unchanged_plan
 from studytool.srs.views import CardView, DeckSummary, ReviewRow, Stats, TypedGrade
 from studytool.store import queries as q
@@ -187,8 +188,10 @@ class StudyService:
         return self.card(ids[0]) if ids else None
 
     def card(self, card_id: int) -> CardView:
+        scheduler, now = make_scheduler(self.get_settings(), fuzz=False), self.now()
         with self.db.session(write=False) as session:
-            return _view(self._get(session, card_id))
+            row = self._get(session, card_id)
+            return _view(row, recall_now(scheduler, row, now))
 
     # -- reviewing ------------------------------------------------------------------------
     def preview_intervals(self, card_id: int) -> dict[int, str]:
@@ -354,10 +357,11 @@ class StudyService:
             conditions.append(CardRow.state == _STATE_CODES[state])
         if suspended is not None:
             conditions.append(CardRow.suspended.is_(suspended))
+        scheduler, now = make_scheduler(self.get_settings(), fuzz=False), self.now()
         with self.db.session(write=False) as session:
             rows = session.scalars(select(CardRow).where(*conditions)
                                    .order_by(CardRow.deck_id, CardRow.position, CardRow.id))
-            views = [_view(row) for row in rows]
+            views = [_view(row, recall_now(scheduler, row, now)) for row in rows]
         return [v for v in views if tag is None or tag in v.tags]
 
     def history(self, card_id: int) -> list[ReviewRow]:
@@ -382,11 +386,11 @@ class StudyService:
         return row
 
 
-def _view(row: CardRow) -> CardView:
+def _view(row: CardRow, recall: float | None = None) -> CardView:
     return CardView(
         card_id=row.id, deck_id=row.deck_id, question_id=row.question_id, text=row.text,
         answer=row.answer, mistake=row.mistake, answers=tuple(row.answers),
         tags=tuple(row.tags), state=STATE_NAMES[row.state], due=row.due,
         suspended=row.suspended, buried_until=row.buried_until, archived=row.archived,
         last_review=row.last_review, stability=row.stability, difficulty=row.difficulty,
-        problem=row_problem(row))
+        retrievability=recall, problem=row_problem(row))

@@ -25,6 +25,7 @@ class CardView:
     last_review: datetime | None = None
     stability: float | None = None
     difficulty: float | None = None
+    retrievability: float | None = None  # chance of recall now (srs.memory.recall_now)
     # Why the saved scheduling state is unusable (then it is scheduled as if new), or None.
     problem: str | None = None
 
