@@ -227,7 +227,8 @@ class StudyService:
         if rating not in (1, 2, 3, 4):
             raise StudytoolError(f"rating must be 1 (Again) to 4 (Easy), not {rating!r}")
         now = self.now()
-        scheduler = make_scheduler(self.get_settings(), fuzz=self.fuzz)
+        settings = self.get_settings()
+        scheduler = make_scheduler(settings, fuzz=self.fuzz)
         views: list[CardView] = []
         logged: list[int] = []
         with self.db.session() as session:
@@ -239,6 +240,8 @@ class StudyService:
                                                    duration_ms)
                 apply_fsrs(row, card)
                 row.buried_until = None
+                if rating == 1 and state_before == REVIEW and not row.leech:
+                    _mark_leech(session, row, before, settings)
                 log = ReviewLogRow(card_id=row.id, rating=rating, reviewed_at=now,
                                    duration_ms=duration_ms, state_before=state_before,
                                    card_before=before, state_after=row.state,
@@ -330,13 +333,17 @@ class StudyService:
                                        [datetime(1970, 1, 1, tzinfo=UTC), *future[1:]],
                                        *scheduled)
             by_state = q.cards_by_state(session)
+            leeches = list(session.scalars(
+                select(CardRow.question_id).where(CardRow.leech.is_(True),
+                                                  CardRow.archived.is_(False))
+                .order_by(CardRow.deck_id, CardRow.position, CardRow.id)))
         labels = [days.learner_date(edge, hour, self.tz).isoformat() for edge in past[:-1]]
         ahead = [days.learner_date(edge, hour, self.tz).isoformat() for edge in future[:-1]]
         return Stats(
             reviews_today=per_day[-1], due_tomorrow=forecast[1],
             retention_30d=round(recalled / total, 4) if total else None, by_state=by_state,
             reviews_per_day=list(zip(labels, per_day, strict=True)),
-            forecast_30d=list(zip(ahead, forecast, strict=True)),
+            forecast_30d=list(zip(ahead, forecast, strict=True)), leeches=leeches,
         )
 
     def browse(self, query: str = "", deck: str | None = None, state: str | None = None,
@@ -386,6 +393,21 @@ class StudyService:
         return row
 
 
+def _mark_leech(session: Any, row: CardRow, before: dict[str, Any], settings: Settings) -> None:
+    """A lapse being rated: the card becomes a leech once it has lapsed `leech_threshold`
+    times (this one included), in the rating's transaction. `before` (the log's saved
+    state) says what undo takes back."""
+    lapses = 1 + (session.scalar(select(func.count()).select_from(ReviewLogRow).where(
+        ReviewLogRow.card_id == row.id, ReviewLogRow.rating == 1,
+        ReviewLogRow.state_before == REVIEW)) or 0)
+    if lapses < settings.leech_threshold:
+        return
+    row.leech = True
+    if settings.leech_action == "suspend" and not row.suspended:
+        row.suspended = True
+        before["unsuspend"] = True
+
+
 def _view(row: CardRow, recall: float | None = None) -> CardView:
     return CardView(
         card_id=row.id, deck_id=row.deck_id, question_id=row.question_id, text=row.text,
@@ -393,4 +415,4 @@ def _view(row: CardRow, recall: float | None = None) -> CardView:
         tags=tuple(row.tags), state=STATE_NAMES[row.state], due=row.due,
         suspended=row.suspended, buried_until=row.buried_until, archived=row.archived,
         last_review=row.last_review, stability=row.stability, difficulty=row.difficulty,
-        retrievability=recall, problem=row_problem(row))
+        retrievability=recall, leech=row.leech, problem=row_problem(row))

@@ -59,9 +59,11 @@ def is_suspended(card: CardView) -> bool:
 
 
 def marks(card: CardView, now: datetime) -> str:
-    """What keeps the card out of today's queue (a buried card still reads `new`, due today)."""
+    """What keeps the card out of today's queue (a buried card still reads `new`, due
+    today), and whether it is a leech."""
     buried = card.buried_until is not None and card.buried_until > now
-    return " ".join(m for m, on in (("susp", is_suspended(card)), ("buried", buried)) if on)
+    return " ".join(m for m, on in (("susp", is_suspended(card)), ("buried", buried),
+                                    ("leech", card.leech)) if on)
 
 
 def _number(value: float | None, spec: str) -> str:
