@@ -19,6 +19,7 @@ from test_tui_support import (
     press,
     service_for,
 )
+from textual.widgets import DataTable
 
 from studytool.config import Settings
 from studytool.deck import Deck, Question
@@ -27,6 +28,7 @@ from studytool.exchange.json_export import export_json
 from studytool.exchange.json_import import import_json
 from studytool.srs import StudyService
 from studytool.store import open_db
+from studytool.tui.screens.browse import BrowseScreen
 from studytool.tui.screens.settings import SettingsScreen
 from studytool.tui.screens.stats import StatsScreen
 
@@ -197,3 +199,22 @@ async def test_the_app_sets_leech_settings_and_its_stats_list_leeches(tmp_path: 
         stats = await open_screen(pilot, app, "t", StatsScreen)
         numbers = str(stats.query_one("#stats-numbers").render())
         assert "Leeches  demo-q02" in numbers
+        await press(pilot, app, "escape")
+        browse = await open_screen(pilot, app, "b", BrowseScreen)
+        table = browse.query_one("#cards", DataTable)
+        marks = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[3])
+                 for i in range(table.row_count)}
+        assert marks["demo-q02"] == "susp leech" and marks["demo-q01"] == ""
+
+
+def test_cards_command_flags_a_leech(tmp_path: Path, studytool_cmd, child_env) -> None:
+    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    db = open_db(url)
+    service, ids = studying(db, leech_threshold=1)
+    lapse(service, ids["d1-q1"])
+    db.close()
+    done = subprocess.run([*studytool_cmd, "--db", url, "cards", "--json"], capture_output=True,
+                          text=True, env=child_env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    leeches = [r["question_id"] for r in json.loads(done.stdout) if r["leech"]]
+    assert leeches == ["d1-q1"]

@@ -91,8 +91,8 @@ def cards(obj: dict[str, Any], deck: str | None, as_json: bool) -> None:
         difficulty = "-" if r.difficulty is None else f"{r.difficulty:.2f}"
         recall = "-" if r.retrievability is None else f"{r.retrievability:.1%}"
         due = r.due.astimezone(service.tz).strftime("%Y-%m-%d %H:%M")
-        flags = " ".join(f for f, on in (("suspended", r.suspended), ("buried", r.buried))
-                         if on)
+        flags = " ".join(f for f, on in (("suspended", r.suspended), ("buried", r.buried),
+                                          ("leech", r.leech)) if on)
         click.echo(f"{r.question_id:<{width}} {r.state:<10} {due:<16} {stability:>8} "
                    f"{difficulty:>5} {recall:>6} {r.lapses:>6}  {flags}".rstrip())
     click.echo("S: stability (days); D: difficulty (1-10); R: chance of recall now")

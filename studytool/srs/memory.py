@@ -29,12 +29,14 @@ class CardMemory:
     lapses: int  # Again while in review
     suspended: bool
     buried: bool
+    leech: bool
 
     def to_json(self) -> dict[str, Any]:
         return {"question_id": self.question_id, "deck_id": self.deck_id, "state": self.state,
                 "due": self.due.isoformat(), "stability": self.stability,
                 "difficulty": self.difficulty, "retrievability": self.retrievability,
-                "lapses": self.lapses, "suspended": self.suspended, "buried": self.buried}
+                "lapses": self.lapses, "suspended": self.suspended, "buried": self.buried,
+                "leech": self.leech}
 
 
 def recall_now(scheduler: Scheduler, row: CardRow, now: datetime) -> float | None:
@@ -62,5 +64,6 @@ def card_memory(db: Database, now: datetime, deck: str | None = None) -> list[Ca
                 state=STATE_NAMES[row.state], due=row.due, stability=row.stability,
                 difficulty=row.difficulty, retrievability=recall_now(scheduler, row, now),
                 lapses=lapses.get(row.id, 0), suspended=row.suspended,
-                buried=row.buried_until is not None and row.buried_until > now))
+                buried=row.buried_until is not None and row.buried_until > now,
+                leech=row.leech))
     return out
