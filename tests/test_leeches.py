@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import subprocess
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
+from test_srs_service import Clock
 from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
@@ -36,14 +37,6 @@ DECK = Deck("d1", "Deck one", Path("d1.toml"), tuple(
     Question(f"d1-q{i}", f"Question {i}", f"Answer {i}") for i in range(3)))
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
 def studying(db: object, **settings: object) -> tuple[StudyService, dict[str, int]]:
     service = StudyService(db, clock=Clock(), tz=UTC, fuzz=False)  # type: ignore[arg-type]
     service.sync_decks([DECK])
@@ -55,7 +48,7 @@ def studying(db: object, **settings: object) -> tuple[StudyService, dict[str, in
 def lapse(service: StudyService, card_id: int) -> None:
     """Into review (Easy), then Again there: one lapse (Again in learning is none)."""
     service.rate(card_id, 4)
-    service._clock.moment += timedelta(days=5)  # type: ignore[attr-defined]
+    service._clock.advance(days=5)  # type: ignore[attr-defined]
     service.rate(card_id, 1)
 
 
@@ -124,23 +117,28 @@ def test_threshold_and_suspend_action_come_from_settings_and_undo_takes_them_bac
             service.save_settings(replace(Settings(), **bad))  # type: ignore[arg-type]
 
 
-def test_stats_command_lists_leeches(tmp_path: Path, studytool_cmd, child_env) -> None:
+def a_leech_on_disk(tmp_path: Path) -> str:
+    """A SQLite file where d1-q1 is a leech (threshold 1): its URL."""
     url = f"sqlite:///{tmp_path / 's.sqlite3'}"
     db = open_db(url)
     service, ids = studying(db, leech_threshold=1)
     lapse(service, ids["d1-q1"])
     db.close()
+    return url
 
-    def stats(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*studytool_cmd, "--db", url, "stats", *args],
-                              capture_output=True, text=True, env=child_env, timeout=120)
 
-    done = stats("--json")
+def studytool(cmd: list[str], env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([*cmd, *args], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["leeches"] == ["d1-q1"]
-    done = stats()
-    assert done.returncode == 0, done.stderr
-    assert "leeches            d1-q1" in done.stdout.splitlines()
+    return done.stdout
+
+
+def test_stats_command_lists_leeches(tmp_path: Path, studytool_cmd, child_env) -> None:
+    url = a_leech_on_disk(tmp_path)
+    stats = json.loads(studytool(studytool_cmd, child_env, "--db", url, "stats", "--json"))
+    assert stats["leeches"] == ["d1-q1"]
+    text = studytool(studytool_cmd, child_env, "--db", url, "stats")
+    assert "leeches            d1-q1" in text.splitlines()
 
 
 def test_export_and_import_carry_the_flag_and_old_exports_still_import(tmp_path: Path,
@@ -208,13 +206,6 @@ async def test_the_app_sets_leech_settings_and_its_stats_list_leeches(tmp_path: 
 
 
 def test_cards_command_flags_a_leech(tmp_path: Path, studytool_cmd, child_env) -> None:
-    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
-    db = open_db(url)
-    service, ids = studying(db, leech_threshold=1)
-    lapse(service, ids["d1-q1"])
-    db.close()
-    done = subprocess.run([*studytool_cmd, "--db", url, "cards", "--json"], capture_output=True,
-                          text=True, env=child_env, timeout=120)
-    assert done.returncode == 0, done.stderr
-    leeches = [r["question_id"] for r in json.loads(done.stdout) if r["leech"]]
-    assert leeches == ["d1-q1"]
+    url = a_leech_on_disk(tmp_path)
+    cards = json.loads(studytool(studytool_cmd, child_env, "--db", url, "cards", "--json"))
+    assert [r["question_id"] for r in cards if r["leech"]] == ["d1-q1"]
