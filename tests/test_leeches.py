@@ -12,6 +12,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
+from test_cards_cli import DECK  # four questions, d1-q0..d1-q3
 from test_srs_service import Clock
 from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
@@ -23,7 +24,6 @@ from test_tui_support import (
 from textual.widgets import DataTable
 
 from studytool.config import Settings
-from studytool.deck import Deck, Question
 from studytool.errors import StudytoolError
 from studytool.exchange.json_export import export_json
 from studytool.exchange.json_import import import_json
@@ -32,9 +32,6 @@ from studytool.store import open_db
 from studytool.tui.screens.browse import BrowseScreen
 from studytool.tui.screens.settings import SettingsScreen
 from studytool.tui.screens.stats import StatsScreen
-
-DECK = Deck("d1", "Deck one", Path("d1.toml"), tuple(
-    Question(f"d1-q{i}", f"Question {i}", f"Answer {i}") for i in range(3)))
 
 
 def studying(db: object, **settings: object) -> tuple[StudyService, dict[str, int]]:
@@ -149,7 +146,7 @@ def test_export_and_import_carry_the_flag_and_old_exports_still_import(tmp_path:
     export_json(source, tmp_path / "a.json")
     source.close()
     document = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
-    assert [c["leech"] for c in document["cards"]] == [True, False, False]
+    assert [c["leech"] for c in document["cards"]] == [True, False, False, False]
     last = document["reviews"][-1]["card_before"]
     assert (last["leech"], last["unsuspend"]) == (False, True)
 
