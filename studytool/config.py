@@ -75,3 +75,7 @@ class Settings:
     theme: str = "textual-dark"
     # Personal FSRS weights from `studytool optimize --save`; None: fsrs's defaults.
     fsrs_parameters: tuple[float, ...] | None = None
+    # A card that lapses this often is a leech (as in Anki); "tag" marks it, "suspend" also
+    # suspends it.
+    leech_threshold: int = 8
+    leech_action: str = "tag"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 from test_tui_support import (
+    NOW,
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
     open_screen,
@@ -15,7 +17,9 @@ from test_tui_support import (
 )
 from textual.widgets import DataTable, Input, Select
 
+from studytool.tui.app import StudyApp
 from studytool.tui.screens.browse import BrowseScreen
+from studytool.tui.screens.home import HomeScreen
 from studytool.tui.screens.settings import SettingsScreen
 from studytool.tui.screens.stats import StatsScreen
 
@@ -48,7 +52,7 @@ async def test_browse_searches_filters_and_suspends(tmp_path: Path) -> None:
         (card,) = screen.cards.values()
         await press(pilot, app, "s")
         assert service_for(app).card(card.card_id).suspended
-        assert str(cards.get_row_at(0)[3]) == "yes"
+        assert str(cards.get_row_at(0)[3]) == "susp"
         await pilot.press("s")  # and back
         await settle(pilot, app)
         assert not service_for(app).card(card.card_id).suspended
@@ -119,3 +123,79 @@ async def test_the_theme_is_stored_and_applied_on_the_next_start(tmp_path: Path)
     async with again.run_test(size=(80, 24)) as pilot:
         await settle(pilot, again)
         assert again.theme == "gruvbox"
+
+
+def _rated_a_month_ago(app: StudyApp, question_id: str, rating: int) -> None:
+    """Rate a card as if a month ago (a review card due by now, its recall below 100%)."""
+    from datetime import timedelta
+
+    from studytool.srs import StudyService
+    from studytool.store import open_db
+
+    past = StudyService(open_db(app.db_url), clock=lambda: NOW - timedelta(days=30), tz=UTC,
+                        fuzz=False)
+    (card_id,) = past.card_ids_for([question_id])
+    past.rate(card_id, rating)
+
+
+@pytest.mark.slow
+async def test_browse_shows_memory_state_sorts_marks_and_the_card(tmp_path: Path) -> None:
+    from studytool.srs.memory import card_memory
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        _rated_a_month_ago(app, "demo-q03", 4)
+        _rated_a_month_ago(app, "demo-q05", 3)
+        await press(pilot, app, "enter")  # the learning card due comes first, S/D/R in its header
+        header = str(app.screen.query_one("#card-info").render())
+        memory = {m.question_id: m for m in card_memory(service_for(app).db, NOW)}
+        q05 = memory["demo-q05"]
+        assert q05.stability is not None and q05.difficulty is not None
+        assert q05.retrievability is not None and q05.retrievability < 1
+        assert header.startswith("demo-q05 · learning · ")
+        assert (f"S {q05.stability:.1f}d D {q05.difficulty:.1f} R {q05.retrievability:.0%}"
+                in header)
+        await press(pilot, app, "b")  # bury it: browse still says new/review, with a mark
+        screen = await open_screen(pilot, app, "escape", HomeScreen)
+        screen = await open_screen(pilot, app, "b", BrowseScreen)
+        cards = screen.query_one("#cards", DataTable)
+        rows = {str(cards.get_row_at(i)[0]): [str(c) for c in cards.get_row_at(i)]
+                for i in range(cards.row_count)}
+        assert rows["demo-q05"][3] == "buried"
+        assert rows["demo-q01"][3] == ""
+        for qid in ("demo-q03", "demo-q05"):  # the numbers `studytool cards` computes
+            m = memory[qid]
+            assert m.stability is not None and m.difficulty is not None
+            assert m.retrievability is not None
+            assert rows[qid][4:7] == [f"{m.stability:.1f}", f"{m.difficulty:.1f}",
+                                      f"{m.retrievability:.0%}"]
+        assert rows["demo-q01"][4:7] == ["-", "-", "-"]
+
+        assert memory["demo-q03"].stability > memory["demo-q05"].stability  # type: ignore[operator]
+        await press(pilot, app, "o")  # by S, lowest first; cards without S last
+        assert _ids(cards)[:2] == ["demo-q05", "demo-q03"]
+        await press(pilot, app, "o", "o", "o")  # D, R, then back to the deck's order
+        assert _ids(cards) == [f"demo-q{i:02d}" for i in range(1, 6)]
+        # A click on the R header sorts by R; a second click reverses it.
+        r_header = sum(w + 2 for w in (10, 10, 16, 10, 7, 5)) + 2
+        await pilot.click("#cards", offset=(r_header, 0))
+        await settle(pilot, app)
+        lower = min(("demo-q03", "demo-q05"), key=lambda q: memory[q].retrievability or 0)
+        assert _ids(cards)[0] == lower
+        await pilot.click("#cards", offset=(r_header, 0))
+        await settle(pilot, app)
+        assert _ids(cards)[1] == lower and screen.sort == ("R", True)
+
+        # Enter shows the card itself (as written: its `**` is text, not markup) above its log.
+        cards.move_cursor(row=_ids(cards).index("demo-q01"))
+        text = screen.query_one("#card-text")
+        assert not text.display
+        await press(pilot, app, "enter")
+        shown = str(text.render())
+        assert text.display
+        assert "What is the **hidden state** of an RNN?" in shown
+        assert "h = F.relu(self.h_h(self.i_h(x) + h))" in shown
+        assert "never reviewed" in str(screen.query_one("#history-title").render())
+        await press(pilot, app, "enter")
+        assert not text.display

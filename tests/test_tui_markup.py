@@ -157,10 +157,12 @@ async def test_browse_lists_hostile_cards_and_their_history_title(app: StudyApp)
         table = app.screen.query_one("#cards", DataTable)
         rows = row_texts(table)
         index = next(i for i, row in enumerate(rows) if row[0] == QID)
-        assert rows[index][4].startswith("Imported question [/] [Draft] [$x]")
+        assert rows[index][7].startswith("Imported question [/] [Draft] [$x]")
         table.move_cursor(row=index)
         await settle(pilot, app)
         assert rendered(app.screen.query_one("#history-title")).startswith(f"{QID}: ")
+        await press(pilot, app, "enter")  # the card itself, as written
+        assert "Imported question [/] [Draft] [$x]" in rendered(app.screen.query_one("#card-text"))
         options = [str(prompt) for prompt, _ in app.screen.query_one("#f-deck", Select)._options]
         assert "notes" in options
         assert app.is_running

@@ -91,8 +91,8 @@ def cards(obj: dict[str, Any], deck: str | None, as_json: bool) -> None:
         difficulty = "-" if r.difficulty is None else f"{r.difficulty:.2f}"
         recall = "-" if r.retrievability is None else f"{r.retrievability:.1%}"
         due = r.due.astimezone(service.tz).strftime("%Y-%m-%d %H:%M")
-        flags = " ".join(f for f, on in (("suspended", r.suspended), ("buried", r.buried))
-                         if on)
+        flags = " ".join(f for f, on in (("suspended", r.suspended), ("buried", r.buried),
+                                          ("leech", r.leech)) if on)
         click.echo(f"{r.question_id:<{width}} {r.state:<10} {due:<16} {stability:>8} "
                    f"{difficulty:>5} {recall:>6} {r.lapses:>6}  {flags}".rstrip())
     click.echo("S: stability (days); D: difficulty (1-10); R: chance of recall now")
@@ -102,7 +102,7 @@ def cards(obj: dict[str, Any], deck: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @click.pass_obj
 def stats(obj: dict[str, Any], as_json: bool) -> None:
-    """Reviews today, due tomorrow, retention over 30 days, cards by state."""
+    """Reviews today, due tomorrow, retention over 30 days, cards by state, leeches."""
     result = open_service(obj).stats()
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
@@ -114,6 +114,7 @@ def stats(obj: dict[str, Any], as_json: bool) -> None:
     click.echo("cards              " + ", ".join(f"{k} {v}" for k, v in result.by_state.items()))
     week = result.forecast_30d[:7]
     click.echo("due next 7 days    " + " ".join(str(n) for _d, n in week))
+    click.echo("leeches            " + (", ".join(result.leeches) or "none"))
 
 
 @click.command("review")

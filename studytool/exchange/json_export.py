@@ -91,7 +91,7 @@ def _card_lines(session: Session) -> Iterator[list[str]]:
 def _card_line(row: tuple[Any, ...], text: bool) -> str:
     (deck, question, position, words, answer, mistake, answers, tags, section, kind,
      fingerprint, state, step, stability, difficulty, due, last, suspended, buried,
-     archived) = row
+     archived, leech) = row
     iso = timefmt.iso_from_sqlite if text else timefmt.iso
     if not text:
         answers, tags = _dumps(answers), _dumps(tags)
@@ -103,7 +103,8 @@ def _card_line(row: tuple[Any, ...], text: bool) -> str:
             f'"step":{_number(step)},"stability":{_number(stability)},'
             f'"difficulty":{_number(difficulty)},"due":"{iso(due)}",'
             f'"last_review":{_time(iso(last))},"suspended":{_flag(suspended)},'
-            f'"buried_until":{_time(iso(buried))},"archived":{_flag(archived)}}}')
+            f'"buried_until":{_time(iso(buried))},"archived":{_flag(archived)},'
+            f'"leech":{_flag(leech)}}}')
 
 
 def _string(value: str | None) -> str:

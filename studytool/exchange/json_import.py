@@ -362,6 +362,8 @@ class _Import:
             return  # never reviewed in the file, or the database's review is the latest
         values = {k: card[k] for k in _SCHEDULING}
         values["due"], values["last_review"] = _at(card["due"]), theirs
+        if "leech" in card:  # the newer review's count of lapses
+            values["leech"] = card["leech"]
         self.session.execute(update(CardRow).where(CardRow.id == card_id).values(values))
         self.summary.cards_updated += 1
 
@@ -552,6 +554,7 @@ class _Rows:
             card["tags"])
         row["suspended"], row["archived"] = self.flag(card["suspended"]), self.flag(
             card["archived"])
+        row["leech"] = self.flag(card.get("leech", False))  # optional (older exports)
         return self.pick_card(row) if self.sqlite else row
 
     def review(self, card_id: int, review: dict[str, Any]) -> Any:
@@ -603,6 +606,9 @@ def before_json(before: dict[str, Any]) -> str:
             f'"last_review": {_text(before["last_review"])}')
     if "buried_until" in before:
         text += f', "buried_until": {_text(before["buried_until"])}'
+    for flag in ("leech", "unsuspend"):  # optional: exports older than leeches have neither
+        if flag in before:
+            text += f', "{flag}": {"true" if before[flag] else "false"}'
     return text + "}"
 
 

@@ -86,7 +86,8 @@ def decks(session: Session) -> list[DeckRow]:
 
 CARD_FIELDS = ("deck_id", "question_id", "position", "text", "answer", "mistake", "answers",
                "tags", "section", "kind", "fingerprint", "state", "step", "stability",
-               "difficulty", "due", "last_review", "suspended", "buried_until", "archived")
+               "difficulty", "due", "last_review", "suspended", "buried_until", "archived",
+               "leech")
 
 
 def card_rows(session: Session) -> Iterator[list[tuple[Any, ...]]]:

@@ -139,6 +139,7 @@ class CardIn(TypedDict):
     suspended: bool
     buried_until: Time | None
     archived: bool
+    leech: NotRequired[bool]  # exports older than leeches have none
 
 
 @with_config(_STRICT)
@@ -150,6 +151,8 @@ class CardBefore(TypedDict):
     due: Time
     last_review: Time | None
     buried_until: NotRequired[Time | None]
+    leech: NotRequired[bool]
+    unsuspend: NotRequired[bool]  # this review suspended the card as a leech
 
 
 def _schedulable(card: Any) -> Any:

@@ -71,6 +71,7 @@ def snapshot(row: CardRow) -> dict[str, Any]:
         "difficulty": row.difficulty, "due": row.due.isoformat(),
         "last_review": row.last_review.isoformat() if row.last_review else None,
         "buried_until": row.buried_until.isoformat() if row.buried_until else None,
+        "leech": row.leech,
     }
 
 
@@ -82,6 +83,11 @@ def restore(row: CardRow, saved: dict[str, Any]) -> None:
     row.due = _parse(saved["due"]) or datetime.now(UTC)
     row.last_review = _parse(saved["last_review"])
     row.buried_until = _parse(saved.get("buried_until"))
+    # A review that made the card a leech (and suspended it) takes that back too; logs
+    # older than leeches have no such keys.
+    row.leech = bool(saved.get("leech", row.leech))
+    if saved.get("unsuspend"):
+        row.suspended = False
 
 
 def _parse(value: str | None) -> datetime | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from fsrs import Scheduler
 from sqlalchemy import func, select
 
 from studytool.srs.fsrs_bridge import make_scheduler, row_problem, to_fsrs
@@ -28,12 +29,21 @@ class CardMemory:
     lapses: int  # Again while in review
     suspended: bool
     buried: bool
+    leech: bool
 
     def to_json(self) -> dict[str, Any]:
         return {"question_id": self.question_id, "deck_id": self.deck_id, "state": self.state,
                 "due": self.due.isoformat(), "stability": self.stability,
                 "difficulty": self.difficulty, "retrievability": self.retrievability,
-                "lapses": self.lapses, "suspended": self.suspended, "buried": self.buried}
+                "lapses": self.lapses, "suspended": self.suspended, "buried": self.buried,
+                "leech": self.leech}
+
+
+def recall_now(scheduler: Scheduler, row: CardRow, now: datetime) -> float | None:
+    """The card's retrievability at `now`; None for a card never reviewed (or unusable)."""
+    known = (row.state != NEW and row.last_review is not None
+             and row.stability is not None and row_problem(row) is None)
+    return float(scheduler.get_card_retrievability(to_fsrs(row), now)) if known else None
 
 
 def card_memory(db: Database, now: datetime, deck: str | None = None) -> list[CardMemory]:
@@ -49,14 +59,11 @@ def card_memory(db: Database, now: datetime, deck: str | None = None) -> list[Ca
             query = query.where(CardRow.deck_id == deck)
         out = []
         for row in session.scalars(query.order_by(CardRow.deck_id, CardRow.question_id)):
-            known = (row.state != NEW and row.last_review is not None
-                     and row.stability is not None and row_problem(row) is None)
-            recall = (float(scheduler.get_card_retrievability(to_fsrs(row), now))
-                      if known else None)
             out.append(CardMemory(
                 deck_id=row.deck_id, question_id=row.question_id,
                 state=STATE_NAMES[row.state], due=row.due, stability=row.stability,
-                difficulty=row.difficulty, retrievability=recall,
+                difficulty=row.difficulty, retrievability=recall_now(scheduler, row, now),
                 lapses=lapses.get(row.id, 0), suspended=row.suspended,
-                buried=row.buried_until is not None and row.buried_until > now))
+                buried=row.buried_until is not None and row.buried_until > now,
+                leech=row.leech))
     return out

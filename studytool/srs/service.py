@@ -26,6 +26,7 @@ from studytool.srs.fsrs_bridge import (
     to_fsrs,
 )
 from studytool.srs.intervals import format_interval
+from studytool.srs.memory import recall_now
 from studytool.srs.sync import deck_fingerprint, stored_fingerprints, sync_deck, unchanged_plan
 from studytool.srs.views import CardView, DeckSummary, ReviewRow, Stats, TypedGrade
 from studytool.store import queries as q
@@ -187,8 +188,10 @@ class StudyService:
         return self.card(ids[0]) if ids else None
 
     def card(self, card_id: int) -> CardView:
+        scheduler, now = make_scheduler(self.get_settings(), fuzz=False), self.now()
         with self.db.session(write=False) as session:
-            return _view(self._get(session, card_id))
+            row = self._get(session, card_id)
+            return _view(row, recall_now(scheduler, row, now))
 
     # -- reviewing ------------------------------------------------------------------------
     def preview_intervals(self, card_id: int) -> dict[int, str]:
@@ -224,7 +227,8 @@ class StudyService:
         if rating not in (1, 2, 3, 4):
             raise StudytoolError(f"rating must be 1 (Again) to 4 (Easy), not {rating!r}")
         now = self.now()
-        scheduler = make_scheduler(self.get_settings(), fuzz=self.fuzz)
+        settings = self.get_settings()
+        scheduler = make_scheduler(settings, fuzz=self.fuzz)
         views: list[CardView] = []
         logged: list[int] = []
         with self.db.session() as session:
@@ -236,6 +240,8 @@ class StudyService:
                                                    duration_ms)
                 apply_fsrs(row, card)
                 row.buried_until = None
+                if rating == 1 and state_before == REVIEW and not row.leech:
+                    _mark_leech(session, row, before, settings)
                 log = ReviewLogRow(card_id=row.id, rating=rating, reviewed_at=now,
                                    duration_ms=duration_ms, state_before=state_before,
                                    card_before=before, state_after=row.state,
@@ -327,13 +333,17 @@ class StudyService:
                                        [datetime(1970, 1, 1, tzinfo=UTC), *future[1:]],
                                        *scheduled)
             by_state = q.cards_by_state(session)
+            leeches = list(session.scalars(
+                select(CardRow.question_id).where(CardRow.leech.is_(True),
+                                                  CardRow.archived.is_(False))
+                .order_by(CardRow.deck_id, CardRow.position, CardRow.id)))
         labels = [days.learner_date(edge, hour, self.tz).isoformat() for edge in past[:-1]]
         ahead = [days.learner_date(edge, hour, self.tz).isoformat() for edge in future[:-1]]
         return Stats(
             reviews_today=per_day[-1], due_tomorrow=forecast[1],
             retention_30d=round(recalled / total, 4) if total else None, by_state=by_state,
             reviews_per_day=list(zip(labels, per_day, strict=True)),
-            forecast_30d=list(zip(ahead, forecast, strict=True)),
+            forecast_30d=list(zip(ahead, forecast, strict=True)), leeches=leeches,
         )
 
     def browse(self, query: str = "", deck: str | None = None, state: str | None = None,
@@ -354,10 +364,11 @@ class StudyService:
             conditions.append(CardRow.state == _STATE_CODES[state])
         if suspended is not None:
             conditions.append(CardRow.suspended.is_(suspended))
+        scheduler, now = make_scheduler(self.get_settings(), fuzz=False), self.now()
         with self.db.session(write=False) as session:
             rows = session.scalars(select(CardRow).where(*conditions)
                                    .order_by(CardRow.deck_id, CardRow.position, CardRow.id))
-            views = [_view(row) for row in rows]
+            views = [_view(row, recall_now(scheduler, row, now)) for row in rows]
         return [v for v in views if tag is None or tag in v.tags]
 
     def history(self, card_id: int) -> list[ReviewRow]:
@@ -382,11 +393,26 @@ class StudyService:
         return row
 
 
-def _view(row: CardRow) -> CardView:
+def _mark_leech(session: Any, row: CardRow, before: dict[str, Any], settings: Settings) -> None:
+    """A lapse being rated: the card becomes a leech once it has lapsed `leech_threshold`
+    times (this one included), in the rating's transaction. `before` (the log's saved
+    state) says what undo takes back."""
+    lapses = 1 + (session.scalar(select(func.count()).select_from(ReviewLogRow).where(
+        ReviewLogRow.card_id == row.id, ReviewLogRow.rating == 1,
+        ReviewLogRow.state_before == REVIEW)) or 0)
+    if lapses < settings.leech_threshold:
+        return
+    row.leech = True
+    if settings.leech_action == "suspend" and not row.suspended:
+        row.suspended = True
+        before["unsuspend"] = True
+
+
+def _view(row: CardRow, recall: float | None = None) -> CardView:
     return CardView(
         card_id=row.id, deck_id=row.deck_id, question_id=row.question_id, text=row.text,
         answer=row.answer, mistake=row.mistake, answers=tuple(row.answers),
         tags=tuple(row.tags), state=STATE_NAMES[row.state], due=row.due,
         suspended=row.suspended, buried_until=row.buried_until, archived=row.archived,
         last_review=row.last_review, stability=row.stability, difficulty=row.difficulty,
-        problem=row_problem(row))
+        retrievability=recall, leech=row.leech, problem=row_problem(row))

@@ -12,6 +12,7 @@ from studytool.errors import StudytoolError
 from studytool.store.models import SettingRow
 
 _FIELDS = {f.name for f in fields(Settings)}
+LEECH_ACTIONS = ("tag", "suspend")  # suspend: tag it and suspend it
 
 
 def load_settings(session: Session) -> Settings:
@@ -53,6 +54,12 @@ def validate(settings: Settings) -> None:
     if not 0.7 <= float(settings.desired_retention) <= 0.99:
         raise StudytoolError("desired retention must be between 0.70 and 0.99, "
                              f"not {settings.desired_retention}")
+    if not isinstance(settings.leech_threshold, int) or settings.leech_threshold < 1:
+        raise StudytoolError("the leech threshold must be 1 or more, "
+                             f"not {settings.leech_threshold}")
+    if settings.leech_action not in LEECH_ACTIONS:
+        raise StudytoolError(f"the leech action must be one of {', '.join(LEECH_ACTIONS)}, "
+                             f"not {settings.leech_action!r}")
     hour = settings.day_starts_at_hour
     if not isinstance(hour, int) or not 0 <= hour < 24:
         raise StudytoolError("the day must start at an hour from 0 to 23, "

@@ -25,6 +25,8 @@ class CardView:
     last_review: datetime | None = None
     stability: float | None = None
     difficulty: float | None = None
+    retrievability: float | None = None  # chance of recall now (srs.memory.recall_now)
+    leech: bool = False  # lapsed the settings' leech threshold times
     # Why the saved scheduling state is unusable (then it is scheduled as if new), or None.
     problem: str | None = None
 
@@ -82,6 +84,7 @@ class Stats:
     by_state: dict[str, int]  # new, learning, review, relearning, suspended, archived
     reviews_per_day: list[tuple[str, int]] = field(default_factory=list)  # last 30 days
     forecast_30d: list[tuple[str, int]] = field(default_factory=list)  # reviews due per day
+    leeches: list[str] = field(default_factory=list)  # question ids of the leeches
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,4 +94,5 @@ class Stats:
             "by_state": self.by_state,
             "reviews_per_day": [{"date": d, "count": n} for d, n in self.reviews_per_day],
             "forecast_30d": [{"date": d, "count": n} for d, n in self.forecast_30d],
+            "leeches": self.leeches,
         }

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -79,6 +80,8 @@ class CardRow(Base):
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     buried_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Lapsed `leech_threshold` times (migration 0005)
+    leech: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ReviewLogRow(Base):

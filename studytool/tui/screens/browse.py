@@ -1,7 +1,10 @@
-"""Browse: every card in a table, searchable and filtered; the card's history; suspend toggle."""
+"""Browse: every card in a table, searchable, filtered and sorted (a header click or `o`);
+its memory state (S, D, R) and marks; Enter shows the card with its history; suspend toggle."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -25,11 +28,22 @@ if TYPE_CHECKING:
 STATES = ("new", "learning", "review", "relearning")
 
 
+# column -> width; the sortable ones have a key (a card with no value sorts last)
+COLUMNS: dict[str, int | None] = {"card": 10, "state": 10, "due": 16, "marks": 10, "S": 7,
+                                  "D": 5, "R": 6, "question": None}
+SORT_KEYS: dict[str, Callable[[CardView], Any]] = {
+    "card": lambda c: c.question_id, "state": lambda c: c.state, "due": lambda c: c.due,
+    "S": lambda c: c.stability, "D": lambda c: c.difficulty, "R": lambda c: c.retrievability,
+}
+SORT_CYCLE = (None, "S", "D", "R")  # what `o` steps through (None: the deck's order)
+
+
 class CardsLoaded(Message):
-    def __init__(self, cards: list[CardView], generation: int) -> None:
+    def __init__(self, cards: list[CardView], generation: int, now: datetime) -> None:
         super().__init__()
         self.cards = cards
         self.generation = generation  # which request this answers (older ones are dropped)
+        self.now = now  # the service's clock, for the buried mark
 
 
 class HistoryLoaded(Message):
@@ -44,11 +58,32 @@ def is_suspended(card: CardView) -> bool:
     return bool(flag) if flag is not None else card.state == "suspended"
 
 
+def marks(card: CardView, now: datetime) -> str:
+    """What keeps the card out of today's queue (a buried card still reads `new`, due
+    today), and whether it is a leech."""
+    buried = card.buried_until is not None and card.buried_until > now
+    return " ".join(m for m, on in (("susp", is_suspended(card)), ("buried", buried),
+                                    ("leech", card.leech)) if on)
+
+
+def _number(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _sorted(cards: list[CardView], column: str | None, reverse: bool) -> list[CardView]:
+    if column is None:
+        return cards
+    key = SORT_KEYS[column]
+    known = sorted((c for c in cards if key(c) is not None), key=key, reverse=reverse)
+    return known + [c for c in cards if key(c) is None]
+
+
 class BrowseScreen(Screen[None]):
     app: StudyApp  # type: ignore[assignment]
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("s", "toggle_suspend", "Suspend/unsuspend"),
+        Binding("o", "cycle_sort", "Sort S/D/R"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -56,6 +91,9 @@ class BrowseScreen(Screen[None]):
         super().__init__()
         self.cards: dict[str, CardView] = {}
         self._generation = 0
+        self.sort: tuple[str | None, bool] = (None, False)  # column, descending
+        self.shown: int | None = None  # the card whose question Enter showed
+        self._loaded: CardsLoaded | None = None
 
     def compose(self) -> ComposeResult:
         backend = self.app.backend
@@ -71,6 +109,7 @@ class BrowseScreen(Screen[None]):
             yield Select([(cell(t), t) for t in tags], prompt="tag", id="f-tag")
             yield Select([("suspended", True), ("active", False)], prompt="all", id="f-susp")
         yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="card-text")
         yield Static("", id="history-title")
         yield DataTable(id="history", cursor_type="none")
         yield Footer()
@@ -78,13 +117,13 @@ class BrowseScreen(Screen[None]):
     def on_mount(self) -> None:
         cards = self.query_one("#cards", DataTable)
         # Fixed widths: the table does not jump as rows come and go.
-        for column, width in (("card", 10), ("state", 10), ("due", 16), ("susp", 4),
-                              ("question", None)):
+        for column, width in COLUMNS.items():
             cards.add_column(column, key=column, width=width)
         history = self.query_one("#history", DataTable)
         for column, width in (("when", 16), ("rating", 6), ("state", 22), ("next due", 16),
                               ("seconds", 7)):
             history.add_column(column, width=width)
+        self.query_one("#card-text", Static).display = False
         cards.focus()
         self._reload()
 
@@ -118,21 +157,25 @@ class BrowseScreen(Screen[None]):
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error")
             return
-        self.post_message(CardsLoaded(list(cards), generation))
+        self.post_message(CardsLoaded(list(cards), generation, self.app.opened.service.now()))
 
     def on_cards_loaded(self, message: CardsLoaded) -> None:
         if message.generation != self._generation:
             return
+        self._loaded = message
+        self._fill(message)
+
+    def _fill(self, message: CardsLoaded) -> None:
         table = self.query_one("#cards", DataTable)
         row = table.cursor_row
         table.clear()
         self.cards = {}
-        for card in message.cards:
+        for card in _sorted(message.cards, *self.sort):
             key = str(card.card_id)
             self.cards[key] = card
-            due = local_time(card.due)
-            table.add_row(cell(card.question_id), cell(card.state), due,
-                          "yes" if is_suspended(card) else "",
+            table.add_row(cell(card.question_id), cell(card.state), local_time(card.due),
+                          marks(card, message.now), _number(card.stability, ".1f"),
+                          _number(card.difficulty, ".1f"), _number(card.retrievability, ".0%"),
                           cell(one_line(str(card.text), 60)), key=key)
         if message.cards:
             table.move_cursor(row=min(max(row, 0), len(message.cards) - 1))
@@ -149,11 +192,43 @@ class BrowseScreen(Screen[None]):
     def _search_done(self) -> None:
         self.query_one("#cards", DataTable).focus()
 
+    @on(DataTable.HeaderSelected, "#cards")
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        column = str(event.column_key.value)
+        if column in SORT_KEYS:  # the same header again reverses the order
+            self._sort_by(column, self.sort == (column, False))
+
+    def action_cycle_sort(self) -> None:
+        column = SORT_CYCLE[(SORT_CYCLE.index(self.sort[0]) + 1) % len(SORT_CYCLE)
+                            if self.sort[0] in SORT_CYCLE else 0]
+        self._sort_by(column, False)
+
+    def _sort_by(self, column: str | None, reverse: bool) -> None:
+        self.sort = (column, reverse)
+        if self._loaded is not None:
+            self._fill(self._loaded)
+        order = "deck order" if column is None else f"by {column}" + (" ↓" if reverse else "")
+        self.app.tell(f"sorted {order}", timeout=2)
+
     @on(DataTable.RowHighlighted, "#cards")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         card = self.cards.get(str(event.row_key.value))
         if card is not None:
             self._load_history(card.card_id)
+            self._show_text(card if self.shown is not None else None)
+
+    @on(DataTable.RowSelected, "#cards")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        card = self.cards.get(str(event.row_key.value))
+        # Enter shows the card itself above its log (and hides it again).
+        self._show_text(card if card is not None and self.shown != card.card_id else None)
+
+    def _show_text(self, card: CardView | None) -> None:
+        self.shown = None if card is None else card.card_id
+        text = self.query_one("#card-text", Static)
+        text.display = card is not None
+        if card is not None:
+            text.update(markup("[b]Q[/b] $q\n[b]A[/b] $a", q=card.text, a=card.answer))
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="history")
     def _load_history(self, card_id: int) -> None:

@@ -269,6 +269,9 @@ class ReviewScreen(Screen[None]):
             return
         # Ids, states and tags come from files and the database: values, never markup.
         parts = [markup("[b]$id[/b]", id=card.question_id), plain(card.state)]
+        if card.stability is not None and card.difficulty is not None:
+            recall = "-" if card.retrievability is None else f"{card.retrievability:.0%}"
+            parts.append(plain(f"S {card.stability:.1f}d D {card.difficulty:.1f} R {recall}"))
         if _no_answer(card):
             parts.append(markup("[b]no answer yet[/b]"))
         if card.tags:

@@ -1,4 +1,5 @@
-"""Settings: daily limits, desired retention, day boundary, default device, theme (stored)."""
+"""Settings: daily limits, desired retention, day boundary, leeches, default device, theme
+(stored)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ NUMBERS = {
     "max_reviews_per_day": ("Maximum reviews per day", int),
     "desired_retention": ("Desired retention (0.7-0.99)", float),
     "day_starts_at_hour": ("Day starts at (hour 0-23)", int),
+    "leech_threshold": ("Leech after this many lapses", int),
 }
+LEECH_ACTIONS = (("tag it", "tag"), ("tag and suspend it", "suspend"))
 
 
 class SettingsLoaded(Message):
@@ -50,6 +53,9 @@ class SettingsScreen(Screen[None]):
                 for name, (label, _kind) in NUMBERS.items():
                     yield Label(label)
                     yield Input(id=f"set-{name}", restrict=r"[0-9.]*")
+                yield Label("Leech action")
+                yield Select(LEECH_ACTIONS, allow_blank=False, value="tag",
+                             id="set-leech_action")
                 yield Label("Default device")
                 yield Select([(d, d) for d in DEVICES], allow_blank=False, value="auto",
                              id="set-default_device")
@@ -76,6 +82,7 @@ class SettingsScreen(Screen[None]):
         for name in NUMBERS:
             self.query_one(f"#set-{name}", Input).value = str(getattr(self.settings, name))
         self.query_one("#set-default_device", Select).value = self.settings.default_device
+        self.query_one("#set-leech_action", Select).value = self.settings.leech_action
         theme = getattr(self.settings, "theme", None)
         if theme in self.app.available_themes:
             self.query_one("#set-theme", Select).value = theme
@@ -109,7 +116,8 @@ class SettingsScreen(Screen[None]):
             except ValueError:
                 self.notify(f"{label}: '{text}' is not a number", severity="error")
                 return
-        changes["default_device"] = self.query_one("#set-default_device", Select).value
+        for name in ("default_device", "leech_action"):
+            changes[name] = self.query_one(f"#set-{name}", Select).value
         changes["theme"] = self.app.theme  # the previewed theme is the chosen one
         self._save(dataclasses.replace(self.settings, **changes))
 

@@ -1,4 +1,5 @@
-"""Stats: reviews per day, the 30-day due forecast, retention, cards by state, runs summary."""
+"""Stats: reviews per day, the 30-day due forecast, retention, cards by state, leeches,
+runs summary."""
 
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ class StatsScreen(Screen[None]):
         by_state = getattr(stats, "by_state", {}) or {}
         numbers = self.query_one("#stats-numbers", Static)
         width = numbers.size.width or self.app.size.width * 3 // 5 - 2
-        lines = [
+        rows = [
             f"[b]Reviews today[/b]  {getattr(stats, 'reviews_today', 0)}",
             f"[b]Due tomorrow[/b]   {getattr(stats, 'due_tomorrow', 0)}",
             *item_lines("Retention 30d", retention_text(
@@ -100,7 +101,13 @@ class StatsScreen(Screen[None]):
             *item_lines("Cards", [f"{state} {count}" for state, count in by_state.items()
                                   if count] or ["none"], width),
         ]
-        numbers.update("\n".join(lines))
+        # Question ids come from deck files: the leeches' line is text, never markup.
+        head, *rest = item_lines("Leeches", list(getattr(stats, "leeches", [])) or ["none"],
+                                 width)
+        label = "[b]Leeches[/b]  "
+        numbers.update(lines([Content.from_markup("\n".join(rows)),
+                              markup(label + "$ids", ids=head[len(label):]),
+                              *map(plain, rest)]))
         self.query_one("#stats-runs", Static).update(runs_summary(message.runs, self._order()))
         self._bars("#per-day", "Reviews per day", per_day)
         self._bars("#forecast", "Due in the next 30 days",
