@@ -190,3 +190,28 @@ async def test_the_quiz_grades_a_typed_answer_and_stores_the_grade(tmp_path: Pat
         assert row.typed_answer.startswith("[b]the activations[/b]")
         assert row.grade_score == pytest.approx(score)
         assert screen.card.question_id == "demo-q02"
+
+
+def _left(screen: ReviewScreen) -> str:
+    return str(screen.query_one("#card-info").render()).split(" · ")[0]
+
+
+def _due_today(app) -> int:
+    return sum(s.due_today for s in service_for(app).deck_summaries())
+
+
+@pytest.mark.slow
+async def test_the_header_counts_the_cards_left_as_home_does(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+        assert _left(screen) == "5 left"
+        await press(pilot, app, "b")
+        assert _left(screen) == "4 left"
+        await press(pilot, app, "s")
+        assert _left(screen) == "3 left"
+        await press(pilot, app, "space")
+        await press(pilot, app, "4")  # easy: out of today
+        assert _left(screen) == f"{_due_today(app)} left" == "2 left"
+        await press(pilot, app, "u")  # undo takes back the rating
+        assert _left(screen) == "3 left"

@@ -48,9 +48,11 @@ class CardLoaded(Message):
     """The next card (None: nothing due) and its interval preview, from a worker."""
 
     def __init__(self, card: CardView | None, intervals: dict[int, str], started: float | None,
-                 note: str = "", exercise: tuple[Exercise, bool] | None = None) -> None:
+                 note: str = "", exercise: tuple[Exercise, bool] | None = None,
+                 left: int = 0) -> None:
         super().__init__()
         self.card = card
+        self.left = left  # cards left in today's session, counted as home counts them
         self.exercise = exercise  # (Exercise, done) when the card has one
         self.intervals = intervals
         self.started = started  # perf_counter() of the key press that asked for it
@@ -100,6 +102,7 @@ class ReviewScreen(Screen[None]):
         self.intervals: dict[int, str] = {}
         self.revealed = False
         self.typed_mode = False
+        self.left = 0  # cards left today, shown in the card header
         self.grader: Grader | None = None  # started with the screen
         self.grader_started = False
         self.grade: Grade | None = None  # the current card's, once it came back
@@ -156,11 +159,13 @@ class ReviewScreen(Screen[None]):
         try:
             card = service.next_card(self.deck_id)
             intervals = service.preview_intervals(card.card_id) if card is not None else {}
+            left = sum(s.due_today for s in service.deck_summaries()
+                       if self.deck_id in (None, s.id))
         except Exception as exc:
             self.post_message(CardLoaded(None, {}, None, f"error: {error_text(exc)}"))
             return
         exercise = self._exercise_of(card) if card is not None else None
-        self.post_message(CardLoaded(card, dict(intervals), started, note, exercise))
+        self.post_message(CardLoaded(card, dict(intervals), started, note, exercise, left))
 
     def _exercise_of(self, card: CardView) -> tuple[Exercise, bool] | None:
         """The card's exercise and whether it is done (progress is read only for those)."""
@@ -207,6 +212,7 @@ class ReviewScreen(Screen[None]):
         elif message.note:
             self.notify(message.note, timeout=3)
         self.exercise, self.exercise_done = message.exercise or (None, False)
+        self.left = message.left
         new_id = getattr(message.card, "card_id", None)
         if self.card is not None and new_id != self.card.card_id:
             self._close_panels()
@@ -268,7 +274,8 @@ class ReviewScreen(Screen[None]):
         if card is None:
             return
         # Ids, states and tags come from files and the database: values, never markup.
-        parts = [markup("[b]$id[/b]", id=card.question_id), plain(card.state)]
+        parts = [markup("[b]$n left[/b]", n=self.left),
+                 markup("[b]$id[/b]", id=card.question_id), plain(card.state)]
         if _no_answer(card):
             parts.append(markup("[b]no answer yet[/b]"))
         if card.tags:
