@@ -90,7 +90,7 @@ async def test_typed_answer_is_shown_beside_the_reference(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path) -> None:
+async def test_quiz_is_per_card_and_esc_only_leaves_the_field(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_screen(pilot, app, "enter", ReviewScreen)
@@ -105,7 +105,12 @@ async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path)
         await pilot.press("3")  # keys rate again once the answer is shown
         await settle(pilot, app)
         assert screen.card.question_id == "demo-q02"
-        assert typed.display and typed.has_focus and typed.value == ""  # the mode stayed on
+        # A new card starts without the quiz: Space would reveal, the field takes nothing.
+        assert not typed.display and not typed.has_focus and typed.value == ""
+        assert "quiz" not in str(screen.query_one("#card-info").render())
+        await pilot.press("w")  # quiz on this card too
+        await pilot.pause()
+        assert typed.display and typed.has_focus
         await pilot.press("q", "escape")  # q is text here; Esc leaves the field only
         await pilot.pause()
         assert typed.value == "q" and not typed.has_focus
@@ -215,3 +220,17 @@ async def test_the_header_counts_the_cards_left_as_home_does(tmp_path: Path) -> 
         assert _left(screen) == f"{_due_today(app)} left" == "2 left"
         await press(pilot, app, "u")  # undo takes back the rating
         assert _left(screen) == "3 left"
+
+
+@pytest.mark.slow
+async def test_space_reveals_the_card_after_a_quizzed_one(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+        await pilot.press("w", *"state", "enter")
+        await pilot.pause()
+        await press(pilot, app, "3")
+        assert screen.card.question_id == "demo-q02" and not screen.revealed
+        await pilot.press("space")
+        await pilot.pause()
+        assert screen.revealed and screen.query_one("#typed").value == ""

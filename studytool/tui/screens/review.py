@@ -1,12 +1,13 @@
 """Review: question, Space reveals the answer, 1-4 rate (each labelled with its next interval).
 
 u undo, b bury, s suspend, e edit the question file at this card, r run the card's answer in a
-side panel, w quiz mode: type the answer first; Enter grades it (by meaning and key concepts,
-in the grading child process) and shows it beside the reference with the concepts found and
-missing and any contradiction; Enter then takes the suggested rating, 1-4 override it, and the
-grade is stored with the review. On a card with no answer yet, a saves what you typed as its
-answer (into the deck file; the card keeps its history). For a card with an exercise, x opens
-(or creates) its file in the editor and v verifies it beside the card.
+side panel, w quiz on this card (each new card starts without it, so Space reveals): type the
+answer first; Enter grades it (by meaning and key concepts, in the grading child process) and
+shows it beside the reference with the concepts found and missing and any contradiction; Enter
+then takes the suggested rating, 1-4 override it, and the grade is stored with the review. On a
+card with no answer yet, a saves what you typed as its answer (into the deck file; the card
+keeps its history). For a card with an exercise, x opens (or creates) its file in the editor
+and v verifies it beside the card.
 """
 
 from __future__ import annotations
@@ -216,6 +217,8 @@ class ReviewScreen(Screen[None]):
         new_id = getattr(message.card, "card_id", None)
         if self.card is not None and new_id != self.card.card_id:
             self._close_panels()
+        # Quiz is chosen per card (w): a new card starts with Space revealing, not typing.
+        self.typed_mode = False
         self._show(message.card, message.intervals)
         if message.card is not None and not self.grader_started:
             self.grader_started = True
@@ -328,6 +331,8 @@ class ReviewScreen(Screen[None]):
             return self.card is not None and not self.revealed
         if action in ("bury", "suspend", "edit", "run"):
             return self.card is not None
+        if action == "typed":  # typing comes before the answer is shown
+            return self.card is not None and not self.revealed
         if action in ("exercise", "verify"):
             return self.card is not None and self.exercise is not None
         if action == "accept":
@@ -482,13 +487,10 @@ class ReviewScreen(Screen[None]):
 
     def action_typed(self) -> None:
         # No notification: it would cover the field; the card header shows the mode instead.
-        self.typed_mode = not self.typed_mode
-        if self.card is None:
+        if self.card is None or self.revealed:
             return
-        if self.revealed:
-            self._update_info()  # takes effect from the next card
-        else:
-            self._show(self.card, self.intervals)
+        self.typed_mode = not self.typed_mode
+        self._show(self.card, self.intervals)
 
     def action_back(self) -> None:
         typed = self.query_one("#typed", Input)
