@@ -234,3 +234,33 @@ async def test_space_reveals_the_card_after_a_quizzed_one(tmp_path: Path) -> Non
         await pilot.press("space")
         await pilot.pause()
         assert screen.revealed and screen.query_one("#typed").value == ""
+
+
+def _footer(screen: ReviewScreen) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    return [f"{key.key_display} {key.description}" for key in screen.query(FooterKey)]
+
+
+@pytest.mark.slow
+async def test_the_footer_says_what_esc_does(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_tui_support import use_fixture_answers, wait_until
+
+    use_fixture_answers(monkeypatch)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+        assert "esc Back" in _footer(screen) and "esc Close panel" not in _footer(screen)
+        await pilot.press("r")
+        panel = screen.query_one("#side-run")
+        await wait_until(pilot, lambda: not panel.running)
+        await pilot.pause()
+        assert "esc Close panel" in _footer(screen) and "esc Back" not in _footer(screen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not panel.display and app.screen is screen
+        assert "esc Back" in _footer(screen) and "esc Close panel" not in _footer(screen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"

@@ -93,6 +93,8 @@ class ReviewScreen(Screen[None]):
         Binding("a", "save_answer", "Save as answer", show=False),
         Binding("x", "exercise", "Exercise file", show=False),
         Binding("v", "verify", "Verify exercise", show=False),
+        # One key, two meanings: the footer names the one that applies (see check_action).
+        Binding("escape", "close_panel", "Close panel"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -237,6 +239,7 @@ class ReviewScreen(Screen[None]):
             if panel.running:
                 panel.cancel()  # a run is stored as cancelled, a check is no attempt
             panel.display = False
+        self.refresh_bindings()
 
     def _painted(self, started: float) -> None:
         self.last_latency = time.perf_counter() - started
@@ -335,6 +338,8 @@ class ReviewScreen(Screen[None]):
             return self.card is not None and not self.revealed
         if action in ("exercise", "verify"):
             return self.card is not None and self.exercise is not None
+        if action in ("close_panel", "back"):
+            return (self._open_panel() is not None) == (action == "close_panel")
         if action == "accept":
             return self.revealed and self.grade is not None and not self.busy
         if action == "save_answer":
@@ -492,21 +497,36 @@ class ReviewScreen(Screen[None]):
         self.typed_mode = not self.typed_mode
         self._show(self.card, self.intervals)
 
-    def action_back(self) -> None:
-        typed = self.query_one("#typed", Input)
-        if typed.has_focus:  # Esc in the field leaves the field, not the card
-            self.set_focus(None)
-            return
-        # A side panel first: a check or a run still going is stopped, else the panel hidden.
+    def _open_panel(self) -> RunPanel | ExercisePanel | None:
         for panel in (self.query_one("#side-verify", ExercisePanel),
                       self.query_one("#side-run", RunPanel)):
-            if panel.running:
-                panel.cancel()
-                return
             if panel.display:
-                panel.display = False
-                return
-        self.app.pop_screen()
+                return panel
+        return None
+
+    def action_close_panel(self) -> None:
+        """Esc with a side panel open: a check or a run still going is stopped, else the
+        panel hidden."""
+        panel = self._open_panel()
+        if self._in_field() or panel is None:
+            return
+        if panel.running:
+            panel.cancel()
+            return
+        panel.display = False
+        self.refresh_bindings()
+
+    def action_back(self) -> None:
+        if not self._in_field():
+            self.app.pop_screen()
+
+    def _in_field(self) -> bool:
+        """Esc in the typed field leaves the field (True), not the card or the panel."""
+        typed = self.query_one("#typed", Input)
+        if not typed.has_focus:
+            return False
+        self.set_focus(None)
+        return True
 
     # -- the card's runnable answer ---------------------------------------------------------------
 
@@ -530,6 +550,7 @@ class ReviewScreen(Screen[None]):
             return
         self.query_one("#side-verify").display = False
         panel.display = True
+        self.refresh_bindings()
         panel.start(answer, quick=not full, device=self.app.run_device(),
                     book_rows=book_rows(answer), full_key="R")
 
@@ -553,6 +574,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#side-run").display = False
         panel = self.query_one("#side-verify", ExercisePanel)
         panel.display = True
+        self.refresh_bindings()
         panel.verify(self.exercise, path)
 
     def on_exercise_panel_verified(self, message: ExercisePanel.Verified) -> None:
