@@ -153,7 +153,7 @@ async def test_browse_shows_memory_state_sorts_marks_and_the_card(tmp_path: Path
         q05 = memory["demo-q05"]
         assert q05.stability is not None and q05.difficulty is not None
         assert q05.retrievability is not None and q05.retrievability < 1
-        assert header.startswith("demo-q05 · learning · ")
+        assert header.startswith("5 left · demo-q05 · learning · ")
         assert (f"S {q05.stability:.1f}d D {q05.difficulty:.1f} R {q05.retrievability:.0%}"
                 in header)
         await press(pilot, app, "b")  # bury it: browse still says new/review, with a mark

@@ -90,7 +90,7 @@ async def test_typed_answer_is_shown_beside_the_reference(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path) -> None:
+async def test_quiz_is_per_card_and_esc_only_leaves_the_field(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_screen(pilot, app, "enter", ReviewScreen)
@@ -105,7 +105,12 @@ async def test_typed_mode_stays_on_and_esc_only_leaves_the_field(tmp_path: Path)
         await pilot.press("3")  # keys rate again once the answer is shown
         await settle(pilot, app)
         assert screen.card.question_id == "demo-q02"
-        assert typed.display and typed.has_focus and typed.value == ""  # the mode stayed on
+        # A new card starts without the quiz: Space would reveal, the field takes nothing.
+        assert not typed.display and not typed.has_focus and typed.value == ""
+        assert "quiz" not in str(screen.query_one("#card-info").render())
+        await pilot.press("w")  # quiz on this card too
+        await pilot.pause()
+        assert typed.display and typed.has_focus
         await pilot.press("q", "escape")  # q is text here; Esc leaves the field only
         await pilot.pause()
         assert typed.value == "q" and not typed.has_focus
@@ -190,3 +195,72 @@ async def test_the_quiz_grades_a_typed_answer_and_stores_the_grade(tmp_path: Pat
         assert row.typed_answer.startswith("[b]the activations[/b]")
         assert row.grade_score == pytest.approx(score)
         assert screen.card.question_id == "demo-q02"
+
+
+def _left(screen: ReviewScreen) -> str:
+    return str(screen.query_one("#card-info").render()).split(" · ")[0]
+
+
+def _due_today(app) -> int:
+    return sum(s.due_today for s in service_for(app).deck_summaries())
+
+
+@pytest.mark.slow
+async def test_the_header_counts_the_cards_left_as_home_does(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+        assert _left(screen) == "5 left"
+        await press(pilot, app, "b")
+        assert _left(screen) == "4 left"
+        await press(pilot, app, "s")
+        assert _left(screen) == "3 left"
+        await press(pilot, app, "space")
+        await press(pilot, app, "4")  # easy: out of today
+        assert _left(screen) == f"{_due_today(app)} left" == "2 left"
+        await press(pilot, app, "u")  # undo takes back the rating
+        assert _left(screen) == "3 left"
+
+
+@pytest.mark.slow
+async def test_space_reveals_the_card_after_a_quizzed_one(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+        await pilot.press("w", *"state", "enter")
+        await pilot.pause()
+        await press(pilot, app, "3")
+        assert screen.card.question_id == "demo-q02" and not screen.revealed
+        await pilot.press("space")
+        await pilot.pause()
+        assert screen.revealed and screen.query_one("#typed").value == ""
+
+
+def _footer(screen: ReviewScreen) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    return [f"{key.key_display} {key.description}" for key in screen.query(FooterKey)]
+
+
+@pytest.mark.slow
+async def test_the_footer_says_what_esc_does(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_tui_support import use_fixture_answers, wait_until
+
+    use_fixture_answers(monkeypatch)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+        assert "esc Back" in _footer(screen) and "esc Close panel" not in _footer(screen)
+        await pilot.press("r")
+        panel = screen.query_one("#side-run")
+        await wait_until(pilot, lambda: not panel.running)
+        await pilot.pause()
+        assert "esc Close panel" in _footer(screen) and "esc Back" not in _footer(screen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not panel.display and app.screen is screen
+        assert "esc Back" in _footer(screen) and "esc Close panel" not in _footer(screen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"

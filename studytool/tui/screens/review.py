@@ -1,12 +1,13 @@
 """Review: question, Space reveals the answer, 1-4 rate (each labelled with its next interval).
 
 u undo, b bury, s suspend, e edit the question file at this card, r run the card's answer in a
-side panel, w quiz mode: type the answer first; Enter grades it (by meaning and key concepts,
-in the grading child process) and shows it beside the reference with the concepts found and
-missing and any contradiction; Enter then takes the suggested rating, 1-4 override it, and the
-grade is stored with the review. On a card with no answer yet, a saves what you typed as its
-answer (into the deck file; the card keeps its history). For a card with an exercise, x opens
-(or creates) its file in the editor and v verifies it beside the card.
+side panel, w quiz on this card (each new card starts without it, so Space reveals): type the
+answer first; Enter grades it (by meaning and key concepts, in the grading child process) and
+shows it beside the reference with the concepts found and missing and any contradiction; Enter
+then takes the suggested rating, 1-4 override it, and the grade is stored with the review. On a
+card with no answer yet, a saves what you typed as its answer (into the deck file; the card
+keeps its history). For a card with an exercise, x opens (or creates) its file in the editor
+and v verifies it beside the card.
 """
 
 from __future__ import annotations
@@ -48,9 +49,11 @@ class CardLoaded(Message):
     """The next card (None: nothing due) and its interval preview, from a worker."""
 
     def __init__(self, card: CardView | None, intervals: dict[int, str], started: float | None,
-                 note: str = "", exercise: tuple[Exercise, bool] | None = None) -> None:
+                 note: str = "", exercise: tuple[Exercise, bool] | None = None,
+                 left: int = 0) -> None:
         super().__init__()
         self.card = card
+        self.left = left  # cards left in today's session, counted as home counts them
         self.exercise = exercise  # (Exercise, done) when the card has one
         self.intervals = intervals
         self.started = started  # perf_counter() of the key press that asked for it
@@ -90,6 +93,8 @@ class ReviewScreen(Screen[None]):
         Binding("a", "save_answer", "Save as answer", show=False),
         Binding("x", "exercise", "Exercise file", show=False),
         Binding("v", "verify", "Verify exercise", show=False),
+        # One key, two meanings: the footer names the one that applies (see check_action).
+        Binding("escape", "close_panel", "Close panel"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -100,6 +105,7 @@ class ReviewScreen(Screen[None]):
         self.intervals: dict[int, str] = {}
         self.revealed = False
         self.typed_mode = False
+        self.left = 0  # cards left today, shown in the card header
         self.grader: Grader | None = None  # started with the screen
         self.grader_started = False
         self.grade: Grade | None = None  # the current card's, once it came back
@@ -156,11 +162,13 @@ class ReviewScreen(Screen[None]):
         try:
             card = service.next_card(self.deck_id)
             intervals = service.preview_intervals(card.card_id) if card is not None else {}
+            left = sum(s.due_today for s in service.deck_summaries()
+                       if self.deck_id in (None, s.id))
         except Exception as exc:
             self.post_message(CardLoaded(None, {}, None, f"error: {error_text(exc)}"))
             return
         exercise = self._exercise_of(card) if card is not None else None
-        self.post_message(CardLoaded(card, dict(intervals), started, note, exercise))
+        self.post_message(CardLoaded(card, dict(intervals), started, note, exercise, left))
 
     def _exercise_of(self, card: CardView) -> tuple[Exercise, bool] | None:
         """The card's exercise and whether it is done (progress is read only for those)."""
@@ -207,9 +215,12 @@ class ReviewScreen(Screen[None]):
         elif message.note:
             self.notify(message.note, timeout=3)
         self.exercise, self.exercise_done = message.exercise or (None, False)
+        self.left = message.left
         new_id = getattr(message.card, "card_id", None)
         if self.card is not None and new_id != self.card.card_id:
             self._close_panels()
+        # Quiz is chosen per card (w): a new card starts with Space revealing, not typing.
+        self.typed_mode = False
         self._show(message.card, message.intervals)
         if message.card is not None and not self.grader_started:
             self.grader_started = True
@@ -228,6 +239,7 @@ class ReviewScreen(Screen[None]):
             if panel.running:
                 panel.cancel()  # a run is stored as cancelled, a check is no attempt
             panel.display = False
+        self.refresh_bindings()
 
     def _painted(self, started: float) -> None:
         self.last_latency = time.perf_counter() - started
@@ -268,7 +280,8 @@ class ReviewScreen(Screen[None]):
         if card is None:
             return
         # Ids, states and tags come from files and the database: values, never markup.
-        parts = [markup("[b]$id[/b]", id=card.question_id), plain(card.state)]
+        parts = [markup("[b]$n left[/b]", n=self.left),
+                 markup("[b]$id[/b]", id=card.question_id), plain(card.state)]
         if card.stability is not None and card.difficulty is not None:
             recall = "-" if card.retrievability is None else f"{card.retrievability:.0%}"
             parts.append(plain(f"S {card.stability:.1f}d D {card.difficulty:.1f} R {recall}"))
@@ -324,8 +337,12 @@ class ReviewScreen(Screen[None]):
             return self.card is not None and not self.revealed
         if action in ("bury", "suspend", "edit", "run"):
             return self.card is not None
+        if action == "typed":  # typing comes before the answer is shown
+            return self.card is not None and not self.revealed
         if action in ("exercise", "verify"):
             return self.card is not None and self.exercise is not None
+        if action in ("close_panel", "back"):
+            return (self._open_panel() is not None) == (action == "close_panel")
         if action == "accept":
             return self.revealed and self.grade is not None and not self.busy
         if action == "save_answer":
@@ -478,29 +495,41 @@ class ReviewScreen(Screen[None]):
 
     def action_typed(self) -> None:
         # No notification: it would cover the field; the card header shows the mode instead.
+        if self.card is None or self.revealed:
+            return
         self.typed_mode = not self.typed_mode
-        if self.card is None:
-            return
-        if self.revealed:
-            self._update_info()  # takes effect from the next card
-        else:
-            self._show(self.card, self.intervals)
+        self._show(self.card, self.intervals)
 
-    def action_back(self) -> None:
-        typed = self.query_one("#typed", Input)
-        if typed.has_focus:  # Esc in the field leaves the field, not the card
-            self.set_focus(None)
-            return
-        # A side panel first: a check or a run still going is stopped, else the panel hidden.
+    def _open_panel(self) -> RunPanel | ExercisePanel | None:
         for panel in (self.query_one("#side-verify", ExercisePanel),
                       self.query_one("#side-run", RunPanel)):
-            if panel.running:
-                panel.cancel()
-                return
             if panel.display:
-                panel.display = False
-                return
-        self.app.pop_screen()
+                return panel
+        return None
+
+    def action_close_panel(self) -> None:
+        """Esc with a side panel open: a check or a run still going is stopped, else the
+        panel hidden."""
+        panel = self._open_panel()
+        if self._in_field() or panel is None:
+            return
+        if panel.running:
+            panel.cancel()
+            return
+        panel.display = False
+        self.refresh_bindings()
+
+    def action_back(self) -> None:
+        if not self._in_field():
+            self.app.pop_screen()
+
+    def _in_field(self) -> bool:
+        """Esc in the typed field leaves the field (True), not the card or the panel."""
+        typed = self.query_one("#typed", Input)
+        if not typed.has_focus:
+            return False
+        self.set_focus(None)
+        return True
 
     # -- the card's runnable answer ---------------------------------------------------------------
 
@@ -524,6 +553,7 @@ class ReviewScreen(Screen[None]):
             return
         self.query_one("#side-verify").display = False
         panel.display = True
+        self.refresh_bindings()
         panel.start(answer, quick=not full, device=self.app.run_device(),
                     book_rows=book_rows(answer), full_key="R")
 
@@ -547,6 +577,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#side-run").display = False
         panel = self.query_one("#side-verify", ExercisePanel)
         panel.display = True
+        self.refresh_bindings()
         panel.verify(self.exercise, path)
 
     def on_exercise_panel_verified(self, message: ExercisePanel.Verified) -> None:
