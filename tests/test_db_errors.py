@@ -39,6 +39,7 @@ def test_bad_database_urls_are_one_line_exit_2(tmp_path: Path, child_env, url, e
     assert (tmp_path / "garbage.db").read_bytes() == b"this is not sqlite " * 100
 
 
+@pytest.mark.slow
 def test_a_read_only_database_refuses_a_rating_in_one_line(tmp_path: Path, child_env):
     path = tmp_path / "p.sqlite3"
     assert studytool(child_env, "--db", f"sqlite:///{path}", "decks").returncode == 0

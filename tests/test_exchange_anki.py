@@ -254,6 +254,7 @@ def refused(done: subprocess.CompletedProcess[str]) -> str:
     return done.stderr.strip()
 
 
+@pytest.mark.slow
 def test_studytool_import_takes_an_anki_package_and_refuses_bad_ones(tmp_path, child_env):
     col = anki_collection(tmp_path / "source.anki2", True)
     try:

@@ -129,6 +129,7 @@ ACCEPTS = ('import reads the JSON file that "studytool export --format json" wri
            'Anki package (.apkg)')
 
 
+@pytest.mark.slow
 def test_a_file_that_is_no_export_given_to_import_says_what_import_reads(
         learner, tmp_path, studytool_cmd, child_env):
     (tmp_path / "log.csv").write_text("card_id,review_time,review_rating\n1,2,3\n")

@@ -68,6 +68,7 @@ def test_a_file_bad_at_its_end_changes_nothing(exported, tmp_path, db_url, damag
     db.close()
 
 
+@pytest.mark.slow
 def test_reviews_reach_the_database_long_before_the_file_is_read(exported, tmp_path,
                                                                   monkeypatch):
     """Streaming, not reading it all first: when the first batch of reviews is inserted only

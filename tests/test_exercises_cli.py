@@ -201,6 +201,7 @@ def test_editor_command_prefers_visual_then_editor(tmp_path):
     assert editor_command(path, {"EDITOR": "vim"}) == ["vim", str(path)]
 
 
+@pytest.mark.slow
 def test_verify_shows_each_check_s_print_output_under_it(child_env, tmp_path):
     ws = tmp_path / "ws"
     ws.mkdir()

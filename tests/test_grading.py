@@ -116,6 +116,7 @@ def test_a_good_answer_passes_and_names_the_concepts_it_has(grader):
     assert result.contradictions == [] and result.note == ""
 
 
+@pytest.mark.slow
 def test_a_partial_answer_lists_what_is_missing(grader):
     result = grade(grader, "ch12-q31", "Dropout.")
     assert result.found == ["dropout"]

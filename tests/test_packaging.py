@@ -46,6 +46,7 @@ def test_wheel_carries_decks_migrations_and_book_tables(installed_wheel: Path) -
             assert f"answers_code/exercises/{folder.name}/{part}" in names
 
 
+@pytest.mark.slow
 def test_installed_wheel_runs_outside_the_checkout(installed_wheel: Path, tmp_path: Path) -> None:
     site = installed_wheel.parent / "site"
     env = dict(os.environ, PYTHONPATH=str(site), STUDYTOOL_HOME=str(tmp_path / "home"))

@@ -258,6 +258,7 @@ def test_an_error_line_quotes_a_huge_input_line_in_part(env):
     assert snapshot(db) == before
 
 
+@pytest.mark.slow
 def test_a_bad_url_query_leaves_the_database_it_names_byte_identical(env):
     # The same refusal as on a new path (timeout=abc), on a database that exists and holds
     # progress: nothing may be opened, written or created beside it before the refusal.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 from test_tui_support import (
     NOW,
@@ -61,6 +62,7 @@ def test_the_queue_serves_every_card_past_an_impossible_one(tmp_path):
     service.db.close()
 
 
+@pytest.mark.slow
 async def test_the_app_shows_the_due_cards_instead_of_no_more_cards(tmp_path):
     broken = break_first_card(f"sqlite:///{tmp_path / 'study.sqlite3'}", tmp_path / "demo.toml")
     app = make_app(tmp_path)

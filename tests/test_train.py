@@ -50,6 +50,7 @@ def test_schedule_start_peak_and_end() -> None:
     assert lrs[50] == pytest.approx(lr / 1e5 + (lr - lr / 1e5) * (1 + math.cos(math.pi / 3)) / 2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fused", [True, False])
 def test_adam_matches_torch_adamw_with_cycled_momentum(fused: bool) -> None:
     torch.manual_seed(0)

@@ -204,6 +204,7 @@ async def test_a_run_reporting_markup_is_shown_as_written(app: StudyApp,
         assert app.is_running
 
 
+@pytest.mark.slow
 async def test_an_import_error_naming_a_bracketed_path_is_shown_as_written(app: StudyApp,
                                                                           tmp_path: Path):
     folder = tmp_path / "a ["  # with the file's name, the path reads `a [/] [Draft]...`

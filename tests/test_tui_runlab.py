@@ -155,6 +155,7 @@ async def test_r_runs_the_cards_answer_beside_the_card_and_stores_it(tmp_path: P
     assert runs[0].params.get("epochs") == 2
 
 
+@pytest.mark.slow
 async def test_a_quick_run_says_so_and_r_shift_runs_the_full_one(tmp_path: Path) -> None:
     from answers_code.book import book_table
     from studytool.tui.widgets.plot import MetricsPlot
@@ -240,6 +241,7 @@ def test_a_real_answer_runs_without_torch_in_the_app(tmp_path: Path) -> None:
     assert lines[-1] == "no torch"
 
 
+@pytest.mark.slow
 async def test_the_run_panel_belongs_to_its_card_and_closes_on_the_next(tmp_path: Path) -> None:
     app = make_app(tmp_path, answers=("fx-epochs",))
     async with app.run_test(size=(80, 24)) as pilot:
