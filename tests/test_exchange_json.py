@@ -86,6 +86,7 @@ histories = st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4),
                                st.integers(1, 60 * 24 * 20)), max_size=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=histories)
 def test_import_into_an_empty_database_exports_the_same_document(history):
@@ -356,6 +357,7 @@ def test_the_size_cap_is_checked_before_reading(good_export, tmp_path):
     db.close()
 
 
+@pytest.mark.slow
 def test_the_cli_refuses_a_bad_file_with_one_line_and_exit_2(good_export, lived_in, tmp_path,
                                                              studytool_cmd, child_env):
     import subprocess

@@ -119,6 +119,7 @@ def test_hints_come_one_at_a_time_and_are_counted(child_env):
     assert rows["dropout"]["hints_shown"] == len(hints)
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_error_line_exit_2(child_env, tmp_path):
     for args in (["start", "gruu"], ["verify", "lstm", "--dir", str(tmp_path)], ["hint", "x"]):
         result = run(args, child_env)

@@ -166,6 +166,7 @@ def test_results_written_by_the_learners_code_do_not_count(tmp_path, child_env):
     assert rows["dropout"]["status"] == "pending"
 
 
+@pytest.mark.slow
 def test_a_genuine_pass_still_counts(tmp_path):
     # The authenticated channel carries an honest file's results unchanged.
     reference = solution_file(get_exercise("dropout"))

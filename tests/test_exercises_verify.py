@@ -251,6 +251,7 @@ def test_a_hang_the_alarm_cannot_stop_kills_the_process_group():
     pytest.fail(f"grandchild {pid} outlived the check process")
 
 
+@pytest.mark.slow
 def test_stop_cancels_a_running_verify():
     stop = threading.Event()
 
@@ -267,6 +268,7 @@ def test_stop_cancels_a_running_verify():
     assert result.checks[-1].message == "not run: the check process stopped"
 
 
+@pytest.mark.slow
 def test_wait_for_change_sees_a_save_and_honours_stop(tmp_path):
     path = tmp_path / "gru.py"
     path.write_text("a")
@@ -285,6 +287,7 @@ def test_wait_for_change_sees_a_save_and_honours_stop(tmp_path):
     assert not wait_for_change(path, seen, timeout=0.2)  # a missing file waits
 
 
+@pytest.mark.slow
 def test_wait_for_change_sees_an_editor_s_rename_save_and_ignores_other_files(tmp_path):
     path = tmp_path / "gru.py"
     path.write_text("a")
@@ -314,6 +317,7 @@ def test_wait_for_change_returns_at_once_for_a_save_made_while_checking(tmp_path
     assert time.monotonic() - started < 5
 
 
+@pytest.mark.slow
 def test_each_check_keeps_what_the_code_printed_during_it_bounded(tmp_path):
     path = tmp_path / "dropout.py"
     shutil.copy(SOLUTIONS / "harness/prints_shapes.py", path)

@@ -130,6 +130,7 @@ def studytool(cmd: list[str], env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_stats_command_lists_leeches(tmp_path: Path, studytool_cmd, child_env) -> None:
     url = a_leech_on_disk(tmp_path)
     stats = json.loads(studytool(studytool_cmd, child_env, "--db", url, "stats", "--json"))
