@@ -167,6 +167,34 @@ async def test_home_lists_the_deck_with_counts(tmp_path: Path) -> None:
         assert app.first_paint_s is not None
 
 
+@pytest.mark.parametrize(("key", "screen"), [("enter", "ReviewScreen"), ("b", "BrowseScreen")])
+async def test_a_key_pressed_while_the_database_opens_is_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, screen: str) -> None:
+    import threading
+
+    from studytool.tui import app as app_module
+
+    opened = threading.Event()  # the database opens only once the key has been pressed
+    real = app_module.open_backend
+
+    def slow_open(*args: Any, **kwargs: Any) -> Any:
+        opened.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "open_backend", slow_open)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.backend is None and "Opening" in str(app.screen.query_one("#today").render())
+        await pilot.press(key)  # right after launch, before the database is open
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+        assert "once it is open" in str(app.screen.query_one("#today").render())
+        opened.set()
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == screen
+
+
 async def test_a_broken_database_is_a_message_not_a_crash(tmp_path: Path) -> None:
     not_a_db = tmp_path / "garbage.sqlite3"
     not_a_db.write_bytes(b"this is not a database file" * 100)

@@ -48,9 +48,13 @@ class SummariesLoaded(Message):
 class HomeScreen(Screen[None]):
     app: StudyApp  # type: ignore[assignment]
     _resumed = False
+    # A key pressed while the database opens (Enter right after launch): done once it is open.
+    _pending: tuple[str, ...] | None = None
+    AUTO_FOCUS = ""  # none: the deck table takes focus (and Enter) once it has its rows
 
     BINDINGS = [
         Binding("r", "review", "Review"),
+        Binding("enter", "review", "Review", show=False),  # until the deck table takes focus
         Binding("l", "open('runlab')", "Run lab"),
         Binding("b", "open('browse')", "Browse"),
         Binding("e", "open('exercises')", "Exercises"),
@@ -72,7 +76,6 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#decks", DataTable)
         table.add_columns("Deck", "New", "Learning", "Review", "Due", "Today")
-        table.focus()
         if self.app.backend is not None or self.app.backend_error:
             self.refresh_data()
 
@@ -87,10 +90,21 @@ class HomeScreen(Screen[None]):
     def refresh_data(self) -> None:
         if self.app.backend is None:
             if self.app.backend_error:
+                self._pending = None
                 self.query_one("#today", Static).update(markup(
                     "[b]Cannot open the database:[/b] $error", error=self.app.backend_error))
+                self.query_one("#decks", DataTable).focus()
             return
         self._load()
+
+    def _opening(self, *action: str) -> bool:
+        """True (and `action` kept for later) while the database is still opening."""
+        if self.app.backend is not None or self.app.backend_error:
+            return False
+        self._pending = action
+        what = "review starts" if action == ("review",) else f"{action[1]} opens"
+        self.query_one("#today", Static).update(f"Opening the database… {what} once it is open.")
+        return True
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="home")
     def _load(self) -> None:
@@ -119,6 +133,12 @@ class HomeScreen(Screen[None]):
         else:
             text = f"Today: [b]{done}[/b] reviewed. Nothing is due: well done."
         self.query_one("#today", Static).update(text)
+        table.focus()
+        pending, self._pending = self._pending, None
+        if pending == ("review",):
+            self.action_review()
+        elif pending:
+            self.action_open(pending[1])
 
     def _selected_deck(self) -> str | None:
         table = self.query_one("#decks", DataTable)
@@ -132,7 +152,7 @@ class HomeScreen(Screen[None]):
         self.action_review()
 
     def action_review(self) -> None:
-        if self.app.require_backend() is None:
+        if self._opening("review") or self.app.require_backend() is None:
             return
         from studytool.tui.screens.review import ReviewScreen
 
@@ -141,7 +161,7 @@ class HomeScreen(Screen[None]):
     def action_open(self, name: str) -> None:
         """l, b, e, t, o, x: open that screen (imported only now: the first frame is light)."""
         module, class_name, needs_database = SCREENS[name]
-        if needs_database and self.app.require_backend() is None:
+        if needs_database and (self._opening("open", name) or self.app.require_backend() is None):
             return
         screen = getattr(importlib.import_module(f"studytool.tui.screens.{module}"), class_name)
         self.app.push_screen(screen())
