@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from studytool.exchange import timefmt
 from studytool.store.models import REVIEW, CardRow, DeckRow, ReviewLogRow, RunRow
+from studytool.store.queries import LAPSE
 
 BATCH = 5000
 
@@ -168,8 +169,7 @@ def hardest_cards(session: Session, deck_id: str, limit: int = 10) -> list[tuple
     Again counts in `again`. Cards never rated Again are left out.
     """
     again = func.sum(case((ReviewLogRow.rating == 1, 1), else_=0))
-    lapses = func.sum(case(((ReviewLogRow.rating == 1) & (ReviewLogRow.state_before == REVIEW),
-                            1), else_=0))
+    lapses = func.sum(case((LAPSE, 1), else_=0))
     query = (select(CardRow.question_id, CardRow.text, lapses, again)
              .join(ReviewLogRow, ReviewLogRow.card_id == CardRow.id)
              .where(CardRow.deck_id == deck_id)

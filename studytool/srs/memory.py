@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from studytool.srs.fsrs_bridge import make_scheduler, row_problem, to_fsrs
 from studytool.srs.settings_store import load_settings
+from studytool.store import queries as q
 from studytool.store.database import Database
-from studytool.store.models import NEW, REVIEW, STATE_NAMES, CardRow, ReviewLogRow
+from studytool.store.models import NEW, STATE_NAMES, CardRow, ReviewLogRow
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,10 @@ def recall_now(scheduler: Scheduler, row: CardRow, now: datetime) -> float | Non
 
 def card_memory(db: Database, now: datetime, deck: str | None = None) -> list[CardMemory]:
     """Every card not archived (of `deck`, when given), by deck and question id."""
-    lapse = ((ReviewLogRow.rating == 1) & (ReviewLogRow.state_before == REVIEW))
     with db.session(write=False) as session:
         scheduler = make_scheduler(load_settings(session), fuzz=False)
         lapses = {card: count for card, count in session.execute(
-            select(ReviewLogRow.card_id, func.count()).where(lapse)
+            select(ReviewLogRow.card_id, func.count()).where(q.LAPSE)
             .group_by(ReviewLogRow.card_id))}
         query = select(CardRow).where(CardRow.archived.is_(False))
         if deck is not None:

@@ -398,8 +398,7 @@ def _mark_leech(session: Any, row: CardRow, before: dict[str, Any], settings: Se
     times (this one included), in the rating's transaction. `before` (the log's saved
     state) says what undo takes back."""
     lapses = 1 + (session.scalar(select(func.count()).select_from(ReviewLogRow).where(
-        ReviewLogRow.card_id == row.id, ReviewLogRow.rating == 1,
-        ReviewLogRow.state_before == REVIEW)) or 0)
+        ReviewLogRow.card_id == row.id, q.LAPSE)) or 0)
     if lapses < settings.leech_threshold:
         return
     row.leech = True

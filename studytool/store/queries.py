@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 
 from studytool.store.models import LEARNING, NEW, RELEARNING, REVIEW, CardRow, ReviewLogRow
 
+# A lapse: Again on a card in review (what Anki and fsrs count; leeches are counted in lapses).
+LAPSE = (ReviewLogRow.rating == 1) & (ReviewLogRow.state_before == REVIEW)
+
 
 def available(now: datetime, deck_id: str | None = None) -> list[ColumnElement[bool]]:
     """Cards that may be shown: not archived, not suspended, not buried right now."""
