@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "import": ("exchange", "import_", "Import progress: a JSON export or an Anki package."),
     "optimize": ("exchange", "optimize", "Fit personal FSRS parameters from the review log."),
     "exercise": ("exercise", "exercise", "Write your own GRU, LSTM, Dropout... and verify them."),
+    "learners": ("classes", "learners", "Who studies in this database; add a learner."),
+    "class": ("classes", "class_", "The teacher's view of a class; set up a class server."),
 }
 
 
@@ -77,9 +79,11 @@ def _not_built(name: str, short_help: str) -> click.Command:
 @click.version_option(__version__, "--version", prog_name="studytool")
 @click.option("--db", "db_url", metavar="URL", envvar="STUDYTOOL_DB",
               help="Database URL (default: SQLite file in the user data directory).")
+@click.option("--learner", metavar="NAME", envvar="STUDYTOOL_LEARNER",
+              help="Who is studying (default: 'default'; on a class server, your role).")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.pass_context
-def cli(ctx: click.Context, db_url: str | None, debug: bool) -> None:
+def cli(ctx: click.Context, db_url: str | None, learner: str | None, debug: bool) -> None:
     """Study fastbook chapter 12 from the terminal. With no command, open the app."""
     from studytool.config import resolve_db_url
 
@@ -87,6 +91,7 @@ def cli(ctx: click.Context, db_url: str | None, debug: bool) -> None:
         raise StudytoolError("--db needs a database URL, e.g. sqlite:///path/to/file.sqlite3")
     ctx.ensure_object(dict)
     ctx.obj["db_url"] = resolve_db_url(db_url)
+    ctx.obj["learner"] = _learner_name(learner)
     ctx.obj["debug"] = debug
     if ctx.invoked_subcommand is not None:
         from studytool.commands.signals import terminate_like_ctrl_c
@@ -100,7 +105,16 @@ def cli(ctx: click.Context, db_url: str | None, debug: bool) -> None:
                 raise
             raise StudytoolError("the terminal app is not available in this version yet; "
                                  "see `studytool --help`") from exc
-        run_app(ctx.obj["db_url"])
+        run_app(ctx.obj["db_url"], ctx.obj["learner"])
+
+
+def _learner_name(value: str | None) -> str | None:
+    """--learner, checked before any work starts (the database says whether it exists)."""
+    if value is None:
+        return None
+    from studytool.learner_name import check_name
+
+    return check_name(value)
 
 
 def main(argv: list[str] | None = None) -> None:

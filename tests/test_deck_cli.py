@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import subprocess
 import sys
 from pathlib import Path
@@ -107,15 +109,64 @@ def test_import_questions_writes_an_installed_deck(tmp_path, child_env):
     result = studytool(["import-questions", str(source), "--deck", "ch13"], child_env)
     written = Path(child_env["STUDYTOOL_HOME"]) / "decks" / "ch13.toml"
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"wrote 2 questions (deck 'ch13') to {written}\n"
+    assert result.stdout == (f"wrote 2 questions (deck 'ch13') to {written}\n"
+                             "added to the database: 2 new, 0 changed, 0 archived, 0 unchanged\n")
     assert result.stderr == (f"{source}:7: warning: 'Why pool?' has no answer; "
                              "wrote '(no answer yet)'\n")
+    decks = studytool(["decks", "--json"], child_env)
+    assert [d["id"] for d in json.loads(decks.stdout)] == ["ch12", "ch13"]
     listing = studytool(["validate"], child_env)
     assert listing.returncode == 0
     assert listing.stdout.splitlines()[0] == "ch12.toml: 43 questions ok"
     assert listing.stdout.splitlines()[-1] == "ch13.toml: 2 questions ok"
     again = studytool(["import-questions", str(source), "--deck", "ch13"], child_env)
     assert "already exists" in assert_one_error_line(again, 2)
+
+
+def test_a_deck_file_in_the_decks_folder_is_studied_only_once_a_database_adds_it(
+        tmp_path, child_env):
+    folder = Path(child_env["STUDYTOOL_HOME"]) / "decks"
+    folder.mkdir(parents=True, exist_ok=True)
+    extra = folder / "extra.toml"
+    extra.write_text(EXTRA_DECK, encoding="utf-8")
+    other = dict(child_env, STUDYTOOL_DB=f"sqlite:///{tmp_path / 'other.sqlite3'}")
+
+    def deck_ids(env):
+        listing = studytool(["decks", "--json"], env)
+        assert listing.returncode == 0, listing.stderr
+        return [d["id"] for d in json.loads(listing.stdout)]
+
+    assert deck_ids(child_env) == ["ch12"]  # sitting in the folder is not enough
+    added = studytool(["decks", "add", str(extra)], child_env)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("added deck extra (")
+    assert deck_ids(child_env) == ["ch12", "extra"]
+    assert deck_ids(other) == ["ch12"]  # another database never sees it
+    exported = studytool(["export", "--format", "json", "-o", str(tmp_path / "o.json")], other)
+    assert exported.returncode == 0, exported.stderr
+    assert "extra" not in (tmp_path / "o.json").read_text(encoding="utf-8")
+
+
+def test_decks_add_refuses_a_broken_file_and_changes_nothing(tmp_path, child_env):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[deck\nid = ", encoding="utf-8")
+    db = Path(child_env["STUDYTOOL_HOME"]) / "x.sqlite3"
+    env = dict(child_env, STUDYTOOL_DB=f"sqlite:///{db}")
+    result = studytool(["decks", "add", str(broken)], env)
+    assert_one_error_line(result, 2)
+    assert not db.exists()  # the file was checked before the database was opened
+
+
+EXTRA_DECK = """\
+[deck]
+id = "extra"
+title = "Extra"
+
+[[question]]
+id = "extra-q01"
+text = "What is extra?"
+answer = "More."
+"""
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -136,7 +187,8 @@ def test_import_the_seed_then_validate_it(tmp_path, child_env):
     result = studytool(["import-questions", str(SEEDS[0]), "--deck", "seed", "-o", str(out)],
                        child_env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"wrote 41 questions (deck 'seed') to {out}\n"
+    assert result.stdout == (f"wrote 41 questions (deck 'seed') to {out}\n"
+                             "added to the database: 41 new, 0 changed, 0 archived, 0 unchanged\n")
     assert "looks like a question" in result.stderr
     check = studytool(["validate", str(out)], child_env)
     assert (check.returncode, check.stdout) == (0, "seed.toml: 41 questions ok\n")

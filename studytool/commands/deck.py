@@ -66,10 +66,30 @@ def import_questions(source: Path, deck_id: str, output: Path | None, title: str
     for warning in result.warnings:
         click.echo(warning, err=True)
     click.echo(f"wrote {_count(len(result.deck))} (deck '{result.deck.id}') to {result.path}")
+    _add_to_database(result.path)
     if result.missing_answers and result.shape == "fastbook":  # else one warning each above
         click.echo(f"{_count(result.missing_answers)} without an answer yet, marked "
                    f"'(no answer yet)': write them in the file, with `studytool write-answer "
                    f"ID`, or in the app's quiz (w)")
+
+
+def _add_to_database(path: Path) -> None:
+    """The import brings the new deck into this database (nothing else ever does it silently:
+    a file in the decks folder is not studied until a database takes it in)."""
+    from studytool.commands.study import open_service
+    from studytool.deck.loader import check_file
+
+    deck, _problems = check_file(path, use_cache=False)
+    if deck is None:  # warnings only (answers missing) still give a deck; else say why
+        click.echo(f"not added to the database: fix {path} and run `studytool decks add`",
+                   err=True)
+        return
+    service = open_service(click.get_current_context().obj)
+    if not service.db.writes_decks:
+        click.echo("on a class server the teacher adds decks: not added", err=True)
+        return
+    plan = service.sync_decks([deck])[deck.id]
+    click.echo(f"added to the database: {plan.summary()}")
 
 
 @click.command("write-answer")

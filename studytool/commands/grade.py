@@ -43,10 +43,10 @@ def grade(question_id: str, answer: str | None, as_json: bool) -> None:
 
 
 def _request(question_id: str, answer: str) -> object:
-    from studytool.deck import load_installed
+    from studytool.deck import deck_files, load_installed
     from studytool.grading.messages import request_for
 
-    decks, _problems = load_installed()
+    decks, _problems = load_installed(deck_files())  # any deck file here, in no database
     for deck in decks:
         if deck.get(question_id) is not None:
             return request_for(deck, question_id, answer)

@@ -18,6 +18,6 @@ def command_db() -> Database:
     if db is None:
         from studytool.store import open_db
 
-        db = ctx.obj["db"] = open_db(ctx.obj["db_url"])
+        db = ctx.obj["db"] = open_db(ctx.obj["db_url"], ctx.obj.get("learner"))
         ctx.call_on_close(db.close)
     return db  # type: ignore[no-any-return]

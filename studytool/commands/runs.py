@@ -32,6 +32,10 @@ def _db_url() -> str:
     return str(click.get_current_context().obj["db_url"])
 
 
+def _learner() -> str | None:
+    return click.get_current_context().obj.get("learner")  # type: ignore[no-any-return]
+
+
 def _print_json(obj: Any) -> None:
     from studytool.runner.events import strict_json
 
@@ -108,7 +112,7 @@ def run(name: str, device: str, epochs: int | None, lr: float | None, seed: int 
                 raise StudytoolError(f"--{key} and --param {key}=... both given")
             overrides[key] = value
     job = prepare_job(name, overrides, device, timeout, quick, memory_limit)
-    history = History(_db_url())
+    history = History(_db_url(), _learner())
     try:
         history.open()  # an unusable --db is bad input: refused before anything runs
         events: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -218,7 +222,7 @@ def check(names: tuple[str, ...], mode: str, workers: int | None, timeout: float
     seeded = {job.answer.name for job in jobs if "seed" in job.params and job.answer.median_seeds
               and not quick}
     rows = CheckRows(answers, seeded)
-    history = History(_db_url())
+    history = History(_db_url(), _learner())
     ids: dict[int, int] = {}  # id(record) -> its run id
     store_errors: list[StudytoolError] = []
 

@@ -21,12 +21,13 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
 
 from studytool.commands.handle import command_db
-from studytool.errors import StudytoolError, error_line, quote
+from studytool.errors import StudytoolError, clip, error_line, quote
 from studytool.ratings import RATING_NAMES
 
 
@@ -36,19 +37,21 @@ def open_service(obj: dict[str, Any]) -> Any:
     from studytool.srs import StudyService
 
     service = StudyService(command_db())
-    decks, problems = load_installed()
+    decks, problems = load_installed(service.deck_paths())
     for problem in problems:  # already "file:line: message"; the deck is skipped, not fatal
         click.echo(problem if "warning:" in problem else f"warning: {problem}", err=True)
     service.sync_decks(decks)
     return service
 
 
-@click.command("decks")
+@click.group("decks", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON list of decks.")
-@click.pass_obj
-def decks(obj: dict[str, Any], as_json: bool) -> None:
+@click.pass_context
+def decks(ctx: click.Context, as_json: bool) -> None:
     """Decks with today's counts: new, learning, review, due today."""
-    summaries = open_service(obj).deck_summaries()
+    if ctx.invoked_subcommand is not None:
+        return
+    summaries = open_service(ctx.obj).deck_summaries()
     if as_json:
         click.echo(json.dumps([s.to_json() for s in summaries], indent=2))
         return
@@ -62,6 +65,29 @@ def decks(obj: dict[str, Any], as_json: bool) -> None:
         click.echo(f"{s.id:<12} {s.new:>5} {s.learning:>5} {s.review:>6} {s.due_today:>5} "
                    f"{s.reviewed_today:>5} {s.total:>5}  {s.title}")
     click.echo("new: new cards today (new cards/day setting); done: reviewed today")
+
+
+@decks.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_obj
+def add_decks(obj: dict[str, Any], files: tuple[Path, ...]) -> None:
+    """Bring deck files into this database (its learners get their cards; the database
+    remembers each file and reads it again when it changes)."""
+    from studytool.deck.loader import check_file
+
+    loaded = []
+    for path in files:  # every file checked before the database is touched
+        deck, problems = check_file(path.resolve(), use_cache=False)
+        errors = [p for p in problems if not p.warning]
+        if deck is None or errors:
+            raise StudytoolError(str(errors[0]) if errors else f"{clip(path)}: not a deck")
+        loaded.append(deck)
+    service = open_service(obj)
+    if not service.db.writes_decks:
+        raise StudytoolError("on a class server the teacher adds decks")
+    plans = service.sync_decks(loaded)
+    for deck in loaded:
+        click.echo(f"added deck {deck.id} ({deck.path}): {plans[deck.id].summary()}")
 
 
 @click.command("cards")
@@ -177,7 +203,7 @@ class ReviewLoop:
         if self._decks is None:
             from studytool.deck import load_installed
 
-            self._decks = {d.id: d for d in load_installed()[0]}
+            self._decks = {d.id: d for d in load_installed(self.service.deck_paths())[0]}
         deck = self._decks.get(card.deck_id)
         if deck is None:
             raise StudytoolError(f"the deck of {card.question_id} is not installed")

@@ -1,7 +1,13 @@
-"""The decks the app studies: the shipped ones, then the learner's own (imported) ones."""
+"""The decks the app studies: the shipped ones, then the files this database has taken in.
+
+A deck file in the user's decks folder is not studied because it sits there: `decks add FILE`
+or `import-questions` brings it into one database, which remembers its path (and its content,
+srs.sync), so another database never sees it and every export holds only its own decks.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from studytool import config
@@ -24,16 +30,20 @@ def deck_dirs() -> list[Path]:
 
 
 def deck_files() -> list[Path]:
-    """Every deck file, shipped first, each folder in name order."""
-    files: list[Path] = []
-    for folder in deck_dirs():
-        if folder.is_dir():
-            files.extend(sorted(p for p in folder.glob(f"*{DECK_SUFFIX}") if p.is_file()))
-    return files
+    """Every deck file, shipped first, each folder in name order (what `validate` checks)."""
+    return [path for folder in deck_dirs() for path in _deck_files_in(folder)]
 
 
-def load_installed() -> tuple[list[Deck], list[str]]:
-    """(decks that loaded, problem lines). A broken file is reported and skipped, never fatal.
+def _deck_files_in(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob(f"*{DECK_SUFFIX}") if p.is_file())
+
+
+def load_installed(added: Sequence[Path] = ()) -> tuple[list[Deck], list[str]]:
+    """(decks that loaded, problem lines): the shipped decks, then `added` (the files a
+    database took in; one gone missing is skipped: its stored content still serves).
+    A broken file is reported and skipped, never fatal.
 
     Warnings (an imported question still without an answer, say) are for `studytool validate`;
     they would only nag on every other command, so they are not returned here.
@@ -41,7 +51,8 @@ def load_installed() -> tuple[list[Deck], list[str]]:
     decks: list[Deck] = []
     problems: list[Problem] = []
     owners: dict[str, Path] = {}
-    for path in deck_files():
+    shipped = _deck_files_in(config.questions_dir())
+    for path in [*shipped, *(p for p in added if p not in shipped and p.is_file())]:
         deck, found = check_file(path, use_cache=True)
         problems.extend(p for p in found if not p.warning)
         if deck is None:

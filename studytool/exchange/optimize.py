@@ -21,7 +21,7 @@ from sqlalchemy import select
 from studytool.errors import StudytoolError
 from studytool.exchange.document import PARAMETERS_KEY
 from studytool.store.database import Database
-from studytool.store.models import ReviewLogRow, SettingRow
+from studytool.store.models import ReviewLogRow
 
 MIN_REVIEWS = 512  # fsrs.optimizer's mini-batch size: below it, it returns the defaults
 MAX_SEQ_LEN = 64  # fsrs uses each card's first 64 reviews
@@ -77,8 +77,10 @@ def stored_parameters(db: Database) -> list[float]:
 
 
 def save_parameters(db: Database, parameters: Sequence[float]) -> None:
+    from studytool.srs.settings_store import put_setting
+
     with db.session() as session:
-        session.merge(SettingRow(key=PARAMETERS_KEY, value=[float(v) for v in parameters]))
+        put_setting(session, PARAMETERS_KEY, [float(v) for v in parameters])
 
 
 def fit_parameters(db: Database) -> Fit:

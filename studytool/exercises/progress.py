@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from studytool.store.models import ExerciseProgressRow
+from studytool.store.scoping import learner_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -61,13 +62,13 @@ def get(db: Database, name: str) -> Progress:
 
 
 def read(session: Session, name: str) -> Progress:
-    row = session.get(ExerciseProgressRow, name)
+    row = session.get(ExerciseProgressRow, (learner_of(session), name))
     return _from_row(row) if row is not None else Progress(name)
 
 
 def write(session: Session, name: str, change: Callable[[Progress], None]) -> Progress:
     """Read, change and write one exercise's row inside the caller's transaction."""
-    row = session.get(ExerciseProgressRow, name)
+    row = session.get(ExerciseProgressRow, (learner_of(session), name))
     progress = _from_row(row) if row is not None else Progress(name)
     change(progress)
     if row is None:

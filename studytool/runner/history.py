@@ -16,10 +16,11 @@ from studytool.run_record import RunRecord
 
 
 class History:
-    """Saves runs to the database at `db_url`, opened once on first use."""
+    """Saves `learner`'s runs to the database at `db_url`, opened once on first use."""
 
-    def __init__(self, db_url: str) -> None:
+    def __init__(self, db_url: str, learner: str | None = None) -> None:
         self.db_url = db_url
+        self.learner = learner
         self._db: Any = None
         self._lock = threading.Lock()
 
@@ -32,7 +33,7 @@ class History:
             if self._db is None:
                 from studytool.store import open_db
 
-                self._db = open_db(self.db_url)
+                self._db = open_db(self.db_url, self.learner)
             return self._db
 
     def save(self, record: RunRecord) -> int:
@@ -60,9 +61,9 @@ class History:
             self._db = None
 
 
-def persist(db_url: str, record: RunRecord) -> int:
+def persist(db_url: str, record: RunRecord, learner: str | None = None) -> int:
     """Stores one run (opens and closes the database)."""
-    history = History(db_url)
+    history = History(db_url, learner)
     try:
         return history.save(record)
     finally:

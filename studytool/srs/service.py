@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fsrs import Rating
@@ -27,7 +28,14 @@ from studytool.srs.fsrs_bridge import (
 )
 from studytool.srs.intervals import format_interval
 from studytool.srs.memory import recall_now
-from studytool.srs.sync import deck_fingerprint, stored_fingerprints, sync_deck, unchanged_plan
+from studytool.srs.sync import (
+    deck_fingerprint,
+    learner_marks,
+    stored_deck,
+    stored_fingerprints,
+    sync_deck,
+    unchanged_plan,
+)
 from studytool.srs.views import CardView, DeckSummary, ReviewRow, Stats, TypedGrade
 from studytool.store import queries as q
 from studytool.store.database import Database
@@ -43,6 +51,8 @@ from studytool.store.models import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from studytool.deck import Deck, SyncPlan
 
 # Like Anki's "learn ahead limit": when nothing else is due, learning cards due within this
@@ -91,24 +101,37 @@ class StudyService:
 
     # -- decks ----------------------------------------------------------------------------
     def sync_decks(self, decks: Iterable[Deck]) -> dict[str, SyncPlan]:
-        """Bring the cards in line with the deck files (one transaction per changed deck).
+        """Store the given decks' content (when this learner may) and build this learner's
+        cards for every deck of the database, one transaction per deck that changed.
 
         The stored fingerprints are read first: when no deck changed (every start of a
-        command), nothing is written and no write lock is waited for.
+        command), nothing is written and no write lock is waited for. A deck in the database
+        whose file is not given (a teacher added it, another learner imported it) is built
+        from its stored content; so is every deck for a learner role on a class server,
+        which may not change the shared content.
         """
         plans: dict[str, SyncPlan] = {}
         now = self.now()
-        decks = list(decks)
+        given = {deck.id: deck for deck in decks}
         with self.db.session(write=False) as session:
             stored = stored_fingerprints(session)
-        for deck in decks:
-            if stored.get(deck.id) == deck_fingerprint(deck):
-                plans[deck.id] = unchanged_plan(deck)
-                continue
+            marks = learner_marks(session)
+        todo: list[str] = []
+        for deck_id, deck in given.items():
+            fingerprint = deck_fingerprint(deck)
+            if stored.get(deck_id) == fingerprint and marks.get(deck_id) == fingerprint:
+                plans[deck_id] = unchanged_plan(deck)
+            elif self.db.writes_decks or deck_id not in stored:
+                todo.append(deck_id)
+        todo += [deck_id for deck_id, fingerprint in stored.items() if marks.get(deck_id)
+                 != fingerprint and (deck_id not in given or not self.db.writes_decks)]
+        for deck_id in todo:
             for attempt in (1, 2):
                 try:
                     with self.db.session() as session:
-                        plans[deck.id] = sync_deck(session, deck, now)
+                        plan = self._sync_one(session, given.get(deck_id), deck_id, now)
+                    if plan is not None:
+                        plans[deck_id] = plan
                     break
                 except IntegrityError:
                     # PostgreSQL: another process created the same deck or cards a moment
@@ -117,6 +140,22 @@ class StudyService:
                     if attempt == 2:
                         raise
         return plans
+
+    def _sync_one(self, session: Session, deck: Deck | None, deck_id: str,
+                  now: datetime) -> SyncPlan | None:
+        if deck is not None and self.db.writes_decks:
+            return sync_deck(session, deck, now)
+        row = session.get(DeckRow, deck_id)
+        stored = stored_deck(row) if row is not None else None
+        if stored is None:
+            return None  # not in the database yet (a learner role cannot add it)
+        return sync_deck(session, stored, now, content=False)
+
+    def deck_paths(self) -> list[Path]:
+        """The deck files this database took in (`decks add`, `import-questions`)."""
+        with self.db.session(write=False) as session:
+            return [Path(p) for p in session.scalars(select(DeckRow.path).order_by(DeckRow.id))
+                    if p]
 
     def deck_ids(self) -> list[str]:
         with self.db.session(write=False) as session:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from studytool.config import Settings
 from studytool.errors import StudytoolError
 from studytool.store.models import SettingRow
+from studytool.store.scoping import learner_of
 
 _FIELDS = {f.name for f in fields(Settings)}
 LEECH_ACTIONS = ("tag", "suspend")  # suspend: tag it and suspend it
@@ -42,7 +43,12 @@ def save_settings(session: Session, settings: Settings) -> None:
             if value is None:
                 continue  # only `optimize --save` (or an import) sets personal parameters
             value = [float(v) for v in value]
-        session.merge(SettingRow(key=key, value=value))
+        put_setting(session, key, value)
+
+
+def put_setting(session: Session, key: str, value: object) -> None:
+    """Set one of this session's learner's settings (a row keyed by learner and key)."""
+    session.merge(SettingRow(learner=learner_of(session), key=key, value=value))
 
 
 def validate(settings: Settings) -> None:

@@ -1,17 +1,25 @@
-"""Deck files -> cards: new questions become cards, edited ones keep their progress, removed
-ones are archived with their history, and a question that comes back is unarchived."""
+"""Deck files -> decks -> each learner's cards.
+
+A deck's content (its questions) is stored once, in `decks`, shared by every learner. Each
+learner's cards are built from that stored content: new questions become cards, edited ones
+keep their progress, removed ones are archived with their history, and a question that comes
+back is unarchived. A learner's settings remember which version of each deck their cards were
+last built from (`synced:DECK`), so an unchanged deck costs one read at start-up.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from studytool.store.models import NEW, CardRow, DeckRow
+from studytool.srs.settings_store import put_setting
+from studytool.store.models import NEW, CardRow, DeckRow, SettingRow
 
 if TYPE_CHECKING:
     from studytool.deck import Deck, Question, SyncPlan
@@ -33,25 +41,66 @@ def unchanged_plan(deck: Deck) -> SyncPlan:
     return plan_sync(deck, {q.id: q.fingerprint() for q in deck.questions})
 
 
+MARK_PREFIX = "synced:"
+
+
 def stored_fingerprints(session: Session) -> dict[str, str]:
     """Each stored deck's fingerprint: read first, so an unchanged deck needs no write."""
     return {deck_id: fp for deck_id, fp in session.execute(
         select(DeckRow.id, DeckRow.fingerprint))}
 
 
-def sync_deck(session: Session, deck: Deck, now: datetime) -> SyncPlan:
-    """Apply `plan_sync` for one deck; returns the plan."""
+def learner_marks(session: Session) -> dict[str, str]:
+    """Deck id -> the fingerprint this session's learner's cards were built from."""
+    return {key[len(MARK_PREFIX):]: str(value) for key, value in session.execute(
+        select(SettingRow.key, SettingRow.value).where(SettingRow.key.startswith(MARK_PREFIX)))}
+
+
+def stored_deck(row: DeckRow) -> Deck | None:
+    """The deck as stored in the database (None for a row synced before migration 0006)."""
+    from studytool.deck.models import Deck, question_from_table
+
+    if row.content is None:
+        return None
+    return Deck(row.id, row.title, Path(row.path), tuple(
+        question_from_table(table) for table in row.content))
+
+
+def store_content(session: Session, deck: Deck) -> DeckRow:
+    """Write a deck's content into `decks` (shared by every learner) unless it is there."""
+    fingerprint = deck_fingerprint(deck)
+    row = session.get(DeckRow, deck.id)
+    if row is None:
+        row = DeckRow(id=deck.id)
+        session.add(row)
+    if row.fingerprint != fingerprint or row.content is None:
+        row.title, row.path, row.fingerprint = deck.title, str(deck.path or ""), fingerprint
+        row.content = [_question_table(q) for q in deck.questions]
+        session.flush()
+    return row
+
+
+def _question_table(question: Question) -> dict[str, object]:
+    table: dict[str, object] = {"id": question.id, "text": question.text,
+                                "answer": question.answer,
+             "tags": list(question.tags), "answers": list(question.answers),
+             "kind": question.kind, "concepts": list(question.concepts)}
+    table.update({key: value for key, value in (("mistake", question.mistake),
+                                                ("section", question.section)) if value})
+    return table
+
+
+def sync_deck(session: Session, deck: Deck, now: datetime, content: bool = True) -> SyncPlan:
+    """Build this session's learner's cards from `deck` (stored first when `content`);
+    returns the plan."""
     from studytool.deck import plan_sync
 
     fingerprint = deck_fingerprint(deck)
-    row = session.get(DeckRow, deck.id)
-    if row is not None and row.fingerprint == fingerprint:
+    if content:
+        store_content(session, deck)
+    if learner_marks(session).get(deck.id) == fingerprint:
         # Unchanged since the last sync: the plan says so without touching the cards.
         return unchanged_plan(deck)
-    if row is None:
-        row = DeckRow(id=deck.id, title=deck.title, path=str(deck.path or ""), fingerprint="")
-        session.add(row)
-        session.flush()
     cards = {card.question_id: card for card in session.scalars(
         select(CardRow).where(CardRow.deck_id == deck.id))}
     plan = plan_sync(deck, {qid: card.fingerprint for qid, card in cards.items()},
@@ -68,7 +117,7 @@ def sync_deck(session: Session, deck: Deck, now: datetime) -> SyncPlan:
         card.archived = False
     for question_id in plan.archived:
         cards[question_id].archived = True
-    row.title, row.path, row.fingerprint = deck.title, str(deck.path or ""), fingerprint
+    put_setting(session, MARK_PREFIX + deck.id, fingerprint)
     return plan
 
 

@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session
 
 from studytool.errors import StudytoolError, clip, quote
 from studytool.store.errors import describe
+from studytool.store.models import DEFAULT_LEARNER
+from studytool.store.scoping import scoped_info
 
 BUSY_TIMEOUT_MS = 30_000
 ENV_SYNCHRONOUS = "STUDYTOOL_SQLITE_SYNCHRONOUS"
@@ -38,14 +40,31 @@ _BEGIN_OPTION = "studytool_sqlite_begin"
 
 
 class Database:
-    """A migrated database: `session()` is one transaction, committed on a clean exit."""
+    """A migrated database seen by one learner: `session()` is one transaction, committed on a
+    clean exit, that reads and writes only `learner`'s progress (store.scoping).
 
-    def __init__(self, engine: Engine) -> None:
+    `learner=None` is the whole class (the teacher's view): it reads everyone's rows.
+    """
+
+    def __init__(self, engine: Engine, learner: str | None = DEFAULT_LEARNER,
+                 role: str | None = None) -> None:
         self.engine = engine
         self.url = engine.url
+        self.learner = learner
+        # On a class server: "learner" or "teacher" (store.classroom); a learner's role may
+        # not change the shared decks, so their cards are built from the stored content.
+        self.role = role
         self.is_sqlite = engine.dialect.name == "sqlite"
         # Read-only work on SQLite takes no write lock (plain BEGIN); elsewhere the same engine.
         self._read_engine = reading(engine)
+
+    def as_learner(self, learner: str | None) -> Database:
+        """The same database (one engine, one pool) seen by another learner, or the class."""
+        return Database(self.engine, learner, self.role)
+
+    @property
+    def writes_decks(self) -> bool:
+        return self.role != "learner"
 
     @contextmanager
     def session(self, write: bool = True) -> Iterator[Session]:
@@ -54,14 +73,16 @@ class Database:
         `write=False` for a transaction that only reads: on SQLite it takes no write lock.
         """
         bind = self.engine if write else self._read_engine
-        with Session(bind, expire_on_commit=False) as session, session.begin():
+        with Session(bind, expire_on_commit=False, info=scoped_info(self.learner)) as session, \
+                session.begin():
             yield session
 
     def close(self) -> None:
         self.engine.dispose()
 
     def __repr__(self) -> str:
-        return f"Database({self.url.render_as_string(hide_password=True)!r})"
+        return (f"Database({self.url.render_as_string(hide_password=True)!r}, "
+                f"learner={self.learner!r})")
 
 
 def reading(engine: Engine) -> Engine:
@@ -149,8 +170,10 @@ def _sqlite_on_begin(connection: Any) -> None:
     connection.exec_driver_sql(statement)
 
 
-def open_db(url: str) -> Database:
-    """Open (create or migrate) the database at `url`; refuses one from a newer studytool."""
+def open_db(url: str, learner: str | None = None) -> Database:
+    """Open (create or migrate) the database at `url` for `learner`; refuses one from a newer
+    studytool, and a learner it does not hold (see store.learners.resolve_learner)."""
+    from studytool.store.learners import resolve_learner
     from studytool.store.migrate import migrate
     from studytool.store.ownership import check_sqlite_file
 
@@ -160,6 +183,7 @@ def open_db(url: str) -> Database:
         if path is not None:
             check_sqlite_file(path)  # before the first connection switches it to WAL
         migrate(engine)
+        name, role = resolve_learner(engine, learner)
     except DBAPIError as exc:
         engine.dispose()
         where = engine.url.render_as_string(hide_password=True)
@@ -167,4 +191,4 @@ def open_db(url: str) -> Database:
     except BaseException:
         engine.dispose()
         raise
-    return Database(engine)
+    return Database(engine, name, role)

@@ -22,8 +22,9 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
+from studytool.learner_name import DEFAULT_LEARNER, LEARNER_NAME_LENGTH
 from studytool.store.types import UTCDateTime
 
 NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
@@ -34,6 +35,44 @@ class Base(DeclarativeBase):
     pass
 
 
+
+
+LEARNER_KEY = "studytool_learner"
+
+
+def _stamp_learner(context: Any) -> str | None:
+    # The session that runs the INSERT put its learner on the connection (store.scoping), so
+    # every row it writes, by the ORM or by a bulk insert, belongs to that learner.
+    return context.connection.info.get(LEARNER_KEY)  # type: ignore[no-any-return]
+
+
+def _learner_key(table: str) -> ForeignKey:
+    return ForeignKey("learners.name", name=f"fk_{table}_learner")
+
+
+class LearnerOwned:
+    """A table whose rows belong to one learner: progress, never content (migration 0006).
+
+    Sessions of a learner's `Database` see and change only that learner's rows (store.scoping);
+    on a class server PostgreSQL enforces the same with row-level security (store.classroom).
+    """
+
+    @declared_attr
+    def learner(cls) -> Mapped[str]:
+        table: str = cls.__tablename__  # type: ignore[attr-defined]
+        return mapped_column(String(LEARNER_NAME_LENGTH), _learner_key(table),
+                             default=_stamp_learner, server_default=DEFAULT_LEARNER)
+
+
+class LearnerRow(Base):
+    """Someone who studies here. On PostgreSQL class servers the name is also a role's."""
+
+    __tablename__ = "learners"
+
+    name: Mapped[str] = mapped_column(String(LEARNER_NAME_LENGTH), primary_key=True)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class DeckRow(Base):
     __tablename__ = "decks"
 
@@ -42,19 +81,24 @@ class DeckRow(Base):
     path: Mapped[str] = mapped_column(Text, default="")
     # Hash of every question's fingerprint: sync skips a deck whose files did not change.
     fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    # The questions as last synced (srs.sync): the one copy of the deck's content every
+    # learner's cards are built from, wherever the learner's machine is (migration 0006).
+    content: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
 
-class CardRow(Base):
+class CardRow(LearnerOwned, Base):
     __tablename__ = "cards"
     __table_args__ = (
-        UniqueConstraint("deck_id", "question_id", name="uq_cards_deck_question"),
-        # The flags trail the keys so the queue and forecast queries never touch the table rows
-        # (SQLite has no INCLUDE; extra key columns make the index covering).
-        Index("ix_cards_state_due", "state", "due", "archived", "suspended", "buried_until"),
-        Index("ix_cards_deck_state_due", "deck_id", "state", "due", "archived", "suspended",
+        UniqueConstraint("learner", "deck_id", "question_id", name="uq_cards_learner_question"),
+        # Every query names the learner first. The flags trail the keys so the queue and
+        # forecast queries never touch the table rows (SQLite has no INCLUDE; extra key
+        # columns make the index covering).
+        Index("ix_cards_state_due", "learner", "state", "due", "archived", "suspended",
               "buried_until"),
-        Index("ix_cards_deck_state_position", "deck_id", "state", "position"),
-        Index("ix_cards_flags_state", "archived", "suspended", "state"),
+        Index("ix_cards_deck_state_due", "learner", "deck_id", "state", "due", "archived",
+              "suspended", "buried_until"),
+        Index("ix_cards_deck_state_position", "learner", "deck_id", "state", "position"),
+        Index("ix_cards_flags_state", "learner", "archived", "suspended", "state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -84,11 +128,12 @@ class CardRow(Base):
     leech: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-class ReviewLogRow(Base):
+class ReviewLogRow(LearnerOwned, Base):
     __tablename__ = "review_log"
     __table_args__ = (
         # Covering for every "since" count: per day, retention, today's introductions.
-        Index("ix_review_log_reviewed_at", "reviewed_at", "state_before", "rating", "card_id"),
+        Index("ix_review_log_reviewed_at", "learner", "reviewed_at", "state_before", "rating",
+              "card_id"),
         Index("ix_review_log_card", "card_id", "id"),
     )
 
@@ -108,9 +153,9 @@ class ReviewLogRow(Base):
     typed_answer: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-class RunRow(Base):
+class RunRow(LearnerOwned, Base):
     __tablename__ = "runs"
-    __table_args__ = (Index("ix_runs_answer_id", "answer", "id"),)
+    __table_args__ = (Index("ix_runs_answer_id", "learner", "answer", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     answer: Mapped[str] = mapped_column(String(100))
@@ -130,7 +175,7 @@ class RunRow(Base):
         back_populates="run", order_by="RunEpochRow.epoch", cascade="all, delete-orphan")
 
 
-class RunEpochRow(Base):
+class RunEpochRow(LearnerOwned, Base):
     __tablename__ = "run_epochs"
     __table_args__ = (Index("ix_run_epochs_run", "run_id", "epoch"),)
 
@@ -144,20 +189,26 @@ class RunEpochRow(Base):
     run: Mapped[RunRow] = relationship(back_populates="epochs")
 
 
-class SettingRow(Base):
+class SettingRow(LearnerOwned, Base):
     """One learner setting per row (key -> JSON value), so new settings need no migration."""
 
     __tablename__ = "settings"
 
+    learner: Mapped[str] = mapped_column(
+        String(LEARNER_NAME_LENGTH), _learner_key("settings"), primary_key=True,
+        default=_stamp_learner, server_default=DEFAULT_LEARNER)
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
-class ExerciseProgressRow(Base):
+class ExerciseProgressRow(LearnerOwned, Base):
     """One exercise the learner has touched (studytool.exercises.progress reads and writes)."""
 
     __tablename__ = "exercise_progress"
 
+    learner: Mapped[str] = mapped_column(
+        String(LEARNER_NAME_LENGTH), _learner_key("exercise_progress"), primary_key=True,
+        default=_stamp_learner, server_default=DEFAULT_LEARNER)
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     done: Mapped[bool] = mapped_column(Boolean)
     attempts: Mapped[int] = mapped_column(Integer)

@@ -53,9 +53,11 @@ class StudyApp(App[None]):
         decks: Sequence[Deck] | None = None,
         device: str | None = None,
         service_options: dict[str, Any] | None = None,
+        learner: str | None = None,
     ) -> None:
         super().__init__()
         self.db_url = db_url
+        self.learner = learner  # None: the default one (or, on a class server, the role)
         self.clock = clock
         self._decks = decks
         self.device = device
@@ -80,13 +82,14 @@ class StudyApp(App[None]):
     def open_database(self) -> None:
         try:
             backend = open_backend(self.db_url, self.clock, self._decks,
-                                   self.service_options)
+                                   self.service_options, self.learner)
         except Exception as exc:  # a locked or newer database: a panel, never a crash
             self.backend_error = error_text(exc)
             self.tell(self.backend_error, title="Database", severity="error", timeout=15)
             self.post_message(BackendReady())
             return
         self.backend = backend
+        self.learner = backend.db.learner
         for problem in backend.problems:
             self.tell(problem, title="Deck file", severity="warning", timeout=12)
         self.post_message(BackendReady())
@@ -106,6 +109,8 @@ class StudyApp(App[None]):
         self.notify(message.text, **message.options)
 
     def on_backend_ready(self, _message: BackendReady) -> None:
+        if self.backend is not None:  # who is studying, on every screen's header
+            self.sub_title = f"{self.SUB_TITLE} · studying as {self.backend.db.learner}"
         self._apply_stored_theme()
         self.on_data_changed()
 
@@ -220,6 +225,19 @@ class StudyApp(App[None]):
         self.cancel_runs()
 
 
-def run_app(db_url: str) -> None:
+    def switch_learner(self, name: str) -> None:
+        """Study as `name` from now on (like Anki's profiles): the database is opened again
+        for them and every screen re-reads; runs still going are stored for whoever began
+        them."""
+        old = self.backend
+        self.learner, self.backend, self.backend_error = name, None, None
+        if old is not None:
+            old.db.close()
+        while len(self.screen_stack) > 2:  # back to home, which shows "Opening…" again
+            self.pop_screen()
+        self.open_database()
+
+
+def run_app(db_url: str, learner: str | None = None) -> None:
     """Open the app on `db_url` (called by `studytool` with no arguments)."""
-    StudyApp(db_url).run()
+    StudyApp(db_url, learner=learner).run()

@@ -46,19 +46,20 @@ class Backend:
 
 
 def open_backend(db_url: str, clock: Clock | None, decks: Sequence[Deck] | None,
-                 service_options: dict[str, Any] | None = None) -> Backend:
+                 service_options: dict[str, Any] | None = None,
+                 learner: str | None = None) -> Backend:
     """Open (or create) the database, and sync the decks so every question has a card."""
     from studytool.srs import StudyService
     from studytool.store import open_db
 
     problems: list[str] = []
+    db = open_db(db_url, learner)
+    service = StudyService(db, clock=clock, **(service_options or {}))
     if decks is None:
         from studytool.deck import load_installed
 
-        loaded, problems = load_installed()
+        loaded, problems = load_installed(service.deck_paths())
         decks = list(loaded)
-    db = open_db(db_url)
-    service = StudyService(db, clock=clock, **(service_options or {}))
     service.sync_decks(list(decks))
     return Backend(db, service, {d.id: d for d in decks}, list(problems))
 
@@ -81,7 +82,7 @@ def reload_decks(backend: Backend) -> list[str]:
     """Re-read the installed decks after an edit and sync them; returns the problems found."""
     from studytool.deck import load_installed
 
-    loaded, problems = load_installed()
+    loaded, problems = load_installed(backend.service.deck_paths())
     if loaded:
         backend.service.sync_decks(list(loaded))
         backend.decks.update({d.id: d for d in loaded})

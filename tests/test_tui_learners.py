@@ -1,0 +1,56 @@
+"""Learners in the app: the header says who studies; p lists learners, Enter switches, a adds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_tui_support import (
+    _utc_wall_clock,  # noqa: F401  (autouse fixture)
+    make_app,
+    open_screen,
+    press,
+    service_for,
+    settle,
+)
+from textual.widgets import DataTable
+
+from studytool.tui.screens.home import HomeScreen
+from studytool.tui.screens.learners import LearnersScreen
+
+
+async def test_switching_learner_shows_their_own_progress(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        assert "studying as default" in app.sub_title
+        screen = await open_screen(pilot, app, "p", LearnersScreen)
+        await press(pilot, app, "a")
+        await pilot.press(*"alice")
+        await press(pilot, app, "enter")
+        table = screen.query_one(DataTable)
+        assert [table.get_row_at(i)[1] for i in range(table.row_count)] == ["alice", "default"]
+        table.move_cursor(row=0)
+        await press(pilot, app, "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, HomeScreen)
+        assert "studying as alice" in app.sub_title
+        assert app.opened.db.learner == "alice"
+        # alice starts from zero: the default learner's review stays theirs.
+        alice = app.opened.service
+        card = alice.next_card()
+        alice.rate(card.card_id, 3)
+        default = service_for(app)
+        assert default.db.learner == "default" and default.stats().reviews_today == 0
+        assert alice.stats().reviews_today == 1
+
+
+async def test_a_bad_name_is_refused_on_the_screen_and_nothing_is_added(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, app, "p", LearnersScreen)
+        await press(pilot, app, "a")
+        await pilot.press(*"Bad Name")
+        await press(pilot, app, "enter")
+        table = screen.query_one(DataTable)
+        assert table.row_count == 1
+        assert any("invalid learner name" in n.message for n in app._notifications)
