@@ -127,3 +127,61 @@ def test_a_single_learner_database_migrates_into_the_default_learner(tmp_path):
     raw = sqlite3.connect(path)
     assert raw.execute("SELECT DISTINCT learner FROM review_log").fetchall() == [("default",)]
     raw.close()
+
+
+def _everything_alice_sees(db, clock, tmp_path) -> dict[str, object]:
+    """Every view and export of one learner, with what differs between runs (file paths,
+    the export's own time) taken out."""
+    import re
+
+    from studytool.exchange.api import export_to
+    from studytool.srs.memory import card_memory
+    from studytool.store.runs import recent_runs
+
+    service = StudyService(db, clock=clock, tz=UTC, fuzz=False)
+    from studytool.exercises import progress
+
+    seen: dict[str, object] = {
+        "exercises": progress.load_all(db),
+        "stats": service.stats().to_json(),
+        "decks": [s.to_json() for s in service.deck_summaries()],
+        "cards": [repr(c) for c in card_memory(db, clock())],
+        "runs": [r.answer for r in recent_runs(db)],
+    }
+    for fmt in ("json", "csv", "md"):
+        path = tmp_path / f"alice.{fmt}"
+        export_to(db, fmt, path)
+        seen[fmt] = re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+(\+00:00|Z)?(?=\"?,?\s*\"?exported)", "",
+                           path.read_text(encoding="utf-8"))
+        seen[fmt] = re.sub(r'"exported_at": "[^"]*"', "", str(seen[fmt]))
+        seen[fmt] = re.sub(r"(?m)^.*(Exported|exported).*$", "", str(seen[fmt]))
+    return seen
+
+
+def test_nothing_another_learner_does_shows_in_any_view_or_export_of_mine(db, tmp_path):
+    from studytool.exercises import progress
+    from studytool.run_record import RunRecord
+    from studytool.store.runs import save_run
+
+    with db.session() as session:
+        add_learner(session, "alice")
+        add_learner(session, "bob")
+    deck, clock = make_deck(8), Clock()
+    alice_db, bob_db = db.as_learner("alice"), db.as_learner("bob")
+    alice, bob = _service(alice_db, clock, deck), _service(bob_db, clock, deck)
+    review_all(alice, 3)
+    save_run(alice_db, RunRecord(answer="lmmodel1", status="ok", device="cpu"))
+    before = _everything_alice_sees(alice_db, clock, tmp_path)
+
+    review_all(bob, 1)  # bob lapses everything, suspends, buries, runs, sets, exercises
+    clock.advance(days=2)
+    for card_id in bob.queue(limit=3):
+        bob.rate(card_id, 1)
+    bob.suspend(bob.queue(limit=1)[0])
+    bob.save_settings(replace(bob.get_settings(), desired_retention=0.8, new_per_day=1))
+    save_run(bob_db, RunRecord(answer="gru-scratch", status="ok", device="cpu"))
+    progress.record_verify(bob_db, "gru", passed=True)
+    clock.advance(days=-2)
+    after = _everything_alice_sees(alice_db, clock, tmp_path)
+    assert after == before
+    assert bob.stats().to_json() != alice.stats().to_json()

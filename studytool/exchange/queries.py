@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from studytool.exchange import timefmt
 from studytool.store.models import REVIEW, CardRow, DeckRow, ReviewLogRow, RunRow
 from studytool.store.queries import LAPSE
+from studytool.store.scoping import restrict
 
 BATCH = 5000
 
@@ -50,6 +51,7 @@ def stored_as_text(session: Session) -> bool:
 def stream(session: Session, query: Any) -> Iterator[Any]:
     # Core rows on the session's connection: no ORM per-row work. yield_per streams (a
     # server-side cursor on PostgreSQL; SQLite's cursor steps through the rows anyway).
+    query = restrict(session, query)
     yield from session.connection().execute(query, execution_options={"yield_per": BATCH})
 
 
@@ -64,6 +66,7 @@ def stream_plain(session: Session, query: Any) -> Iterator[tuple[Any, ...]]:
 def batches(session: Session, query: Any, size: int = 1000) -> Iterator[list[Any]]:
     """The rows of `stream_plain` a list at a time, for loops that format a million rows:
     one step per thousand rows instead of a generator step per row."""
+    query = restrict(session, query)
     if not _is_sqlite(session):
         result = session.connection().execute(query, execution_options={"yield_per": size})
         for partition in result.partitions(size):

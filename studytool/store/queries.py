@@ -134,6 +134,7 @@ def bucket_counts(session: Session, column: Any, edges: Sequence[datetime],
     One COUNT per bucket, each an index range (covering): measured twice as fast on 1M review
     rows as one GROUP BY over a 30-branch CASE.
     """
-    query = select(func.count()).select_from(column.table)
+    # The mapped class, not its Table: only ORM entities get the learner's criteria (scoping).
+    query = select(func.count()).select_from(column.class_)
     return [session.scalar(query.where(column >= low, column < high, *conditions)) or 0
             for low, high in zip(edges, edges[1:], strict=False)]

@@ -14,8 +14,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, Select, event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from studytool.store.models import LEARNER_KEY, Base, LearnerOwned
 
@@ -33,9 +34,29 @@ def _only_this_learner(state: ORMExecuteState) -> None:
     if learner is None or state.is_column_load:
         return
     if state.is_select or state.is_update or state.is_delete:
-        state.statement = state.statement.options(*(
-            with_loader_criteria(owned, owned.learner == learner, include_aliases=True)
-            for owned in _owned_classes()))
+        state.statement = state.statement.options(*_criteria(learner))
+
+
+def restrict(session: Session, query: Select[Any]) -> Select[Any]:
+    """`query` limited to the session's learner, for a statement that does not go through
+    the session's execute (the exports stream on its connection, or its driver's, to skip
+    per-row ORM work): there the hook above never sees it, so each learner-owned table it
+    reads gets an explicit WHERE."""
+    learner = learner_of(session)
+    if learner is None:
+        return query
+    owned = [cls for cls in _owned_classes() if cls.__table__ in _tables(query)]
+    return query.where(*(cls.learner == learner for cls in owned))
+
+
+def _tables(query: Select[Any]) -> set[Any]:
+    # The tables of its FROM (through joins), not those of a subquery inside a WHERE.
+    return {table for source in query.get_final_froms() for table in find_tables(source)}
+
+
+def _criteria(learner: str) -> list[Any]:
+    return [with_loader_criteria(owned, owned.learner == learner, include_aliases=True)
+            for owned in _owned_classes()]
 
 
 @cache
