@@ -122,10 +122,12 @@ def test_import_writes_a_deck_that_validates_and_loads(tmp_path):
     assert "answer = '''\n```python\ndef add_one(x):" in result.path.read_text(encoding="utf-8")
 
 
-def test_import_goes_to_the_user_decks_folder_and_is_then_installed(tmp_path, _isolated_home):
+def test_import_goes_to_the_user_decks_folder_and_is_studied_once_added(tmp_path,
+                                                                       _isolated_home):
     result = import_markdown(write(tmp_path, QUESTIONNAIRE), "mine")
     assert result.path == _isolated_home / "decks" / "mine.toml"
-    decks, problems = load_installed()
+    assert [d.id for d in load_installed()[0]] == ["ch12"]  # the folder alone adds nothing
+    decks, problems = load_installed([result.path])  # a database took it in
     assert [d.id for d in decks] == ["ch12", "mine"]
     # The missing answer is a warning for `validate`, not a nag on every other command.
     assert problems == []

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studytool.config import questions_dir
-from studytool.deck import DeckError, load_deck, load_installed, validate_files
+from studytool.deck import deck_files, DeckError, load_deck, load_installed, validate_files
 from studytool.deck.installed import user_decks_dir
 from studytool.deck.loader import check_file, check_text
 from studytool.deck.reading import MAX_BYTES
@@ -243,7 +243,7 @@ def test_broken_user_decks_never_stop_the_others(tmp_path):
     write(decks_dir, GOOD, "demo.toml")
     write(decks_dir, GOOD.replace("Demo deck", "Copy"), "zz-copy.toml")
     (decks_dir / "notes.txt").write_text("not a deck", encoding="utf-8")
-    decks, found = load_installed()
+    decks, found = load_installed(deck_files())  # as if a database had taken each one in
     assert [d.id for d in decks] == ["ch12", "demo"]
     assert f"{decks_dir / 'empty.toml'}: file is empty" in found
     assert f"{decks_dir / 'binary.toml'}: not a text file (binary data)" in found

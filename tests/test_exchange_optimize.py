@@ -51,7 +51,7 @@ def build_history(url: str, cards: int, reviews_per_card: int, seed: int = 3) ->
 def saved_parameters(url: str):
     db = open_db(url)
     with db.session(write=False) as s:
-        row = s.get(SettingRow, PARAMETERS_KEY)
+        row = s.get(SettingRow, ("default", PARAMETERS_KEY))
     db.close()
     return None if row is None else row.value
 

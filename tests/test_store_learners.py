@@ -5,9 +5,8 @@ scoping; tests/test_class_server.py checks the server's row-level security on to
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -18,7 +17,7 @@ from studytool.store import open_db
 from studytool.store.learners import add_learner, learner_names
 from studytool.store.migrate import migrate
 from studytool.store.models import CardRow, ReviewLogRow
-from tests.test_srs_service import Clock, make_deck, review_all
+from tests.test_srs_service import START, Clock, make_deck, review_all
 
 
 def _service(db, clock, deck):
@@ -92,28 +91,28 @@ def test_an_unknown_or_odd_learner_name_is_refused_before_anything_is_written(db
     db.close()
 
 
-def test_a_single_learner_database_migrates_into_the_default_learner(tmp_path):
-    path = tmp_path / "old.sqlite3"
-    engine = create_engine(f"sqlite:///{path}")
+def test_a_single_learner_database_migrates_into_the_default_learner(db_url):
+    engine = create_engine(db_url)
     migrate(engine, target="0005_leeches")
+    at = [START + timedelta(days=i) for i in range(3)]
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO decks (id, title, path, fingerprint) "
                           "VALUES ('d1', 'Deck', 'd1.toml', 'x')"))
         conn.execute(text(
             "INSERT INTO cards (id, deck_id, question_id, position, text, answer, answers, tags,"
             " kind, fingerprint, state, due, suspended, archived, leech) VALUES (1, 'd1', "
-            "'d1-q00', 0, 'question 0', 'answer 0', '[]', '[]', '', 'f', 2, "
-            "'2026-03-05 12:00:00.000000', 0, 0, 0)"))
-        for i in range(3):
+            "'d1-q00', 0, 'question 0', 'answer 0', '[]', '[]', '', 'f', 2, :due, :no, :no, "
+            ":no)"), {"due": at[2], "no": False})
+        for moment in at:
             conn.execute(text(
                 "INSERT INTO review_log (card_id, rating, reviewed_at, state_before, "
                 "card_before, state_after, due_after) VALUES (1, 3, :at, 0, '{}', 2, :at)"),
-                {"at": f"2026-03-0{i + 1} 12:00:00.000000"})
+                {"at": moment})
         conn.execute(text("INSERT INTO settings (key, value) VALUES ('new_per_day', '7')"))
         conn.execute(text("INSERT INTO exercise_progress (name, done, attempts, hints_shown) "
-                          "VALUES ('gru', 1, 2, 0)"))
+                          "VALUES ('gru', :yes, 2, 0)"), {"yes": True})
     engine.dispose()
-    db = open_db(f"sqlite:///{path}")
+    db = open_db(db_url)
     assert db.learner == "default"
     service = StudyService(db, clock=Clock(), tz=UTC, fuzz=False)
     assert service.get_settings().new_per_day == 7
@@ -123,10 +122,11 @@ def test_a_single_learner_database_migrates_into_the_default_learner(tmp_path):
     from studytool.exercises import progress
 
     assert progress.get(db, "gru").attempts == 2
+    with db.engine.connect() as conn:  # raw SQL: every old row is the default learner's
+        for table in ("cards", "review_log", "settings", "exercise_progress"):
+            owners = conn.execute(text(f"SELECT DISTINCT learner FROM {table}")).all()
+            assert owners == [("default",)], table
     db.close()
-    raw = sqlite3.connect(path)
-    assert raw.execute("SELECT DISTINCT learner FROM review_log").fetchall() == [("default",)]
-    raw.close()
 
 
 def _everything_alice_sees(db, clock, tmp_path) -> dict[str, object]:

@@ -60,9 +60,12 @@ def seed(url: str) -> None:
     from studytool.store.models import NEW, CardRow, DeckRow
     from studytool.store.runs import save_run
 
+    from studytool.deck import deck_files
+
     db = open_db(url)
-    try:
-        StudyService(db, clock=lambda: NOW, tz=UTC).sync_decks(load_installed()[0])
+    try:  # the database takes in every deck file of the folder (`decks add`)
+        StudyService(db, clock=lambda: NOW, tz=UTC).sync_decks(
+            load_installed(deck_files())[0])
         with db.session() as session:
             session.add(DeckRow(id="imp[/]", title=DB_TITLE, path="", fingerprint="imported"))
             session.flush()
@@ -87,10 +90,14 @@ def app(tmp_path: Path, _isolated_home: Path) -> StudyApp:
     decks = _isolated_home / "decks"
     decks.mkdir(parents=True)
     (decks / "notes.toml").write_text(DECK_FILE, encoding="utf-8")
-    # A broken deck file whose problem line (a notification) names it: `[/]` across a folder.
-    (decks / "bad [Draft] [$x] [b].toml").write_text("[deck]\nid = 'x'\n[[question]\n")
+    # A deck file the database took in and that broke since, whose problem line (a
+    # notification) names it: `[/]` across a folder.
+    bad = decks / "bad [Draft] [$x] [b].toml"
+    bad.write_text("[deck]\nid = 'x'\ntitle = 'x'\n[[question]]\nid = 'x-q1'\n"
+                   "text = 'q'\nanswer = 'a'\n")
     url = f"sqlite:///{tmp_path / 'study.sqlite3'}"
     seed(url)
+    bad.write_text("[deck]\nid = 'x'\n[[question]\n")
     return StudyApp(url, clock=lambda: NOW, service_options={"tz": UTC, "fuzz": False},
                     device="cpu")
 

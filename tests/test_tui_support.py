@@ -210,10 +210,21 @@ async def test_a_broken_database_is_a_message_not_a_crash(tmp_path: Path) -> Non
 
 
 async def test_a_broken_deck_file_is_a_notification(tmp_path: Path, _isolated_home: Path) -> None:
+    from studytool.deck.loader import check_file
+    from studytool.srs import StudyService
+    from studytool.store import open_db
+
     decks = _isolated_home / "decks"
     decks.mkdir(parents=True)
-    (decks / "broken.toml").write_text('[deck]\nid = "mine"\n[[question]\nid = "x"\n')
-    app = StudyApp(f"sqlite:///{tmp_path / 'study.sqlite3'}", clock=lambda: NOW)
+    mine = decks / "broken.toml"
+    mine.write_text('[deck]\nid = "mine"\ntitle = "Mine"\n[[question]]\nid = "mine-q1"\n'
+                    'text = "q"\nanswer = "a"\n')
+    url = f"sqlite:///{tmp_path / 'study.sqlite3'}"
+    db = open_db(url)  # the database takes the deck in; then its file breaks
+    StudyService(db, clock=lambda: NOW).sync_decks([check_file(mine)[0]])
+    db.close()
+    mine.write_text('[deck]\nid = "mine"\n[[question]\nid = "x"\n')
+    app = StudyApp(url, clock=lambda: NOW)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         assert app.backend is not None  # the shipped deck still loads

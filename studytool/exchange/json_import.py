@@ -52,6 +52,7 @@ from studytool.store.models import (
     RunRow,
     SettingRow,
 )
+from studytool.store.scoping import learner_of
 
 _SETTING_FIELDS = {f.name for f in fields(Settings)}
 _SCHEDULING = ("state", "step", "stability", "difficulty", "due", "last_review")
@@ -62,15 +63,16 @@ _BULK = 5 * _BATCH  # rows: see _BulkLoad
 # index; the tuple order is _Rows._REVIEW, then reviewed_at, card_id, rating, first new id).
 _INSERT_NEW_REVIEW = (
     "INSERT INTO review_log (card_id, rating, reviewed_at, duration_ms, state_before, "
-    "card_before, state_after, due_after, grade_score, suggested_rating, typed_answer) "
-    "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
-    "(SELECT 1 FROM review_log INDEXED BY ix_review_log_reviewed_at WHERE reviewed_at = ? "
-    "AND card_id = ? AND rating = ? AND id < ?)")
+    "card_before, state_after, due_after, grade_score, suggested_rating, typed_answer, "
+    "learner) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+    "(SELECT 1 FROM review_log INDEXED BY ix_review_log_reviewed_at WHERE learner = ? "
+    "AND reviewed_at = ? AND card_id = ? AND rating = ? AND id < ?)")
 # The same lookup for the rows already inserted. INDEXED BY: without statistics SQLite may
 # take the (card_id, id) index instead and scan all of a card's reviews for each row.
 _DELETE_KNOWN_REVIEWS = (
-    "DELETE FROM review_log WHERE id >= :first AND EXISTS (SELECT 1 FROM review_log AS old "
-    "INDEXED BY ix_review_log_reviewed_at WHERE old.reviewed_at = review_log.reviewed_at "
+    "DELETE FROM review_log WHERE learner = :learner AND id >= :first AND EXISTS (SELECT 1 "
+    "FROM review_log AS old INDEXED BY ix_review_log_reviewed_at WHERE old.learner = "
+    ":learner AND old.reviewed_at = review_log.reviewed_at "
     "AND old.card_id = review_log.card_id AND old.rating = review_log.rating "
     "AND old.id < :first)")
 # Files that are not an export, told apart by their first bytes (none of them is UTF-8).
@@ -426,7 +428,8 @@ class _Import:
         if first_new == 1:
             return 0  # the database had no reviews
         if self.sqlite:
-            result = self.session.execute(text(_DELETE_KNOWN_REVIEWS), {"first": first_new})
+            result = self.session.execute(text(_DELETE_KNOWN_REVIEWS),
+                                          {"first": first_new, "learner": self.rows.learner})
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
         old = aliased(ReviewLogRow)
         known = exists().where(old.id < first_new, old.card_id == ReviewLogRow.card_id,
@@ -437,8 +440,8 @@ class _Import:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def read_exercises(self, stream: JsonStream) -> None:
-        table = _table(ExerciseProgressRow)
-        existing = {row.name: row for row in self.session.execute(select(table))}
+        table = ExerciseProgressRow  # the class, so the learner's criteria apply (scoping)
+        existing = {row.name: row for row in self.session.scalars(select(table))}
         names: set[str] = set()
         for _index, ex in self.items("exercises", stream):
             if ex["name"] in names:
@@ -451,7 +454,7 @@ class _Import:
             if row is None:
                 self.session.execute(insert(table).values(name=ex["name"], **values))
             else:
-                self.session.execute(update(table).where(table.c.name == ex["name"])
+                self.session.execute(update(table).where(table.name == ex["name"])
                                      .values(_most_of(row, values)))
             self.summary.exercises_merged += 1
         self.count("exercises", len(names))
@@ -525,7 +528,7 @@ class _Rows:
 
     _REVIEW = ("card_id", "rating", "reviewed_at", "duration_ms", "state_before", "card_before",
                "state_after", "due_after", "grade_score", "suggested_rating",
-               "typed_answer")  # the order `review` writes a tuple in
+               "typed_answer", "learner")  # the order `review` writes a tuple in
 
     def __init__(self, session: Session, sqlite: bool) -> None:
         self.session, self.sqlite = session, sqlite
@@ -533,11 +536,14 @@ class _Rows:
         self.json: Callable[[Any], Any] = json.dumps if sqlite else _same
         self.flag: Callable[[bool], Any] = int if sqlite else _same
         self.sql: dict[str, str] = {}
+        # The raw inserts skip the column defaults: every row names its learner itself.
+        self.learner = learner_of(session)
         self.pick_card = operator.itemgetter(*self._columns(_table(CardRow)))
         assert self._columns(_table(ReviewLogRow)) == self._REVIEW
 
     def _columns(self, table: Table) -> tuple[str, ...]:
-        names = tuple(c.name for c in table.columns if not c.primary_key)
+        names = (*(c.name for c in table.columns if not c.primary_key and c.name != "learner"),
+                 "learner")
         self.sql[table.name] = (f"INSERT INTO {table.name} ({', '.join(names)}) "
                                 f"VALUES ({', '.join('?' for _ in names)})")
         return names
@@ -555,6 +561,7 @@ class _Rows:
         row["suspended"], row["archived"] = self.flag(card["suspended"]), self.flag(
             card["archived"])
         row["leech"] = self.flag(card.get("leech", False))  # optional (older exports)
+        row["learner"] = self.learner
         return self.pick_card(row) if self.sqlite else row
 
     def review(self, card_id: int, review: dict[str, Any]) -> Any:
@@ -566,7 +573,7 @@ class _Rows:
                     review["duration_ms"], review["state_before"],
                     before_json(review["card_before"]), review["state_after"],
                     time(review["due_after"]), review.get("grade_score"),
-                    review.get("suggested_rating"), review.get("typed_answer"))
+                    review.get("suggested_rating"), review.get("typed_answer"), self.learner)
         return {"card_id": card_id, "rating": review["rating"],
                 "reviewed_at": timefmt.parse(review["reviewed_at"]),
                 "duration_ms": review["duration_ms"], "state_before": review["state_before"],
@@ -583,7 +590,7 @@ class _Rows:
             return 0
         driver: Any = self.session.connection().connection.driver_connection
         cursor = driver.executemany(_INSERT_NEW_REVIEW, [
-            (*row, row[2], row[0], row[1], first_new) for row in rows])
+            (*row, row[-1], row[2], row[0], row[1], first_new) for row in rows])
         rows.clear()
         return int(cursor.rowcount)
 
