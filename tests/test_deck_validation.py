@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studytool.config import questions_dir
-from studytool.deck import deck_files, DeckError, load_deck, load_installed, validate_files
+from studytool.deck import DeckError, deck_files, load_deck, load_installed, validate_files
 from studytool.deck.installed import user_decks_dir
 from studytool.deck.loader import check_file, check_text
 from studytool.deck.reading import MAX_BYTES

@@ -28,7 +28,8 @@ async def test_switching_learner_shows_their_own_progress(tmp_path: Path) -> Non
         await pilot.press(*"alice")
         await press(pilot, app, "enter")
         table = screen.query_one(DataTable)
-        assert [table.get_row_at(i)[1] for i in range(table.row_count)] == ["alice", "default"]
+        assert [table.get_row_at(i)[1].plain for i in range(table.row_count)] == [
+            "alice", "default"]
         table.move_cursor(row=0)
         await press(pilot, app, "enter")
         await settle(pilot, app)
@@ -54,3 +55,33 @@ async def test_a_bad_name_is_refused_on_the_screen_and_nothing_is_added(tmp_path
         table = screen.query_one(DataTable)
         assert table.row_count == 1
         assert any("invalid learner name" in n.message for n in app._notifications)
+
+
+async def test_the_class_screen_shows_each_learner_and_the_hardest_questions(
+        tmp_path: Path) -> None:
+    from test_tui_support import DECK_TOML, NOW, demo_deck
+
+    from studytool.srs import StudyService
+    from studytool.store import open_db
+    from studytool.store.learners import add_learner
+    from studytool.tui.screens.class_view import ClassScreen
+
+    deck_file = tmp_path / "demo.toml"
+    deck_file.write_text(DECK_TOML, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'study.sqlite3'}"
+    db = open_db(url)
+    with db.session() as session:
+        add_learner(session, "zoe")
+    zoe = StudyService(db.as_learner("zoe"), clock=lambda: NOW, fuzz=False)
+    zoe.sync_decks([demo_deck(deck_file)])
+    for _ in range(2):
+        zoe.rate(zoe.next_card().card_id, 3)
+    db.close()
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, app, "c", ClassScreen)
+        await settle(pilot, app)
+        table = screen.query_one("#class-learners", DataTable)
+        rows = {table.get_row_at(i)[0].plain: table.get_row_at(i)[1]
+                for i in range(table.row_count)}
+        assert rows == {"default": 0, "zoe": 2}

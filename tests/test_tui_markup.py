@@ -53,14 +53,12 @@ mistake = "Thinking [red]this[/red] is red [/]"
 
 def seed(url: str) -> None:
     """The decks synced, then what an import or an old run could have left in the database."""
-    from studytool.deck import load_installed
+    from studytool.deck import deck_files, load_installed
     from studytool.run_record import EpochRow, RunRecord
     from studytool.srs import StudyService
     from studytool.store import open_db
     from studytool.store.models import NEW, CardRow, DeckRow
     from studytool.store.runs import save_run
-
-    from studytool.deck import deck_files
 
     db = open_db(url)
     try:  # the database takes in every deck file of the folder (`decks add`)

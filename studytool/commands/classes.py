@@ -101,6 +101,7 @@ def setup(roster: Path) -> None:
     """Set up a class on this PostgreSQL database (run as its owner): the schema, a login
     role per ROSTER line `name,role,password` (role: learner or teacher), and row-level
     security so each learner's connection reads and writes only their own progress."""
+    from studytool.commands.study import open_service
     from studytool.store.classroom import read_roster, setup_class
 
     members = read_roster(roster)  # every line checked before the server is touched
@@ -110,6 +111,7 @@ def setup(roster: Path) -> None:
                              "postgresql+psycopg://OWNER@HOST/DB (on SQLite: "
                              "`studytool learners add NAME`)")
     setup_class(db.engine, members)
+    open_service(click.get_current_context().obj)  # the shipped decks' content, for all
     teachers = [m.name for m in members if m.role == "teacher"]
     click.echo(f"class ready: {len(members) - len(teachers)} learners, "
                f"{len(teachers)} teachers; each connects with "

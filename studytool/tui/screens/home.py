@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 MENU = (
     "[b]Enter[/b]/[b]r[/b] review the deck   [b]l[/b] run lab   [b]b[/b] browse cards   "
     "[b]e[/b] exercises   [b]t[/b] stats   [b]o[/b] settings   [b]x[/b] export/import   "
-    "[b]p[/b] learners   [b]?[/b] all keys   [b]q[/b] quit"
+    "[b]p[/b] learners   [b]c[/b] class   [b]?[/b] all keys   [b]q[/b] quit"
 )
 
 
@@ -37,6 +37,7 @@ SCREENS = {
     "settings": ("settings", "SettingsScreen", True),
     "exchange": ("exchange", "ExchangeScreen", True),
     "learners": ("learners", "LearnersScreen", True),
+    "class": ("class_view", "ClassScreen", True),
 }
 
 
@@ -63,6 +64,7 @@ class HomeScreen(Screen[None]):
         Binding("o", "open('settings')", "Settings"),
         Binding("x", "open('exchange')", "Export/Import"),
         Binding("p", "open('learners')", "Learners", show=False),
+        Binding("c", "open('class')", "Class", show=False),
         Binding("g", "refresh", "Refresh", show=False),
         Binding("q", "app.quit", "Quit"),
     ]

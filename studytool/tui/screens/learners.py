@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from studytool.tui.backend import error_text
+from studytool.tui.text import cell
 
 if TYPE_CHECKING:
     from studytool.tui.app import StudyApp
@@ -61,7 +62,7 @@ class LearnersScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for name in message.names:
-            table.add_row("▶" if name == current else "", name, key=name)
+            table.add_row("▶" if name == current else "", cell(name), key=name)
         table.focus()
 
     @on(DataTable.RowSelected)
@@ -72,7 +73,7 @@ class LearnersScreen(Screen[None]):
         table = self.query_one(DataTable)
         if not table.row_count or self.query_one(Input).has_focus:
             return
-        name = str(table.get_row_at(table.cursor_row)[1])
+        name = str(table.get_row_at(table.cursor_row)[1].plain)
         if self.app.active_runs:
             self.app.notify("finish or cancel the runs first: they belong to "
                             f"{self.app.opened.db.learner}", severity="warning")
