@@ -138,3 +138,24 @@ def test_class_setup_on_the_server_then_a_learner_studies_as_their_role(tmp_path
             for name in (ann, tim):
                 conn.exec_driver_sql(f"DROP ROLE IF EXISTS {name}")
         engine.dispose()
+
+
+def test_the_teacher_exports_the_class_one_file_each_and_a_file_restores_one_learner(
+        tmp_path, env):
+    studytool(["learners", "add", "sam"], env)
+    assert subprocess_review(env, ["--learner", "sam"], "3\n3\n3\n").returncode == 0
+    assert subprocess_review(env, [], "1\n").returncode == 0
+    done = studytool(["class", "export", str(tmp_path / "class")], env)
+    assert done.returncode == 0, done.stderr
+    files = sorted(p.name for p in (tmp_path / "class").iterdir())
+    assert files == ["default.json", "sam.json"]
+    sam = json.loads((tmp_path / "class" / "sam.json").read_text(encoding="utf-8"))
+    assert len(sam["reviews"]) == 3
+    # sam's file restores sam, as a new learner of another database.
+    other = dict(env, STUDYTOOL_DB=f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    studytool(["learners", "add", "sam"], other)
+    restored = studytool(["--learner", "sam", "import", str(tmp_path / "class" / "sam.json")],
+                         other)
+    assert restored.returncode == 0, restored.stderr
+    assert _reviewed_today(other, "--learner", "sam") == 3
+    assert _reviewed_today(other) == 0

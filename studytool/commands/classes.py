@@ -117,3 +117,26 @@ def setup(roster: Path) -> None:
                f"{len(teachers)} teachers; each connects with "
                f"--db postgresql+psycopg://NAME:PASSWORD@{db.url.host or 'HOST'}/"
                f"{db.url.database}")
+
+
+@class_.command("export")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "md"]), default="json",
+              show_default=True)
+def export_class(folder: Path, fmt: str) -> None:
+    """Export every learner's progress, one file each (FOLDER/NAME.json): each imports into
+    a learner with `studytool --learner NAME import FILE`."""
+    from studytool.exchange.api import export_to
+    from studytool.store.learners import learner_names
+
+    if folder.exists() and not folder.is_dir():
+        raise StudytoolError(f"{folder} is not a folder")
+    db = command_db()
+    if db.role == "learner":
+        raise StudytoolError("exporting the class is the teacher's: `studytool export` "
+                             "exports your own progress")
+    with db.session(write=False) as session:
+        names = learner_names(session)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        click.echo(export_to(db.as_learner(name), fmt, folder / f"{name}.{fmt}"))
