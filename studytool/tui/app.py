@@ -19,6 +19,9 @@ from studytool.tui.screens.home import HomeScreen
 if TYPE_CHECKING:
     from studytool.deck import Deck
     from studytool.run_record import RunRecord
+    from studytool.runner.warm import Spares
+
+WARM_DELAY = 2.0  # seconds after the first paint before the spare worker starts warming
 
 
 class BackendReady(Message):
@@ -53,8 +56,13 @@ class StudyApp(App[None]):
         decks: Sequence[Deck] | None = None,
         device: str | None = None,
         service_options: dict[str, Any] | None = None,
+        warm_worker: bool = False,
     ) -> None:
         super().__init__()
+        # `warm_worker`: keep a spare worker with torch imported for the next run (in a child:
+        # this process never imports torch). Off by default so tests spawn no children.
+        self.warm_worker = warm_worker
+        self.spares: Spares | None = None
         self.db_url = db_url
         self.clock = clock
         self._decks = decks
@@ -75,6 +83,16 @@ class StudyApp(App[None]):
 
     def _painted(self) -> None:
         self.first_paint_s = time.perf_counter() - self.started
+        if self.warm_worker:  # after the first paint, so start-up pays nothing for it
+            self.set_timer(WARM_DELAY, self.start_spares)
+
+    @work(thread=True, exit_on_error=False, group="spares")
+    def start_spares(self) -> None:
+        from studytool.runner.warm import Spares
+
+        spares = Spares()
+        self.spares = spares
+        spares.start()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="open")
     def open_database(self) -> None:
@@ -218,8 +236,13 @@ class StudyApp(App[None]):
 
     def on_unmount(self) -> None:
         self.cancel_runs()
+        if self.spares is not None:
+            self.spares.close()
 
 
 def run_app(db_url: str) -> None:
-    """Open the app on `db_url` (called by `studytool` with no arguments)."""
-    StudyApp(db_url).run()
+    """Open the app on `db_url` (called by `studytool` with no arguments); a warm spare worker
+    unless $STUDYTOOL_WARM is 0."""
+    import os
+
+    StudyApp(db_url, warm_worker=os.environ.get("STUDYTOOL_WARM", "1") != "0").run()
