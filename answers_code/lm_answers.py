@@ -58,6 +58,12 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 
+# Every parameter `train_answer` and the MODELS specs read (threads: answers_code.shared adds
+# the count in force): what decides a chapter model's training.
+TRAINING_KEYS = ("model", "epochs", "lr", "wd", "moms", "seed", "bs", "n_hidden", "sl",
+                 "n_layers", "p", "alpha", "beta")
+
+
 def train_answer(ctx: RunContext, spec: ModelSpec, model_name: str | None) -> dict[str, Any]:
     """Seed, build the data and the model, train with the book's recipe, return the final
     metrics (the last epoch's, plus timing and, for a book model, the book's accuracy)."""
@@ -77,9 +83,10 @@ def train_answer(ctx: RunContext, spec: ModelSpec, model_name: str | None) -> di
         )  # fmt: skip
 
     if MODELS.get(p.get("model", "")) is spec:
-        # A chapter model as the catalogue builds it: its parameters name the training, which
-        # other answers of a check (module_answers, the demos) may share.
-        key = {k: v for k, v in p.items() if k != "threads"} | {"device": ctx.device}
+        # A chapter model as the catalogue builds it: the parameters read above and by its
+        # spec name the training, which other answers of a check (module_answers, the demos,
+        # whose extra parameters such as `seeds` do not change it) may share.
+        key = {k: p[k] for k in TRAINING_KEYS if k in p} | {"device": ctx.device}
         rows = trained(key, train, ctx.emit)
     else:  # a model built by the caller (longer-bptt's, the third word's): its own
         rows = train()

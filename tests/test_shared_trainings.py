@@ -115,3 +115,17 @@ def test_our_gru_trained_by_gru_scratch_is_the_one_gru_torch_reads(
     ref, _ = gru_models(hp, 0)  # nn.GRU from the same weights is another training
     train_lm(_ctx({}, []), ref, hp, 0, emit=False, kind=GRU_KINDS[0])
     assert len(list(tmp_path.glob("*.json"))) == 2
+
+
+@pytest.mark.slow
+def test_lmmodel4_seeds_reads_lmmodel4s_training_despite_its_extra_parameters(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from answers_code.demos import seeds
+
+    monkeypatch.setenv(shared.ENV, str(tmp_path))
+    own = run_lmmodel(_ctx(get("lmmodel4").params_for(False, {"epochs": 1}), []))
+    demo = get("lmmodel4-seeds").params_for(False, {"epochs": 1, "seeds": [0]})
+    assert "seeds" in demo  # a parameter of the demo's, not of the training
+    final = seeds.run(_ctx(demo, []))
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    assert final["accuracies"] == [own["accuracy"]]
