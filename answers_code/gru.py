@@ -32,6 +32,27 @@ def gru_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor,
     return (1 - z) * n + z * h
 
 
+def gru_layer(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
+              b_hh: Tensor | None) -> tuple[Tensor, Tensor]:
+    """One layer over all of x (bs, seq_len, ni): every step's input projection in one
+    product before the loop, r and z in one sigmoid. `gru_step`'s arithmetic up to float
+    rounding."""
+    nh = h.shape[1]
+    from_x = x @ w_ih.t()  # (bs, seq_len, 3*nh)
+    if b_ih is not None:
+        from_x = from_x + b_ih
+    outs = []
+    for gi in from_x.unbind(1):  # unbind: one stack in the backward pass (see lstm_layer)
+        # b_hh + h @ w_hh.t() in one call (the bias stays inside: r multiplies it too)
+        gh = h @ w_hh.t() if b_hh is None else torch.addmm(b_hh, h, w_hh.t())
+        (i_rz, i_n), (h_rz, h_n) = gi.split((2 * nh, nh), 1), gh.split((2 * nh, nh), 1)
+        r, z = torch.sigmoid(i_rz + h_rz).chunk(2, 1)
+        n = torch.tanh(i_n + r * h_n)
+        h = (1 - z) * n + z * h
+        outs.append(h)
+    return torch.stack(outs, dim=1), h
+
+
 class GRUCell(nn.Module):
     """One GRU layer for one step, with an `ih` and an `hh` linear layer like the LSTM cell."""
 
@@ -61,6 +82,10 @@ class GRU(StackedRNNParams):
         for layer in range(self.num_layers):
             weights = self.layer_weights(layer)
             h = h0[layer]
+            if self.inputs_first:
+                x, h = gru_layer(x, h, *weights)
+                last.append(h)
+                continue
             outs = []
             for t in range(x.shape[1]):
                 h = gru_step(x[:, t], h, *weights)

@@ -18,6 +18,7 @@ from torch import nn
 from answers_code import book, models
 from answers_code.context import RunContext
 from answers_code.data import DataLoaders, baseline, seq_dls, three_token_dls, window_dls
+from answers_code.shared import trained
 from answers_code.train import fit_one_cycle, set_seed
 
 Params = dict[str, Any]
@@ -57,6 +58,12 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 
+# Every parameter `train_answer` and the MODELS specs read (threads: answers_code.shared adds
+# the count in force): what decides a chapter model's training.
+TRAINING_KEYS = ("model", "epochs", "lr", "wd", "moms", "seed", "bs", "n_hidden", "sl",
+                 "n_layers", "p", "alpha", "beta")
+
+
 def train_answer(ctx: RunContext, spec: ModelSpec, model_name: str | None) -> dict[str, Any]:
     """Seed, build the data and the model, train with the book's recipe, return the final
     metrics (the last epoch's, plus timing and, for a book model, the book's accuracy)."""
@@ -68,10 +75,21 @@ def train_answer(ctx: RunContext, spec: ModelSpec, model_name: str | None) -> di
     set_seed(p["seed"])
     dls = spec.data(p)
     model = spec.build(len(dls.vocab), p)
-    rows = fit_one_cycle(
-        model, dls, p["epochs"], p["lr"], wd=p["wd"], moms=(m0, m1, m2),
-        reset=spec.stateful, alpha=alpha, beta=beta, emit=ctx.emit, device=ctx.device,
-    )  # fmt: skip
+
+    def train() -> list[dict[str, Any]]:
+        return fit_one_cycle(
+            model, dls, p["epochs"], p["lr"], wd=p["wd"], moms=(m0, m1, m2),
+            reset=spec.stateful, alpha=alpha, beta=beta, emit=ctx.emit, device=ctx.device,
+        )  # fmt: skip
+
+    if MODELS.get(p.get("model", "")) is spec:
+        # A chapter model as the catalogue builds it: the parameters read above and by its
+        # spec name the training, which other answers of a check (module_answers, the demos,
+        # whose extra parameters such as `seeds` do not change it) may share.
+        key = {k: p[k] for k in TRAINING_KEYS if k in p} | {"device": ctx.device}
+        rows = trained(key, train, ctx.emit)
+    else:  # a model built by the caller (longer-bptt's, the third word's): its own
+        rows = train()
     last = rows[-1]
     seconds = sum(r["seconds"] for r in rows)
     final: dict[str, Any] = {

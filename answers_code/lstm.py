@@ -57,6 +57,30 @@ def lstm_step(x: Tensor, state: State, w_ih: Tensor, w_hh: Tensor,
     return h, c
 
 
+def lstm_layer(x: Tensor, state: State, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
+               b_hh: Tensor | None) -> tuple[Tensor, State]:
+    """One layer over all of x (bs, seq_len, ni): the refactor carried one step further.
+
+    The input's share of the gates does not depend on h, so one product computes it (and both
+    biases) for every step before the loop; inside it only h @ w_hh is left. The same
+    arithmetic as `lstm_step` up to float rounding (the order of the sums differs).
+    """
+    h, c = state
+    from_x = x @ w_ih.t()  # (bs, seq_len, 4*nh): every step's input projection at once
+    if b_ih is not None and b_hh is not None:
+        from_x = from_x + (b_ih + b_hh)
+    outs = []
+    # unbind, not from_x[:, t]: its backward is one stack, where indexing would write each
+    # step's gradient into a zero tensor of the whole sequence's size.
+    for step in from_x.unbind(1):
+        gates = torch.addmm(step, h, w_hh.t())  # step + h @ w_hh.t() in one call: (bs, 4*nh)
+        i, f, g, o = gates.chunk(4, 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        outs.append(h)
+    return torch.stack(outs, dim=1), (h, c)
+
+
 class LSTMCellRefactored(nn.Module):
     """The refactored cell: one `ih` and one `hh` layer computing all gates, split by chunk."""
 
@@ -109,6 +133,11 @@ class LSTM(StackedRNNParams):
         for layer in range(self.num_layers):
             weights = self.layer_weights(layer)
             h, c = h0[layer], c0[layer]
+            if self.inputs_first:
+                x, (h, c) = lstm_layer(x, (h, c), *weights)
+                hs.append(h)
+                cs.append(c)
+                continue
             outs = []
             for t in range(x.shape[1]):
                 h, c = lstm_step(x[:, t], (h, c), *weights)

@@ -25,6 +25,7 @@ from answers_code.gru import GRU
 from answers_code.lstm import LSTM, LSTMCell, refactored_from_cell
 from answers_code.models import LMModel6
 from answers_code.models.state import carried
+from answers_code.shared import LM6_MOMS, LM6_WD, lm6_setup_key, trained
 
 BOOK_LSTM_ACCURACY = book_final_accuracy("lmmodel6")  # 0.758464, the book's last epoch
 # Shapes the equivalence checks run on: (input_size, hidden_size, num_layers, bs, seq_len).
@@ -130,14 +131,19 @@ def _check_then_train(ctx: RunContext, ours_cls: Callable[..., nn.Module],
 
 
 def train_lm(ctx: RunContext, model: nn.Module, hp: dict[str, Any], seed: int,
-             emit: bool) -> list[dict[str, Any]]:
-    """fit_one_cycle with the book's LMModel6 settings; epoch events only when `emit`."""
+             emit: bool, kind: str) -> list[dict[str, Any]]:
+    """fit_one_cycle with the book's LMModel6 settings; epoch events only when `emit`.
+    `kind` names what `model` is (`lmmodel6` for LMModel6 itself as `lstm_models` builds it):
+    inside a check, a training of the same kind, settings and seed is done once."""
     from answers_code.train import fit_one_cycle, set_seed
 
     set_seed(seed)
     dls = seq_dls(sl=hp["sl"], bs=hp["bs"])
-    return fit_one_cycle(model, dls, hp["epochs"], hp["lr"], reset=True,
-                         emit=ctx.emit if emit else None, device=ctx.device)
+    events = ctx.emit if emit else None
+    return trained(lm6_setup_key(kind, hp, seed, ctx.device),
+                   lambda: fit_one_cycle(model, dls, hp["epochs"], hp["lr"], wd=LM6_WD,
+                                         moms=LM6_MOMS, reset=True, emit=events,
+                                         device=ctx.device), events)
 
 
 def seconds_per_epoch(epochs: list[dict[str, Any]]) -> float:
@@ -154,6 +160,11 @@ def lstm_models(hp: dict[str, Any], seed: int) -> tuple[nn.Module, nn.Module]:
     ours.rnn = LSTM(hp["n_hidden"], hp["n_hidden"], hp["n_layers"], batch_first=True)
     ours.rnn.load_state_dict(ref.rnn.state_dict())
     return ref, ours
+
+
+# What lstm_models and gru_models build, for train_lm: (torch's module, ours).
+LSTM_KINDS = ("lmmodel6", "lmmodel6 on our LSTM")
+GRU_KINDS = ("lmmodel6 setup on nn.GRU", "lmmodel6 setup on our GRU")
 
 
 def gru_models(hp: dict[str, Any], seed: int) -> tuple[nn.Module, nn.Module]:
@@ -174,17 +185,18 @@ def _log_run(ctx: RunContext, title: str, epochs: list[dict[str, Any]]) -> None:
 
 
 def _compare_training(ctx: RunContext, hp: dict[str, Any], build: Callable[..., Any],
-                      names: tuple[str, str], primary: int,
+                      names: tuple[str, str], kinds: tuple[str, str], primary: int,
                       intro: str) -> dict[str, list[dict[str, Any]]]:
-    """After logging `intro`, train torch's and our module from the same weights for each
-    seed; `primary` (0 torch, 1 ours) emits the epoch events of the first seed. Returns the
-    per-seed results by name."""
+    """After logging `intro`, train torch's and our module (`kinds`, see train_lm) from the
+    same weights for each seed; `primary` (0 torch, 1 ours) emits the epoch events of the
+    first seed. Returns the per-seed results by name."""
     ctx.log(intro)
     results: dict[str, list[dict[str, Any]]] = {names[0]: [], names[1]: []}
     for i, seed in enumerate(hp["seeds"]):
         models = build(hp, seed)
         for which in (primary, 1 - primary):
-            epochs = train_lm(ctx, models[which], hp, seed, emit=(i == 0 and which == primary))
+            epochs = train_lm(ctx, models[which], hp, seed, emit=(i == 0 and which == primary),
+                              kind=kinds[which])
             results[names[which]].append({"seed": seed, "epochs": epochs})
             _log_run(ctx, f"{names[which]}, seed {seed}", epochs)
     rows = []
@@ -232,7 +244,7 @@ def lstm_scratch(ctx: RunContext) -> dict[str, Any]:
     final, hp = _check_then_train(ctx, LSTM, nn.LSTM)
     if hp["epochs"] < 1:
         return final
-    res = _compare_training(ctx, hp, lstm_models, ("nn.LSTM", "ours"), 1,
+    res = _compare_training(ctx, hp, lstm_models, ("nn.LSTM", "ours"), LSTM_KINDS, 1,
                             "LMModel6 (2-layer LSTM, n_hidden 64) trained on our LSTM and on "
                             "nn.LSTM, from the same initial weights and seed:")
     ours, ref = _summary(res, "ours"), _summary(res, "nn.LSTM")
@@ -297,7 +309,7 @@ def gru_scratch(ctx: RunContext) -> dict[str, Any]:
     runs = []
     for i, seed in enumerate(hp["seeds"]):
         _, ours = gru_models(hp, seed)
-        epochs = train_lm(ctx, ours, hp, seed, emit=(i == 0))
+        epochs = train_lm(ctx, ours, hp, seed, emit=(i == 0), kind=GRU_KINDS[1])
         runs.append({"seed": seed, "epochs": epochs})
         _log_run(ctx, f"LMModel6 setup on our GRU, seed {seed}", epochs)
     log_book_lstm(ctx)
@@ -312,7 +324,7 @@ def _train_lstm_beside(ctx: RunContext, hp: dict[str, Any]) -> dict[str, Any]:
     runs = []
     for seed in hp["seeds"]:
         lstm, _ = lstm_models(hp, seed)
-        epochs = train_lm(ctx, lstm, hp, seed, emit=False)
+        epochs = train_lm(ctx, lstm, hp, seed, emit=False, kind=LSTM_KINDS[0])
         runs.append({"seed": seed, "epochs": epochs})
         _log_run(ctx, f"LMModel6 (nn.LSTM), seed {seed}", epochs)
     return _summary({"lstm": runs}, "lstm")
@@ -323,7 +335,7 @@ def gru_torch(ctx: RunContext) -> dict[str, Any]:
     final, hp = _check_then_train(ctx, GRU, nn.GRU)
     if hp["epochs"] < 1:
         return final
-    res = _compare_training(ctx, hp, gru_models, ("nn.GRU", "ours"), 0,
+    res = _compare_training(ctx, hp, gru_models, ("nn.GRU", "ours"), GRU_KINDS, 0,
                             "LMModel6 setup (2 layers, n_hidden 64) on nn.GRU and on our GRU, "
                             "from the same initial weights and seed:")
     ref, ours = _summary(res, "nn.GRU"), _summary(res, "ours")

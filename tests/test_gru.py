@@ -110,3 +110,36 @@ def test_gru_scratch_answer_without_training_reports_the_equivalence():
     for check in answer.checks:
         if check.key != "accuracy":
             assert check.evaluate(final)[0], check.label
+
+
+@settings(max_examples=12, deadline=None)
+@given(shape=shapes, batch_first=st.booleans(), with_state=st.booleans(), seed=st.integers(0, 99))
+def test_inputs_first_matches_nn_gru_in_values_states_and_gradients(shape, batch_first,
+                                                                    with_state, seed):
+    # Every step's input projection computed before the loop: torch's numbers to float rounding.
+    from functools import partial
+
+    ours, ref, x = twins(partial(GRU, inputs_first=True), nn.GRU, shape, batch_first, seed)
+    _, nh, nl, bs, _ = shape
+    state = torch.randn(nl, bs, nh) if with_state else None
+    (out, st_ours), (out_r, st_ref) = (ours(x), ref(x)) if state is None else \
+        (ours(x, state), ref(x, state))
+    assert max_diff(out, out_r) < TOL
+
+    def parts(s):
+        return s if isinstance(s, tuple) else (s,)
+
+    for a, b in zip(parts(st_ours), parts(st_ref), strict=True):
+        assert a.shape == b.shape and max_diff(a, b) < TOL
+    out.pow(2).mean().backward()
+    out_r.pow(2).mean().backward()
+    grads = dict(ref.named_parameters())
+    for pname, p in ours.named_parameters():
+        assert max_diff(p.grad, grads[pname].grad) < TOL, pname
+
+
+def test_the_trained_gru_keeps_the_step_by_step_form_it_was_calibrated_on():
+    from answers_code.module_answers import gru_models
+
+    _, ours = gru_models({"vocab_sz": 30, "n_hidden": 8, "n_layers": 2}, 0)
+    assert ours.rnn.inputs_first is False

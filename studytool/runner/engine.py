@@ -12,7 +12,7 @@ timeout or cancelled.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studytool.errors import StudytoolError
 from studytool.run_record import RunRecord
@@ -20,6 +20,9 @@ from studytool.runner import catalog, devices, memory
 from studytool.runner import params as run_params
 from studytool.runner.collect import EventCallback, Job, Outcome, collect
 from studytool.runner.process import WorkerProcess
+
+if TYPE_CHECKING:
+    from studytool.runner.warm import Spares
 
 
 class DeviceUnavailable(StudytoolError):
@@ -41,16 +44,19 @@ def prepare_job(name: str, params: dict[str, Any] | None = None, device: str = "
 
 
 class RunHandle:
-    """A run in progress. `on_event` is called from the collecting thread."""
+    """A run in progress. `on_event` is called from the collecting thread; `worker`, a warm
+    spare to run it in (see studytool.runner.warm), else a fresh worker is spawned."""
 
-    def __init__(self, job: Job, on_event: EventCallback | None = None) -> None:
+    def __init__(self, job: Job, on_event: EventCallback | None = None,
+                 worker: WorkerProcess | None = None) -> None:
         self.job = job
         self.answer = job.answer
         self.params = job.params
         self._cancel = threading.Event()
         self._done = threading.Event()
         self._outcome: Outcome | None = None
-        self._worker = WorkerProcess(threads=job.threads)
+        self._worker = worker or WorkerProcess(threads=job.threads)
+        self.warm = worker is not None
         self.pid = self._worker.pid
         self._worker.send(job.request())
         self._worker.close_input()  # one job: the worker exits after it
@@ -97,10 +103,11 @@ class RunHandle:
 def start_run(name: str, params: dict[str, Any] | None = None, device: str = "auto",
               timeout: float | None = None, on_event: EventCallback | None = None,
               quick: bool = False, *, memory_limit_mb: int | None = None,
-              threads: int | None = None) -> RunHandle:
-    """Validates the request, spawns the worker and returns at once."""
+              threads: int | None = None, spares: Spares | None = None) -> RunHandle:
+    """Validates the request, hands it to a warm spare from `spares` (if one fits) or spawns
+    a worker, and returns at once."""
     job = prepare_job(name, params, device, timeout, quick, memory_limit_mb, threads)
-    return RunHandle(job, on_event)
+    return RunHandle(job, on_event, spares.take(job.threads) if spares is not None else None)
 
 
 def run_answer(name: str, params: dict[str, Any] | None = None, device: str = "auto",

@@ -1,6 +1,8 @@
 """The JSON-lines protocol between the worker and the parent (DESIGN.md "Event protocol").
 
-One JSON object per line: {"event": "start"|"log"|"epoch"|"progress"|"result"|"error", ...}.
+One JSON object per line: {"event": "start"|"log"|"epoch"|"progress"|"result"|"error", ...};
+a warm spare also says {"event": "ready"} once, before any request (the parent keeps it out of
+the run's events).
 Anything else the worker's stdout carries (a C library printing, a stray `print` of a dict) is
 log text, never an error: the parent must survive whatever the child writes.
 """
@@ -11,7 +13,7 @@ import json
 import math
 from typing import Any
 
-EVENTS = ("start", "log", "epoch", "progress", "result", "error")
+EVENTS = ("start", "log", "epoch", "progress", "result", "error", "ready")
 # Events an answer's code may emit itself; the worker owns start, result and error.
 ANSWER_EVENTS = ("log", "epoch", "progress")
 TERMINAL = ("result", "error")

@@ -36,13 +36,19 @@ def child_env(threads: int | None) -> dict[str, str]:
 
 
 class WorkerProcess:
-    def __init__(self, threads: int | None = None) -> None:
+    """`warm`: a spare that imports torch and builds the datasets before it reads its request,
+    and sets `ready` once it has; `env`: variables added to the child's environment."""
+
+    def __init__(self, threads: int | None = None, *, warm: bool = False,
+                 env: dict[str, str] | None = None) -> None:
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.ready = threading.Event()
+        self.threads = threads
         self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "studytool.runner.worker"],
+            [sys.executable, "-m", "studytool.runner.worker", *(["--warm"] if warm else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=True, env=child_env(threads),
+            start_new_session=True, env={**child_env(threads), **(env or {})},
         )
         self.pid = self.proc.pid
         self._readers = [
@@ -56,7 +62,10 @@ class WorkerProcess:
         try:
             for raw in iter(lambda: stream.readline(MAX_LINE), b""):
                 for event in parse_line(raw):
-                    self.events.put(event)
+                    if event.get("event") == "ready":  # the spare's, not the run's
+                        self.ready.set()
+                    else:
+                        self.events.put(event)
         except (OSError, ValueError):
             pass  # the pipe went away with the process
         finally:
@@ -68,6 +77,18 @@ class WorkerProcess:
                 self._stderr.append(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
         except (OSError, ValueError):
             pass
+
+    def forget_output(self) -> None:
+        """Drops what was read so far (a spare's warm-up), keeping the end-of-output mark."""
+        ended = False
+        while True:
+            try:
+                ended = self.events.get_nowait() is EOF or ended
+            except queue.Empty:
+                break
+        if ended:
+            self.events.put(EOF)
+        self._stderr.clear()
 
     def stderr_tail(self) -> str:
         text = "\n".join(self._stderr).strip()

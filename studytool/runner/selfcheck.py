@@ -4,6 +4,8 @@ Each pool slot keeps one worker alive across answers, so `import torch` (about 2
 paid once per slot rather than once per answer; a worker that crashed, timed out or ran out of
 memory is replaced before the next answer. With more than one slot each worker gets one
 intra-op thread: on this 2-core machine two 1-thread trainers beat two 2-thread ones fivefold.
+The workers share a folder of finished trainings (answers_code.shared), so a model several
+answers train (LMModel6 on nn.LSTM, LMModel4, our GRU) is trained once per check.
 
 Under `--full`, an answer whose correct runs spread widely (`Answer.median_seeds`, from
 answers_code/calibration.json) runs once per seed of that list, each run checked on its own,
@@ -15,6 +17,7 @@ from __future__ import annotations
 import os
 import queue
 import statistics
+import tempfile
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +30,7 @@ from studytool.runner.process import WorkerProcess
 
 QUICK_TIMEOUT = 120.0  # per answer; the whole quick check aims at under 60 s
 FULL_TIMEOUT = 3600.0
+SHARED_ENV = "STUDYTOOL_SHARED_TRAININGS"  # answers_code.shared.ENV (which imports torch)
 
 RowCallback = Callable[[RunRecord], None]
 
@@ -99,9 +103,17 @@ class Pool:
         self._live: set[WorkerProcess] = set()
         self._running = 0
         self._finished = threading.Event()
+        self._env: dict[str, str] = {}
 
     def run(self) -> list[RunRecord]:
         """Runs every job; the records come back in the order the jobs were given."""
+        if self.isolate:  # measuring each answer on its own: nothing shared
+            return self._run()
+        with tempfile.TemporaryDirectory(prefix="studytool-trainings-") as folder:
+            self._env = {SHARED_ENV: folder}
+            return self._run()
+
+    def _run(self) -> list[RunRecord]:
         order = sorted(range(len(self.jobs)), key=lambda i: _cost(self.jobs[i]))
         for index in order:
             self._queue.put((index, self.jobs[index]))
@@ -163,7 +175,7 @@ class Pool:
             return worker
         if worker is not None:
             self._retire(worker, grace=0.0)
-        worker = WorkerProcess(threads=self.threads)
+        worker = WorkerProcess(threads=self.threads, env=self._env)
         with self._lock:
             self._live.add(worker)
             if self.cancel.is_set():  # Ctrl-C came while this one was starting

@@ -19,6 +19,9 @@ from studytool.tui.screens.home import HomeScreen
 if TYPE_CHECKING:
     from studytool.deck import Deck
     from studytool.run_record import RunRecord
+    from studytool.runner.warm import Spares
+
+WARM_DELAY = 2.0  # seconds after the first paint before the spare worker starts warming
 
 
 class BackendReady(Message):
@@ -54,8 +57,13 @@ class StudyApp(App[None]):
         device: str | None = None,
         service_options: dict[str, Any] | None = None,
         learner: str | None = None,
+        warm_worker: bool = False,
     ) -> None:
         super().__init__()
+        # `warm_worker`: keep a spare worker with torch imported for the next run (in a child:
+        # this process never imports torch). Off by default so tests spawn no children.
+        self.warm_worker = warm_worker
+        self.spares: Spares | None = None
         self.db_url = db_url
         self.learner = learner  # None: the default one (or, on a class server, the role)
         self.clock = clock
@@ -77,6 +85,16 @@ class StudyApp(App[None]):
 
     def _painted(self) -> None:
         self.first_paint_s = time.perf_counter() - self.started
+        if self.warm_worker:  # after the first paint, so start-up pays nothing for it
+            self.set_timer(WARM_DELAY, self.start_spares)
+
+    @work(thread=True, exit_on_error=False, group="spares")
+    def start_spares(self) -> None:
+        from studytool.runner.warm import Spares
+
+        spares = Spares()
+        self.spares = spares
+        spares.start()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="open")
     def open_database(self) -> None:
@@ -223,12 +241,14 @@ class StudyApp(App[None]):
 
     def on_unmount(self) -> None:
         self.cancel_runs()
+        if self.spares is not None:
+            self.spares.close()
 
 
     def switch_learner(self, name: str) -> None:
         """Study as `name` from now on (like Anki's profiles): the database is opened again
-        for them and every screen re-reads; runs still going are stored for whoever began
-        them."""
+        for them and every screen re-reads. Called with no run going (LearnersScreen checks),
+        so every run is stored for the learner who began it."""
         old = self.backend
         self.learner, self.backend, self.backend_error = name, None, None
         if old is not None:
@@ -239,5 +259,9 @@ class StudyApp(App[None]):
 
 
 def run_app(db_url: str, learner: str | None = None) -> None:
-    """Open the app on `db_url` (called by `studytool` with no arguments)."""
-    StudyApp(db_url, learner=learner).run()
+    """Open the app on `db_url` (called by `studytool` with no arguments); a warm spare worker
+    unless $STUDYTOOL_WARM is 0."""
+    import os
+
+    StudyApp(db_url, learner=learner,
+             warm_worker=os.environ.get("STUDYTOOL_WARM", "1") != "0").run()

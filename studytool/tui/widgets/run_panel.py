@@ -160,7 +160,7 @@ class RunPanel(Vertical):
             # The engine merges the answer's defaults (and its quick settings) itself.
             handle = start_run(name, {}, device=device, timeout=None,
                                on_event=lambda ev: self.post_message(RunPanel.Event(self, ev)),
-                               quick=quick)
+                               quick=quick, spares=self.app.spares)
         except Exception as exc:  # unknown answer, bad device: a message, not a crash
             self.post_message(RunPanel.Finished(self, None, error_text(exc)))
             return
