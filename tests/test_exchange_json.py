@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from export_helpers import as_lines, read_export
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -77,7 +78,7 @@ def seed(url: str, history: list[tuple[int, int, int]], clock: Clock | None = No
 
 
 def document(path: Path) -> dict:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = read_export(path)
     data.pop("exported_at")
     return data
 
@@ -151,10 +152,10 @@ def test_a_typed_answers_grade_survives_the_round_trip(tmp_path, target_url):
 def test_a_bad_grade_in_a_review_is_refused(tmp_path, field, value):
     source = seed(f"sqlite:///{tmp_path / 'a.sqlite3'}", [(0, 3, 5)], with_extras=False)
     export_json(source.db, tmp_path / "a.json")
-    data = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    data = read_export(tmp_path / "a.json")
     data["reviews"][0].update(grade_score=0.5, suggested_rating=3, typed_answer="x")
     data["reviews"][0][field] = value
-    (tmp_path / "bad.json").write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / "bad.json").write_text(as_lines(data), encoding="utf-8")
     target = open_db(f"sqlite:///{tmp_path / 'b.sqlite3'}")
     with pytest.raises(StudytoolError, match=field):
         import_json(target, tmp_path / "bad.json")
@@ -293,7 +294,7 @@ HOSTILE = {
 def good_export(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("good")
     service = seed(f"sqlite:///{folder / 'a.sqlite3'}", [(0, 1, 5), (1, 3, 5), (0, 3, 2000)])
-    export_json(service.db, folder / "a.json")
+    export_json(service.db, folder / "a.json", version=1)  # version 1's own hostile files
     service.db.close()
     return json.loads((folder / "a.json").read_text())
 
