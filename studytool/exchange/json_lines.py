@@ -57,7 +57,7 @@ class LineReader:
         self.counts: dict[str, int] = {}  # items read, by section
 
     def header(self) -> dict[str, Any]:
-        return self._check(json_validator("header"), self._first, "the header")
+        return self._check(json_validator("header"), self._first, "header")
 
     def items(self, section: str) -> Iterator[tuple[int, Any]]:
         """The section's items (after its own line), each checked, with its index; ends at
@@ -93,7 +93,7 @@ class LineReader:
         line = self._next()
         if not line:
             raise self._fail("the file ends before its end line (cut short?)")
-        said = self._check(json_validator(END), line, "the end line")[END]
+        said = self._check(json_validator(END), line, "")[END]
         for key in ARRAYS:
             if said[key] != counts[key]:
                 raise self._fail(f"the end line counts {said[key]:,} {key}, the file has "

@@ -283,7 +283,7 @@ def first_error(exc: ValidationError, where: str) -> str:
     first = errors[0]
     inner = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    return one_line(f"{where}{inner}: {first['msg']}{more}")
+    return one_line(f"{where}{inner if where else inner.lstrip('.')}: {first['msg']}{more}")
 
 
 def one_line(text: str) -> str:
