@@ -1,4 +1,6 @@
-"""Import a JSON export, streamed: each item is read, checked and merged as it comes, all in
+"""Import a JSON export, either version (`document`; version 2 read a line at a time by
+`json_lines`, version 1 streamed by `json_stream`): each item is read, checked and merged
+as it comes, all in
 ONE transaction, so nothing changes unless all of it goes in (a file that turns out bad at
 its last byte changes nothing).
 
