@@ -119,19 +119,20 @@ def _card_line(row: tuple[Any, ...], text: bool) -> str:
     (deck, question, position, words, answer, mistake, answers, tags, section, kind,
      fingerprint, state, step, stability, difficulty, due, last, suspended, buried,
      archived, leech) = row
-    iso = timefmt.iso_from_sqlite if text else timefmt.iso
+    # NOT NULL text columns go straight to the encoder's escaping (no call for a null).
+    iso, quote = timefmt.iso_from_sqlite if text else timefmt.iso, _encode_string
     if not text:
         answers, tags = _dumps(answers), _dumps(tags)
-    return (f'{{"deck_id":{_string(deck)},"question_id":{_string(question)},'
-            f'"position":{position},"text":{_string(words)},"answer":{_string(answer)},'
+    return (f'{{"deck_id":{quote(deck)},"question_id":{quote(question)},'
+            f'"position":{position},"text":{quote(words)},"answer":{quote(answer)},'
             f'"mistake":{_string(mistake)},"answers":{answers},"tags":{tags},'
-            f'"section":{_string(section)},"kind":{_string(kind)},'
-            f'"fingerprint":{_string(fingerprint)},"state":{state},'
+            f'"section":{_string(section)},"kind":{quote(kind)},'
+            f'"fingerprint":{quote(fingerprint)},"state":{state},'
             f'"step":{_number(step)},"stability":{_number(stability)},'
             f'"difficulty":{_number(difficulty)},"due":"{iso(due)}",'
-            f'"last_review":{_time(iso(last))},"suspended":{_flag(suspended)},'
-            f'"buried_until":{_time(iso(buried))},"archived":{_flag(archived)},'
-            f'"leech":{_flag(leech)}}}')
+            f'"last_review":{_time(iso(last))},"suspended":{"true" if suspended else "false"},'
+            f'"buried_until":{_time(iso(buried))},"archived":{"true" if archived else "false"},'
+            f'"leech":{"true" if leech else "false"}}}')
 
 
 def _string(value: str | None) -> str:
@@ -145,10 +146,6 @@ def _number(value: float | None) -> str:
 
 def _time(iso: str | None) -> str:
     return "null" if iso is None else f'"{iso}"'
-
-
-def _flag(value: Any) -> str:
-    return "true" if value else "false"
 
 
 def _review_lines(session: Session) -> Iterator[list[str]]:
