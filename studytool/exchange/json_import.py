@@ -365,21 +365,24 @@ class _Import:
         self._add_cards(new)
         bulk.finish()
         self.count("cards", len(self.card_ids))
-        for key, (card_id, _last) in self._card_map().items():
-            if key in self.card_ids:
-                self.card_ids[key] = card_id
+        for deck, question, card_id in self._cards_of_decks(CardRow.id):
+            if (deck, question) in self.card_ids:
+                self.card_ids[(deck, question)] = card_id
 
     def _card_map(self) -> dict[tuple[str, str], tuple[int, datetime | None]]:
         """(deck id, question id) -> (id, last review) of the database's cards in the file's
         decks (all of them are known by now)."""
-        query = select(CardRow.deck_id, CardRow.question_id, CardRow.id, CardRow.last_review)
-        found = {}
+        return {(deck, question): (card_id, last) for deck, question, card_id, last
+                in self._cards_of_decks(CardRow.id, CardRow.last_review)}
+
+    def _cards_of_decks(self, *columns: Any) -> Iterator[Any]:
+        """(deck id, question id, *columns) of the database's cards in the file's decks (the
+        ids alone once the cards are in: a time column costs a parse per row)."""
+        query = select(CardRow.deck_id, CardRow.question_id, *columns)
         decks = sorted(self.deck_ids)
         for start in range(0, len(decks), 500):
-            for deck, question, card_id, last in self.session.execute(
-                    query.where(CardRow.deck_id.in_(decks[start:start + 500]))):
-                found[(deck, question)] = (card_id, last)
-        return found
+            yield from self.session.execute(
+                query.where(CardRow.deck_id.in_(decks[start:start + 500])))
 
     def _add_cards(self, new: list[Any]) -> None:
         self.summary.cards_added += len(new)
