@@ -486,6 +486,12 @@ HOSTILE_LINES = {
                                                   + "]" * 100_000 + ",", 1) for x in ls]),
     "not utf-8": _lines(lambda ls: [*ls[:3], '{"deck_id":"\udcff"}\n', *ls[3:]]),
     "huge line": _huge_line,
+    # one item per line, no more and no less
+    "two reviews on a line": _lines(lambda ls: [x for x in ls if x is not ls[10]][:9]
+                                    + [ls[9].rstrip("\n") + "," + ls[10], *ls[11:]]),
+    "a review across two lines": _lines(lambda ls: [
+        *ls[:9], ls[9].replace(',"rating":', '\n,"rating":', 1), *ls[10:]]),
+    "an empty line": _lines(lambda ls: [*ls[:10], "\n", *ls[10:]]),
 }
 
 
@@ -517,3 +523,4 @@ def test_the_good_version_2_file_goes_in_whole(good_export, lived_in, tmp_path):
     db = open_db(f"sqlite:///{lived_in}")
     assert import_json(db, good).reviews_added == len(good_export["reviews"])
     db.close()
+
