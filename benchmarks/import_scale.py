@@ -2,15 +2,17 @@
 database, each measured against the export of the same data in the same run.
 
 For each size: builds the SQLite file with the store's bulk builder (benchmarks/store_scale.py),
-then in fresh child processes (so each peak RSS is that step's own) (1) exports it to JSON and
-(2) imports that file into an empty SQLite database, `--repeat` times, alternating. Prints the
+then in fresh child processes (so each peak RSS is that step's own) (1) exports it to JSON (the
+default layout: version 2, JSON lines) and (2) imports that file into an empty SQLite database,
+`--repeat` times (`--repeat-largest` at the largest size), alternating. Prints the
 medians, the import as a ratio to the export (time and peak RSS), and the targets:
 
 - import time within 3x the export's;
 - peak RSS of the import at the largest size under 300 MB and within 1.5x of the smallest.
 
     python benchmarks/import_scale.py [--cards 100000] [--reviews 100000 1000000] [--repeat 3]
-                                      [--keep DIR] [--before CHECKOUT [--before-repeat 1]]
+                                      [--repeat-largest N] [--keep DIR]
+                                      [--before CHECKOUT [--before-repeat 1]]
 
 The studytool on sys.path is measured; with --before, the same steps also run on an older
 checkout (PYTHONPATH=CHECKOUT, its import's size cap lifted), just before this one at each
@@ -112,6 +114,8 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--reviews", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat-largest", type=int,
+                        help="runs at the largest size (default: --repeat; 1M is heavy)")
     parser.add_argument("--keep", type=Path, help="build (and keep) the databases here")
     parser.add_argument("--before", type=Path, help="an older checkout to measure beside")
     parser.add_argument("--before-repeat", type=int, default=1,
@@ -142,10 +146,12 @@ def main() -> None:
         if args.before:
             results["before"][reviews] = measure(db_path, base, reviews, args.before_repeat,
                                                  args.before)
-        results["now"][reviews] = measure(db_path, base, reviews, args.repeat)
+        repeat = (args.repeat_largest or args.repeat) if reviews == max(args.reviews) \
+            else args.repeat
+        results["now"][reviews] = measure(db_path, base, reviews, repeat)
         for label, table in results.items():
             m = table[reviews]
-            runs = args.before_repeat if label == "before" else args.repeat
+            runs = args.before_repeat if label == "before" else repeat
             ratio = m["import_s"] / m["export_s"]
             print(f"{label:>6} {reviews:>9,} reviews ({m['file_mb']:.0f} MB file), median of "
                   f"{runs}: export {m['export_s']:6.2f} s {m['export_mb']:5.0f} MB | import "

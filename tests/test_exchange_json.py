@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from export_helpers import as_lines, read_export
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -77,7 +78,7 @@ def seed(url: str, history: list[tuple[int, int, int]], clock: Clock | None = No
 
 
 def document(path: Path) -> dict:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = read_export(path)
     data.pop("exported_at")
     return data
 
@@ -151,10 +152,10 @@ def test_a_typed_answers_grade_survives_the_round_trip(tmp_path, target_url):
 def test_a_bad_grade_in_a_review_is_refused(tmp_path, field, value):
     source = seed(f"sqlite:///{tmp_path / 'a.sqlite3'}", [(0, 3, 5)], with_extras=False)
     export_json(source.db, tmp_path / "a.json")
-    data = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    data = read_export(tmp_path / "a.json")
     data["reviews"][0].update(grade_score=0.5, suggested_rating=3, typed_answer="x")
     data["reviews"][0][field] = value
-    (tmp_path / "bad.json").write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / "bad.json").write_text(as_lines(data), encoding="utf-8")
     target = open_db(f"sqlite:///{tmp_path / 'b.sqlite3'}")
     with pytest.raises(StudytoolError, match=field):
         import_json(target, tmp_path / "bad.json")
@@ -293,7 +294,7 @@ HOSTILE = {
 def good_export(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("good")
     service = seed(f"sqlite:///{folder / 'a.sqlite3'}", [(0, 1, 5), (1, 3, 5), (0, 3, 2000)])
-    export_json(service.db, folder / "a.json")
+    export_json(service.db, folder / "a.json", version=1)  # version 1's own hostile files
     service.db.close()
     return json.loads((folder / "a.json").read_text())
 
@@ -372,6 +373,13 @@ def test_the_cli_refuses_a_bad_file_with_one_line_and_exit_2(good_export, lived_
     # 10**30 is past the parser's 64-bit integers: refused as it is read, saying where
     assert "integer overflow in reviews[0]" in done.stderr
     assert dump(lived_in) == before
+    HOSTILE_LINES["truncated at a line"](json.loads(json.dumps(good_export)), bad)  # version 2
+    done = subprocess.run([*studytool_cmd, "--db", f"sqlite:///{lived_in}", "import", str(bad)],
+                          capture_output=True, text=True, env=child_env, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ")
+    assert "the file ends before its end line" in done.stderr
+    assert dump(lived_in) == before
     good = tmp_path / "good.json"
     good.write_text(json.dumps(good_export))
     done = subprocess.run([*studytool_cmd, "--db", f"sqlite:///{lived_in}", "import", str(good)],
@@ -402,3 +410,117 @@ def test_merge_keeps_the_databases_settings_and_the_most_exercise_progress(tmp_p
     assert import_json(b.db, tmp_path / "a.json").runs_added == 0  # runs are not doubled
     a.db.close()
     b.db.close()
+
+
+# -- hostile files, version 2 (JSON lines) ----------------------------------------------------
+def _lines(change):
+    """A version 2 file made from the good document's lines (each a parsed object or text)."""
+    def make(good: dict, path: Path) -> None:
+        lines = as_lines(good).splitlines(keepends=True)
+        path.write_bytes("".join(change(lines)).encode())
+    return make
+
+
+def _item(section: str, index: int, change):
+    """The lines with item `index` of `section` changed (a dict changed in place)."""
+    def edit(lines: list[str]) -> list[str]:
+        start = lines.index(json.dumps({"section": section}, separators=(",", ":")) + "\n")
+        item = json.loads(lines[start + 1 + index])
+        change(item)
+        lines[start + 1 + index] = json.dumps(item) + "\n"
+        return lines
+    return _lines(edit)
+
+
+def _huge_line(good: dict, path: Path) -> None:
+    from studytool.exchange.json_lines import MAX_LINE
+
+    good["runs"][0]["output"] = "x" * (MAX_LINE + 10)
+    path.write_text(as_lines(good), encoding="utf-8")
+
+
+def _twice(section: str, index: int = 0):
+    def edit(lines: list[str]) -> list[str]:
+        start = lines.index(json.dumps({"section": section}, separators=(",", ":")) + "\n")
+        lines.insert(start + 1, lines[start + 1 + index])
+        counts = json.loads(lines[-1])
+        counts["end"][section] += 1
+        lines[-1] = json.dumps(counts) + "\n"
+        return lines
+    return edit
+
+
+HOSTILE_LINES = {
+    "bad last line": _lines(lambda ls: [*ls[:-1], '{"end":{"decks":1}}\n']),
+    "bad last item": _item("runs", 0, lambda r: r.update(status="exploded")),
+    "truncated mid-line": _lines(lambda ls: [*ls[:-2], ls[-2][:40]]),
+    "truncated at a line": _lines(lambda ls: ls[:-2]),
+    "no end line": _lines(lambda ls: ls[:-1]),
+    "counts disagree": _lines(lambda ls: [*ls[:-1], ls[-1].replace('"reviews":3',
+                                                                   '"reviews":4')]),
+    "after the end": _lines(lambda ls: [*ls, '{"end":{}}\n']),
+    "a section missing": _lines(lambda ls: [x for x in ls if x != '{"section":"cards"}\n']),
+    "sections swapped": _lines(lambda ls: [
+        {'{"section":"cards"}\n': '{"section":"reviews"}\n',
+         '{"section":"reviews"}\n': '{"section":"cards"}\n'}.get(x, x) for x in ls]),
+    "wrong version in the header": _lines(lambda ls: [
+        ls[0].replace('"version":2', '"version":2,"evil":1'), *ls[1:]]),
+    "rating as text": _item("reviews", 0, lambda r: r.update(rating="3")),
+    "rating as bool": _item("reviews", 0, lambda r: r.update(rating=True)),
+    "huge rating": _item("reviews", 0, lambda r: r.update(rating=10**30)),
+    "huge integer text": _lines(lambda ls: [x.replace('"rating":', '"rating":' + "9" * 5000, 1)
+                                            for x in ls]),
+    "NaN": _lines(lambda ls: [x.replace('"stability":', '"stability":NaN,"x":', 1)
+                              for x in ls]),
+    "naive time": _item("reviews", 1, lambda r: r.update(reviewed_at="2026-03-02T12:00:00")),
+    "unknown field": _item("cards", 0, lambda c: c.update(evil=1)),
+    "unknown field in card_before": _item("reviews", 0,
+                                          lambda r: r["card_before"].update(evil=1)),
+    "missing field": _item("cards", 2, lambda c: c.pop("due")),
+    "unknown card": _item("reviews", 2, lambda r: r.update(question_id="nope")),
+    "duplicate deck": _lines(_twice("decks")),
+    "duplicate card": _lines(_twice("cards", 1)),
+    "duplicate review": _lines(_twice("reviews", 2)),
+    "duplicate run": _lines(_twice("runs")),
+    "deeply nested": _lines(lambda ls: [x.replace('"params":{', '"params":{"x":' + "[" * 100_000
+                                                  + "]" * 100_000 + ",", 1) for x in ls]),
+    "not utf-8": _lines(lambda ls: [*ls[:3], '{"deck_id":"\udcff"}\n', *ls[3:]]),
+    "huge line": _huge_line,
+    # one item per line, no more and no less
+    "two reviews on a line": _lines(lambda ls: [x for x in ls if x is not ls[10]][:9]
+                                    + [ls[9].rstrip("\n") + "," + ls[10], *ls[11:]]),
+    "a review across two lines": _lines(lambda ls: [
+        *ls[:9], ls[9].replace(',"rating":', '\n,"rating":', 1), *ls[10:]]),
+    "an empty line": _lines(lambda ls: [*ls[:10], "\n", *ls[10:]]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_LINES))
+def test_a_hostile_version_2_file_changes_nothing_and_says_why_in_one_line(
+        case, good_export, lived_in, tmp_path):
+    bad = tmp_path / "bad.json"
+    try:
+        HOSTILE_LINES[case](json.loads(json.dumps(good_export)), bad)
+    except UnicodeEncodeError:  # the lone surrogate: written as the raw byte it stands for
+        lines = as_lines(good_export).splitlines(keepends=True)
+        bad.write_bytes("".join(lines[:3]).encode() + b'{"deck_id":"\xff"}\n'
+                        + "".join(lines[3:]).encode())
+    assert bad.read_bytes().startswith(b'{"format":"studytool-export","version":2,')
+    before = dump(lived_in)
+    db = open_db(f"sqlite:///{lived_in}")
+    with pytest.raises(StudytoolError) as caught:
+        import_json(db, bad)
+    db.close()
+    message = str(caught.value)
+    assert "\n" not in message and str(bad) in message and len(message) < 400, message
+    assert dump(lived_in) == before
+
+
+def test_the_good_version_2_file_goes_in_whole(good_export, lived_in, tmp_path):
+    """The counterpart of the hostile files: the same document unharmed imports."""
+    good = tmp_path / "good.json"
+    good.write_text(as_lines(good_export))
+    db = open_db(f"sqlite:///{lived_in}")
+    assert import_json(db, good).reviews_added == len(good_export["reviews"])
+    db.close()
+

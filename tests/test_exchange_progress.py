@@ -4,11 +4,11 @@ by the CLI, shown with its counts by the app while the work runs."""
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pytest
-from test_exchange_json import in_lines, seed
+from export_helpers import as_lines, read_export
+from test_exchange_json import seed
 from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
@@ -70,12 +70,12 @@ def export_file(tmp_path) -> Path:
     service = seed(f"sqlite:///{tmp_path / 'a.sqlite3'}", [(0, 3, 5), (1, 1, 5)])
     export_json(service.db, tmp_path / "a.json")
     service.db.close()
-    doc = json.loads((tmp_path / "a.json").read_text())
+    doc = read_export(tmp_path / "a.json")
     template = doc["reviews"][0]
     doc["reviews"] += [dict(template, reviewed_at=f"2027-01-01T{i // 3600:02d}:"
                             f"{i // 60 % 60:02d}:{i % 60:02d}.000000+00:00")
                        for i in range(20_000)]
-    (tmp_path / "big.json").write_text(in_lines(doc))
+    (tmp_path / "big.json").write_text(as_lines(doc))
     return tmp_path / "big.json"
 
 

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_exchange_json import dump, in_lines, seed
+from export_helpers import as_lines, read_export
+from test_exchange_json import dump, seed
 
 from studytool.exchange.json_export import export_json
 
@@ -53,10 +54,10 @@ IMPOSSIBLE = {
 @pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(IMPOSSIBLE))
 def test_an_impossible_card_is_refused(case, learner, tmp_path, studytool_cmd, child_env):
-    doc = json.loads((tmp_path / "learner.json").read_text())
+    doc = read_export(tmp_path / "learner.json")
     doc["cards"][0].update(IMPOSSIBLE[case])
     bad = tmp_path / "bad.json"
-    bad.write_text(in_lines(doc))
+    bad.write_text(as_lines(doc))
     target = tmp_path / "target.sqlite3"
     seed(f"sqlite:///{target}", [(2, 3, 10)]).db.close()
     before = dump(target)
@@ -121,7 +122,7 @@ def test_export_still_replaces_a_regular_file(learner, tmp_path, studytool_cmd, 
     done = run(studytool_cmd, child_env, "--db", f"sqlite:///{learner}", "export",
                "--format", "json", "-o", str(target))
     assert done.returncode == 0, done.stderr
-    assert json.loads(target.read_text())["format"] == "studytool-export"
+    assert read_export(target)["format"] == "studytool-export"
 
 
 # -- item 12: anything else given to import (an Anki package imports: test_exchange_anki.py) --
@@ -150,7 +151,7 @@ def test_a_file_that_is_no_export_given_to_import_says_what_import_reads(
 @pytest.mark.slow
 def test_an_escape_sequence_in_an_id_is_refused_and_in_text_made_visible(
         learner, tmp_path, studytool_cmd, child_env):
-    doc = json.loads((tmp_path / "learner.json").read_text())
+    doc = read_export(tmp_path / "learner.json")
     target = tmp_path / "target.sqlite3"
     seed(f"sqlite:///{target}", [(2, 3, 10)]).db.close()
     before = dump(target)
@@ -160,7 +161,7 @@ def test_an_escape_sequence_in_an_id_is_refused_and_in_text_made_visible(
         card["deck_id"] = bad["decks"][0]["id"]
     for review in bad["reviews"]:
         review["deck_id"] = bad["decks"][0]["id"]
-    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    (tmp_path / "bad.json").write_text(as_lines(bad))
     line = refused(run(studytool_cmd, child_env, "--db", f"sqlite:///{target}", "import",
                        str(tmp_path / "bad.json")))
     assert "decks[0].id: String should match pattern" in line and "\x1b" not in line
@@ -168,7 +169,7 @@ def test_an_escape_sequence_in_an_id_is_refused_and_in_text_made_visible(
 
     doc["decks"][0]["title"] = "Deck \x1b[2J\x1b[31mred\x9b"
     doc["cards"][0]["text"] = "line one\n\tline \x1b[1mtwo\x00"
-    (tmp_path / "titled.json").write_text(json.dumps(doc))
+    (tmp_path / "titled.json").write_text(as_lines(doc))
     fresh = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     done = run(studytool_cmd, child_env, "--db", fresh, "import", str(tmp_path / "titled.json"))
     assert done.returncode == 0, done.stderr
@@ -196,16 +197,18 @@ if when == "before naming":  # the whole file written: killed as it is about to 
     pathlib.Path.replace = die
 else:  # halfway through the reviews
     from studytool.exchange import json_export
-    real = json_export._write_list
 
-    def halfway(out, key, *args, **kwargs):
-        if key == "reviews":
-            out.write('"reviews":[' + "x" * 200000)
-            out.flush()
-            die()
-        return real(out, key, *args, **kwargs)
+    def halfway(real):  # either version's writer of a section
+        def write(out, key, *args, **kwargs):
+            if key == "reviews":
+                out.write('"reviews":[' + "x" * 200000)
+                out.flush()
+                die()
+            return real(out, key, *args, **kwargs)
+        return write
 
-    json_export._write_list = halfway
+    json_export._write_list = halfway(json_export._write_list)
+    json_export._write_lines = halfway(json_export._write_lines)
 from studytool.exchange.api import export_to
 from studytool.store import open_db
 export_to(open_db(url), fmt, Path(out))

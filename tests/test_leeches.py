@@ -12,6 +12,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
+from export_helpers import read_export
 from test_cards_cli import DECK  # four questions, d1-q0..d1-q3
 from test_srs_service import Clock
 from test_tui_support import (
@@ -146,7 +147,7 @@ def test_export_and_import_carry_the_flag_and_old_exports_still_import(tmp_path:
     lapse(service, ids["d1-q0"])
     export_json(source, tmp_path / "a.json")
     source.close()
-    document = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    document = read_export(tmp_path / "a.json")
     assert [c["leech"] for c in document["cards"]] == [True, False, False, False]
     last = document["reviews"][-1]["card_before"]
     assert (last["leech"], last["unsuspend"]) == (False, True)
@@ -163,6 +164,7 @@ def test_export_and_import_carry_the_flag_and_old_exports_still_import(tmp_path:
     for review in document["reviews"]:
         review["card_before"].pop("leech", None)
         review["card_before"].pop("unsuspend", None)
+    document["version"] = 1  # and in its layout (one document)
     (tmp_path / "old.json").write_text(json.dumps(document), encoding="utf-8")
     fresh = open_db(f"sqlite:///{tmp_path / 'c.sqlite3'}")
     import_json(fresh, tmp_path / "old.json")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from export_helpers import read_export
 from test_tui_support import (
     _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
@@ -38,7 +38,7 @@ async def test_export_then_import_into_another_database(tmp_path: Path) -> None:
         screen.query_one("#export-path", Input).value = str(out)
         await press(pilot, app, "ctrl+e")
         assert _result(screen) == f"wrote {out}: 2 reviews (JSON export)"
-        document = json.loads(out.read_text())
+        document = read_export(out)
         assert document  # a real export file
 
         screen.query_one("#export-format", Select).value = "md"
@@ -98,8 +98,7 @@ async def test_the_extension_follows_the_format_and_replacing_a_file_needs_a_sec
         path = screen.query_one("#export-path", Input)
         path.value = str(backup)
         await press(pilot, app, "ctrl+e")
-        saved = backup.read_bytes()
-        assert json.loads(saved)["format"] == "studytool-export"
+        assert read_export(backup)["format"] == "studytool-export"
 
         # Another format: the file name follows, so the JSON backup is not overwritten.
         screen.query_one("#export-format", Select).value = "csv"
@@ -114,4 +113,4 @@ async def test_the_extension_follows_the_format_and_replacing_a_file_needs_a_sec
         await press(pilot, app, "ctrl+e")
         assert backup.read_text() == "older backup"
         await press(pilot, app, "ctrl+e")
-        assert json.loads(backup.read_text())["format"] == "studytool-export"
+        assert read_export(backup)["format"] == "studytool-export"

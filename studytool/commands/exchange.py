@@ -26,7 +26,10 @@ SHOW_AFTER = 0.5  # seconds: a quick export or import draws no bar at all
                    "apkg: Anki package; md: progress report.")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
               help="File to write (a new one, or a regular file it replaces).")
-def export(fmt: str, output: Path) -> None:
+@click.option("--json-version", type=click.IntRange(1, 2), default=2, show_default=True,
+              help="JSON layout: 2 is JSON lines (fast to import); 1 is one document, "
+                   "for a studytool older than version 2.")
+def export(fmt: str, output: Path, json_version: int) -> None:
     """Export progress as JSON, a CSV review log, an Anki package or a Markdown report."""
     from studytool.commands.handle import command_db
     from studytool.exchange.api import export_to
@@ -34,7 +37,7 @@ def export(fmt: str, output: Path) -> None:
 
     check_target(output)  # a link, pipe or device is refused before the database is opened
     with progress_bar("exporting") as bar:
-        line = export_to(command_db(), fmt, output, bar)
+        line = export_to(command_db(), fmt, output, bar, json_version)
     click.echo(line)
 
 

@@ -31,7 +31,7 @@ from typing import Any
 from studytool.config import Settings
 from studytool.errors import StudytoolError
 from studytool.exchange import timefmt
-from studytool.exchange.document import FORMAT, VERSION
+from studytool.exchange.document import FORMAT
 from studytool.exchange.json_import import ImportSummary, import_json
 from studytool.exchange.progress import ProgressCallback
 from studytool.srs import days
@@ -183,7 +183,7 @@ def _document(col: Any, settings: Settings, now: datetime, tz: tzinfo | None) ->
             "archived": False})
         positions[deck_id] += 1
         reviews.extend(_reviews(deck_id, question_id, entries, befores, state))
-    return {"format": FORMAT, "version": VERSION, "exported_at": timefmt.iso(now),
+    return {"format": FORMAT, "version": 1, "exported_at": timefmt.iso(now),  # one document
             "settings": {}, "decks": list(decks.values()), "cards": cards,
             "reviews": reviews, "exercises": [], "runs": []}
 

@@ -19,15 +19,16 @@ FORMATS = ("json", "csv", "apkg", "md")
 
 
 def export_to(db: Database, fmt: str, path: Path,
-              progress: ProgressCallback | None = None) -> str:
+              progress: ProgressCallback | None = None, json_version: int | None = None) -> str:
     if fmt not in FORMATS:
         raise StudytoolError(f"unknown export format {fmt!r} ({', '.join(FORMATS)})")
     check_target(path)  # before any work: a link, pipe or device is never written
     try:
         if fmt == "json":
+            from studytool.exchange.document import VERSION
             from studytool.exchange.json_export import export_json
 
-            count = export_json(db, path, progress=progress)
+            count = export_json(db, path, progress=progress, version=json_version or VERSION)
             return f"wrote {path}: {count:,} reviews (JSON export)"
         if fmt == "csv":
             from studytool.exchange.csv_log import export_csv

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from studytool.config import Settings
 from studytool.exchange import queries, timefmt
-from studytool.exchange.document import FORMAT, PARAMETERS_KEY, VERSION
+from studytool.exchange.document import END, FORMAT, PARAMETERS_KEY, SECTION, VERSION, VERSIONS
 from studytool.exchange.output import atomic_text
 from studytool.exchange.progress import ProgressCallback, Reporter
 from studytool.store.database import Database
@@ -27,34 +27,46 @@ _encode_string = json.encoder.encode_basestring  # the encoder's own escaping (n
 
 
 def export_json(db: Database, path: Path, now: datetime | None = None,
-                progress: ProgressCallback | None = None) -> int:
-    """Write the export to `path` (whole or not at all: see `output`).
+                progress: ProgressCallback | None = None, version: int = VERSION) -> int:
+    """Write the export to `path` (whole or not at all: see `output`), in the layout of
+    `version` (see `document`).
 
     Returns the number of reviews written.
     """
     with atomic_text(path) as out:
-        return write_json(db, out, now, progress)
+        return write_json(db, out, now, progress, version)
 
 
 def write_json(db: Database, out: IO[str], now: datetime | None = None,
-               progress: ProgressCallback | None = None) -> int:
+               progress: ProgressCallback | None = None, version: int = VERSION) -> int:
+    if version not in VERSIONS:
+        raise ValueError(f"no export version {version}")
     moment = now or datetime.now(UTC)
     with db.session(write=False) as session:
         report = Reporter(progress, "export", "reviews", queries.review_count(session))
-        out.write(f'{{"format":"{FORMAT}","version":{VERSION},'
-                  f'"exported_at":{_dumps(timefmt.iso(moment))},\n')
-        out.write(f'"settings":{_dumps(settings(session))},\n')
-        _write_list(out, "decks", [[_deck(d) for d in queries.decks(session)]])
-        _write_list(out, "cards", _card_lines(session), report)
-        count = _write_list(out, "reviews", _review_lines(session), report)
-        _write_list(out, "exercises", [[_dumps(e) for e in exercises(session)]])
-        _write_list(out, "runs", [[_dumps(run(r)) for r in queries.runs(session)]], last=True)
-        report(count, final=True)
-    return count
+        sections: list[tuple[str, Iterable[list[str]]]] = [
+            ("decks", [[_deck(d) for d in queries.decks(session)]]),
+            ("cards", _card_lines(session)), ("reviews", _review_lines(session)),
+            ("exercises", [[_dumps(e) for e in exercises(session)]]),
+            ("runs", [[_dumps(run(r)) for r in queries.runs(session)]])]
+        head = (f'{{"format":"{FORMAT}","version":{version},'
+                f'"exported_at":{_dumps(timefmt.iso(moment))},')
+        setting = _dumps(settings(session))
+        if version == 1:
+            out.write(f'{head}\n"settings":{setting},\n')
+            counts = {key: _write_list(out, key, batches, report, last=key == "runs")
+                      for key, batches in sections}
+        else:
+            out.write(f'{head}"settings":{setting}}}\n')
+            counts = {key: _write_lines(out, key, batches, report) for key, batches in sections}
+            out.write(f'{{"{END}":{_dumps(counts)}}}\n')
+        report(counts["reviews"], final=True)
+    return counts["reviews"]
 
 
 def _write_list(out: IO[str], key: str, batches: Iterable[list[str]],
-                report: Reporter | None = None, last: bool = False) -> int:
+                report: Reporter, last: bool = False) -> int:
+    """Version 1: the section as a JSON array, an item a line."""
     # One write per batch of items (a thousand rows), not two per row.
     out.write(f'"{key}":[')
     count = 0
@@ -62,11 +74,26 @@ def _write_list(out: IO[str], key: str, batches: Iterable[list[str]],
         if not batch:
             continue
         out.write(("\n" if count == 0 else ",\n") + ",\n".join(batch))
-        count += len(batch)
-        if report is not None:
-            report.counts[key] = count
-            report(count if key == "reviews" else 0)
+        count = _reported(report, key, count + len(batch))
     out.write("]}\n" if last else "],\n")
+    return count
+
+
+def _write_lines(out: IO[str], key: str, batches: Iterable[list[str]],
+                 report: Reporter) -> int:
+    """Version 2: the section's line, then an item a line."""
+    out.write(f'{{"{SECTION}":"{key}"}}\n')
+    count = 0
+    for batch in batches:
+        if batch:
+            out.write("\n".join(batch) + "\n")
+            count = _reported(report, key, count + len(batch))
+    return count
+
+
+def _reported(report: Reporter, key: str, count: int) -> int:
+    report.counts[key] = count
+    report(report.counts.get("reviews", 0))
     return count
 
 
@@ -92,19 +119,20 @@ def _card_line(row: tuple[Any, ...], text: bool) -> str:
     (deck, question, position, words, answer, mistake, answers, tags, section, kind,
      fingerprint, state, step, stability, difficulty, due, last, suspended, buried,
      archived, leech) = row
-    iso = timefmt.iso_from_sqlite if text else timefmt.iso
+    # NOT NULL text columns go straight to the encoder's escaping (no call for a null).
+    iso, quote = timefmt.iso_from_sqlite if text else timefmt.iso, _encode_string
     if not text:
         answers, tags = _dumps(answers), _dumps(tags)
-    return (f'{{"deck_id":{_string(deck)},"question_id":{_string(question)},'
-            f'"position":{position},"text":{_string(words)},"answer":{_string(answer)},'
+    return (f'{{"deck_id":{quote(deck)},"question_id":{quote(question)},'
+            f'"position":{position},"text":{quote(words)},"answer":{quote(answer)},'
             f'"mistake":{_string(mistake)},"answers":{answers},"tags":{tags},'
-            f'"section":{_string(section)},"kind":{_string(kind)},'
-            f'"fingerprint":{_string(fingerprint)},"state":{state},'
+            f'"section":{_string(section)},"kind":{quote(kind)},'
+            f'"fingerprint":{quote(fingerprint)},"state":{state},'
             f'"step":{_number(step)},"stability":{_number(stability)},'
             f'"difficulty":{_number(difficulty)},"due":"{iso(due)}",'
-            f'"last_review":{_time(iso(last))},"suspended":{_flag(suspended)},'
-            f'"buried_until":{_time(iso(buried))},"archived":{_flag(archived)},'
-            f'"leech":{_flag(leech)}}}')
+            f'"last_review":{_time(iso(last))},"suspended":{"true" if suspended else "false"},'
+            f'"buried_until":{_time(iso(buried))},"archived":{"true" if archived else "false"},'
+            f'"leech":{"true" if leech else "false"}}}')
 
 
 def _string(value: str | None) -> str:
@@ -120,36 +148,30 @@ def _time(iso: str | None) -> str:
     return "null" if iso is None else f'"{iso}"'
 
 
-def _flag(value: Any) -> str:
-    return "true" if value else "false"
-
-
 def _review_lines(session: Session) -> Iterator[list[str]]:
     # The hot loop (a million rows): each card's ids are encoded once, the rest is formatted
-    # directly (every value is a number, a time or the store's own JSON text); on SQLite its
-    # time text becomes ISO by slicing (`timefmt.iso_from_sqlite`, inlined), measured faster
-    # than any conversion in SQL.
+    # directly (every value is a number, a time or the store's own JSON text); a time is the
+    # store's SQLite text (naive UTC), made ISO by slicing, measured faster than any
+    # conversion in SQL. Elsewhere the datetimes are first put in that text form.
     prefixes = {card_id: f'{{"deck_id":{_string(deck)},"question_id":{_string(question)},'
                 for card_id, (deck, question) in queries.card_keys(session).items()}
-    if queries.stored_as_text(session):
-        for rows in queries.review_rows(session):
-            yield [f'{prefixes[card_id]}"reviewed_at":"{at[:10]}T{at[11:]}+00:00",'
-                   f'"rating":{rating},"duration_ms":{"null" if duration is None else duration},'
-                   f'"state_before":{before},"card_before":{card_before},'
-                   f'"state_after":{after},"due_after":"{due[:10]}T{due[11:]}+00:00"'
-                   f'{"" if score is None and typed is None else _grade(score, suggested, typed)}}}'
-                   for card_id, at, rating, duration, before, card_before, after, due, score,
-                   suggested, typed in rows]
-        return
-    iso = timefmt.iso
-    for rows in queries.review_rows(session):
-        yield [f'{prefixes[card_id]}"reviewed_at":"{iso(at)}","rating":{rating},'
-               f'"duration_ms":{"null" if duration is None else duration},'
+    batches = queries.review_rows(session)
+    if not queries.stored_as_text(session):
+        batches = ([_as_text(row) for row in rows] for rows in batches)
+    for rows in batches:
+        yield [f'{prefixes[card_id]}"reviewed_at":"{at[:10]}T{at[11:]}+00:00",'
+               f'"rating":{rating},"duration_ms":{"null" if duration is None else duration},'
                f'"state_before":{before},"card_before":{card_before},'
-               f'"state_after":{after},"due_after":"{iso(due)}"'
+               f'"state_after":{after},"due_after":"{due[:10]}T{due[11:]}+00:00"'
                f'{"" if score is None and typed is None else _grade(score, suggested, typed)}}}'
                for card_id, at, rating, duration, before, card_before, after, due, score,
                suggested, typed in rows]
+
+
+def _as_text(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A review row with its two times (aware datetimes) as the SQLite store's text."""
+    at, due = (t.astimezone(UTC).isoformat(" ", "microseconds")[:26] for t in (row[1], row[7]))
+    return (row[0], at, *row[2:7], due, *row[8:])
 
 
 def _grade(score: float | None, suggested: int | None, typed: str | None) -> str:

@@ -1,4 +1,6 @@
-"""Import a JSON export, streamed: each item is read, checked and merged as it comes, all in
+"""Import a JSON export, either version (`document`; version 2 read a line at a time by
+`json_lines`, version 1 streamed by `json_stream`): each item is read, checked and merged
+as it comes, all in
 ONE transaction, so nothing changes unless all of it goes in (a file that turns out bad at
 its last byte changes nothing).
 
@@ -37,10 +39,11 @@ from sqlalchemy.orm import Session, aliased
 from studytool.config import Settings
 from studytool.errors import StudytoolError
 from studytool.exchange import timefmt
-from studytool.exchange.document import ACCEPTS, FORMAT, PARAMETERS_KEY, VERSION
+from studytool.exchange.document import ACCEPTS, FORMAT, PARAMETERS_KEY, VERSIONS
+from studytool.exchange.json_lines import LineReader, LinesError, is_header
 from studytool.exchange.json_stream import JsonError, JsonStream, JsonSyntaxError, TooDeep
 from studytool.exchange.progress import ProgressCallback, Reporter
-from studytool.exchange.schema import ARRAYS, to_float, validator
+from studytool.exchange.schema import ARRAYS, first_error, one_line, to_float, validator
 from studytool.srs.settings_store import validate as validate_settings
 from studytool.store.database import Database
 from studytool.store.models import (
@@ -59,6 +62,7 @@ _SCHEDULING = ("state", "step", "stability", "difficulty", "due", "last_review")
 _SCALARS = ("format", "version", "exported_at", "settings")
 _BATCH = 5000
 _BULK = 5 * _BATCH  # rows: see _BulkLoad
+_HEADER_BYTES = 1 << 20  # the most of the first line looked at to tell the version
 # A review inserted unless the database had it before the import (`reviewed_at` leads an
 # index; the tuple order is _Rows._REVIEW, then reviewed_at, card_id, rating, first new id).
 _INSERT_NEW_REVIEW = (
@@ -110,7 +114,14 @@ def import_json(db: Database, path: Path, max_bytes: int | None = None,
                                      "(raise it with --max-mb)")
             reporter(count)
 
-        stream = JsonStream(handle, on_read=on_read)
+        first = handle.readline(_HEADER_BYTES)
+        if is_header(first):
+            lines = LineReader(handle, first, on_read=on_read)
+            try:
+                return _import_lines(db, lines, path, reporter)
+            except LinesError as exc:
+                raise StudytoolError(f"{path}: {exc}") from exc
+        stream = JsonStream(_Replay(first, handle), on_read=on_read)
         try:
             return _import(db, path, stream, reporter)
         except JsonSyntaxError as exc:
@@ -120,6 +131,34 @@ def import_json(db: Database, path: Path, max_bytes: int | None = None,
             raise StudytoolError(f"{path}: {exc}") from exc
         except JsonError as exc:
             raise StudytoolError(f"{path}: not valid JSON: {exc}") from exc
+
+
+class _Replay:
+    """A binary file whose first bytes were already read (to tell the version): those,
+    then the rest (a pipe cannot seek back)."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head, self._rest = head, rest
+
+    def read(self, size: int) -> bytes:
+        if not self._head:
+            return self._rest.read(size)
+        data, self._head = self._head[:size], self._head[size:]
+        return data
+
+
+def _import_lines(db: Database, lines: LineReader, path: Path,
+                  reporter: Reporter) -> ImportSummary:
+    """Version 2: the header, then each section's lines, then the end line."""
+    header = lines.header()
+    with db.session() as session:
+        job = _Import(session, path, reporter)
+        job.settings(header["settings"])
+        for key in ARRAYS:
+            getattr(job, f"read_{key}")(lines.items(key))
+        lines.end()
+    reporter(lines.bytes_read, final=True)
+    return job.summary
 
 
 @contextmanager
@@ -191,9 +230,9 @@ def _import(db: Database, path: Path, stream: JsonStream, reporter: Reporter) ->
 
 def _unique_section(path: Path, seen: Any, key: str) -> None:
     if key in seen:
-        raise StudytoolError(f"{path}: {_one_line(repr(key))[:60]} appears twice")
+        raise StudytoolError(f"{path}: {one_line(repr(key))[:60]} appears twice")
     if key not in _SCALARS and key not in ARRAYS:
-        raise StudytoolError(f"{path}: {_one_line(repr(key))[:60]}: not part of a studytool "
+        raise StudytoolError(f"{path}: {one_line(repr(key))[:60]}: not part of a studytool "
                              "export")
 
 
@@ -206,21 +245,11 @@ def _check_header(path: Path, header: dict[str, Any]) -> None:
         raise StudytoolError(f"{path}: not a studytool export (no \"version\" before the "
                              f"data); {ACCEPTS}")
     version = header["version"]
-    if version != VERSION or type(version) is not int:
-        raise StudytoolError(f"{path}: export version {json.dumps(version)[:20]} is not supported "
-                             f"(this studytool reads version {VERSION})")
-
-
-def _first_error(exc: ValidationError, where: str) -> str:
-    errors = exc.errors(include_url=False, include_input=False)
-    first = errors[0]
-    inner = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
-    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    return _one_line(f"{where}{inner}: {first['msg']}{more}")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:300]
+    if version != 1 or type(version) is not int:
+        laid = " laid out as version 1 (one document, not JSON lines)" if version == 2 else ""
+        raise StudytoolError(f"{path}: export version {json.dumps(version)[:20]}{laid} is not "
+                             f"supported (this studytool reads versions "
+                             f"{' and '.join(map(str, VERSIONS))})")
 
 
 class _Import:
@@ -239,13 +268,13 @@ class _Import:
         self._file_reviews = 0
 
     def fail(self, message: str) -> StudytoolError:
-        return StudytoolError(f"{self.path}: {_one_line(message)}")
+        return StudytoolError(f"{self.path}: {one_line(message)}")
 
     def check(self, section: str, value: Any, where: str) -> Any:
         try:
             return validator(section)(value)
         except ValidationError as exc:
-            raise self.fail(_first_error(exc, where)) from exc
+            raise self.fail(first_error(exc, where)) from exc
 
     def items(self, section: str, stream: JsonStream) -> Iterator[tuple[int, Any]]:
         """The section's items, each checked, with its index."""
@@ -254,7 +283,7 @@ class _Import:
             for index, item in enumerate(stream.items(validator(section))):
                 yield index, item
         except ValidationError as exc:
-            raise self.fail(_first_error(exc, f"{section}[{index + 1}]")) from exc
+            raise self.fail(first_error(exc, f"{section}[{index + 1}]")) from exc
 
     def count(self, section: str, n: int) -> None:
         self.reporter.counts[section] = n
@@ -277,7 +306,7 @@ class _Import:
         self.seen.add(key)
         if stream.kind() != "start_array":
             raise self.fail(f"{key}: Input should be a valid list")
-        getattr(self, f"read_{key}")(stream)
+        getattr(self, f"read_{key}")(self.items(key, stream))
 
     def finish(self) -> None:
         for key in (*_SCALARS, *ARRAYS):
@@ -301,10 +330,10 @@ class _Import:
             self.session.execute(insert(SettingRow), new)
         self.summary.settings_added = len(new)
 
-    def read_decks(self, stream: JsonStream) -> None:
+    def read_decks(self, items: Iterator[tuple[int, Any]]) -> None:
         existing = set(self.session.scalars(select(DeckRow.id)))
         new = []
-        for _index, deck in self.items("decks", stream):
+        for _index, deck in items:
             if deck["id"] in self.deck_ids:
                 raise self.fail(f"deck {deck['id']} appears twice")
             self.deck_ids.add(deck["id"])
@@ -315,11 +344,11 @@ class _Import:
         self.summary.decks_added = len(new)
         self.count("decks", len(self.deck_ids))
 
-    def read_cards(self, stream: JsonStream) -> None:
+    def read_cards(self, items: Iterator[tuple[int, Any]]) -> None:
         existing = self._card_map()
         bulk = _BulkLoad(self.session, CardRow, len(existing), self.sqlite)
         new: list[Any] = []
-        for index, card in self.items("cards", stream):
+        for index, card in items:
             key = (card["deck_id"], card["question_id"])
             if key in self.card_ids:
                 raise self.fail(f"card {key[0]}/{key[1]} appears twice")
@@ -338,21 +367,24 @@ class _Import:
         self._add_cards(new)
         bulk.finish()
         self.count("cards", len(self.card_ids))
-        for key, (card_id, _last) in self._card_map().items():
-            if key in self.card_ids:
-                self.card_ids[key] = card_id
+        for deck, question, card_id in self._cards_of_decks(CardRow.id):
+            if (deck, question) in self.card_ids:
+                self.card_ids[(deck, question)] = card_id
 
     def _card_map(self) -> dict[tuple[str, str], tuple[int, datetime | None]]:
         """(deck id, question id) -> (id, last review) of the database's cards in the file's
         decks (all of them are known by now)."""
-        query = select(CardRow.deck_id, CardRow.question_id, CardRow.id, CardRow.last_review)
-        found = {}
+        return {(deck, question): (card_id, last) for deck, question, card_id, last
+                in self._cards_of_decks(CardRow.id, CardRow.last_review)}
+
+    def _cards_of_decks(self, *columns: Any) -> Iterator[Any]:
+        """(deck id, question id, *columns) of the database's cards in the file's decks (the
+        ids alone once the cards are in: a time column costs a parse per row)."""
+        query = select(CardRow.deck_id, CardRow.question_id, *columns)
         decks = sorted(self.deck_ids)
         for start in range(0, len(decks), 500):
-            for deck, question, card_id, last in self.session.execute(
-                    query.where(CardRow.deck_id.in_(decks[start:start + 500]))):
-                found[(deck, question)] = (card_id, last)
-        return found
+            yield from self.session.execute(
+                query.where(CardRow.deck_id.in_(decks[start:start + 500])))
 
     def _add_cards(self, new: list[Any]) -> None:
         self.summary.cards_added += len(new)
@@ -369,7 +401,7 @@ class _Import:
         self.session.execute(update(CardRow).where(CardRow.id == card_id).values(values))
         self.summary.cards_updated += 1
 
-    def read_reviews(self, stream: JsonStream) -> None:
+    def read_reviews(self, items: Iterator[tuple[int, Any]]) -> None:
         # New rows get ids from first_new on. On SQLite, while the database's own reviews
         # keep their indexes, each row is looked up there first and inserted only if new
         # (restoring a backup over itself inserts nothing). Past that (a big load without
@@ -382,7 +414,7 @@ class _Import:
         rows: list[Any] = []
         inserted = 0
         row_of = self.rows.review
-        for index, review in self.items("reviews", stream):
+        for index, review in items:
             card_id = self.card_ids.get((review["deck_id"], review["question_id"]))
             if card_id is None:
                 raise self.fail(f"a review at {review['reviewed_at']} names unknown card "
@@ -439,11 +471,11 @@ class _Import:
             and_(ReviewLogRow.id >= first_new, known)))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    def read_exercises(self, stream: JsonStream) -> None:
+    def read_exercises(self, items: Iterator[tuple[int, Any]]) -> None:
         table = ExerciseProgressRow  # the class, so the learner's criteria apply (scoping)
         existing = {row.name: row for row in self.session.scalars(select(table))}
         names: set[str] = set()
-        for _index, ex in self.items("exercises", stream):
+        for _index, ex in items:
             if ex["name"] in names:
                 raise self.fail(f"exercise {ex['name']} appears twice")
             names.add(ex["name"])
@@ -459,12 +491,12 @@ class _Import:
             self.summary.exercises_merged += 1
         self.count("exercises", len(names))
 
-    def read_runs(self, stream: JsonStream) -> None:
+    def read_runs(self, items: Iterator[tuple[int, Any]]) -> None:
         existing = {(r.answer, _aware(r.started_at), _aware(r.finished_at), r.status)
                     for r in self.session.execute(select(RunRow.answer, RunRow.started_at,
                                                          RunRow.finished_at, RunRow.status))}
         keys: set[tuple[Any, ...]] = set()
-        for _index, run in self.items("runs", stream):
+        for _index, run in items:
             key = (run["answer"], _at(run["started_at"]), _at(run["finished_at"]),
                    run["status"])
             if key in keys:
@@ -552,7 +584,8 @@ class _Rows:
         return value if not self.sqlite else json.dumps(value) if value else "[]"
 
     def card(self, card: dict[str, Any]) -> Any:
-        row = dict(card)
+        """The row of a new card (the checked item, changed in place: not used after)."""
+        row = card
         for key in ("due", "last_review", "buried_until"):
             if card[key] is not None:
                 row[key] = self.time(card[key])

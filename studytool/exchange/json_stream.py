@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from operator import ne
-from typing import IO, Any
+from typing import Any, Protocol
 
 import ijson
 
@@ -33,6 +33,10 @@ BATCH = 512  # events between two checks of the path: nesting grows by at most t
 
 _BACKEND: Any = ijson.get_backend(ijson.backend)  # the fastest one ijson found
 _STARTS = {"start_map": "end_map", "start_array": "end_array"}
+
+
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
 
 
 class JsonError(ValueError):
@@ -52,7 +56,7 @@ class JsonStream:
     reads each member's value with `value()` or, for an array, `items()`; `kind()` is the
     first event of what comes next ("start_map", "start_array", "string", "number", ...)."""
 
-    def __init__(self, binary: IO[bytes], chunk: int = CHUNK, max_value: int = MAX_VALUE,
+    def __init__(self, binary: Readable, chunk: int = CHUNK, max_value: int = MAX_VALUE,
                  on_read: Callable[[int], None] | None = None) -> None:
         self._file = binary
         self._max_value = max_value

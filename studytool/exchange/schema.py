@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
+    ValidationError,
     with_config,
 )
 from typing_extensions import TypedDict  # pydantic needs this one on Python 3.11
@@ -118,7 +119,19 @@ class DeckIn(TypedDict):
 
 
 @with_config(_STRICT)
-class CardIn(TypedDict):
+class Scheduling(TypedDict):
+    """A card's scheduling state: on the card, and as it was before each review."""
+
+    state: State
+    step: Step | None
+    stability: Stability | None
+    difficulty: Difficulty | None
+    due: Time
+    last_review: Time | None
+
+
+@with_config(_STRICT)
+class CardIn(Scheduling):
     deck_id: Id
     question_id: QuestionId
     position: Count
@@ -130,12 +143,6 @@ class CardIn(TypedDict):
     section: Text | None
     kind: Label
     fingerprint: Hex
-    state: State
-    step: Step | None
-    stability: Stability | None
-    difficulty: Difficulty | None
-    due: Time
-    last_review: Time | None
     suspended: bool
     buried_until: Time | None
     archived: bool
@@ -143,13 +150,7 @@ class CardIn(TypedDict):
 
 
 @with_config(_STRICT)
-class CardBefore(TypedDict):
-    state: State
-    step: Step | None
-    stability: Stability | None
-    difficulty: Difficulty | None
-    due: Time
-    last_review: Time | None
+class CardBefore(Scheduling):
     buried_until: NotRequired[Time | None]
     leech: NotRequired[bool]
     unsuspend: NotRequired[bool]  # this review suspended the card as a leech
@@ -222,15 +223,45 @@ class RunIn(TypedDict):
     epochs: Annotated[list[EpochIn], Field(max_length=10_000)]
 
 
+Settings_ = Annotated[dict[Id, FreeJson], Field(max_length=100)]
+
+
+@with_config(_STRICT)
+class HeaderIn(TypedDict):
+    """Version 2's first line."""
+
+    format: Literal["studytool-export"]
+    version: Literal[2]
+    exported_at: Time
+    settings: Settings_
+
+
+@with_config(_STRICT)
+class Counts(TypedDict):
+    decks: Count
+    cards: Count
+    reviews: Count
+    exercises: Count
+    runs: Count
+
+
+@with_config(_STRICT)
+class EndIn(TypedDict):
+    """Version 2's last line: how many items of each section the writer wrote."""
+
+    end: Counts
+
+
 _ADAPTERS: Mapping[str, TypeAdapter[Any]] = {
-    "settings": TypeAdapter(Annotated[dict[Id, FreeJson], Field(max_length=100)],
-                            config=_STRICT),
+    "settings": TypeAdapter(Settings_, config=_STRICT),
     "exported_at": TypeAdapter(Time),
     "decks": TypeAdapter(DeckIn),
     "cards": TypeAdapter(Annotated[CardIn, AfterValidator(_schedulable)]),
     "reviews": TypeAdapter(ReviewIn),
     "exercises": TypeAdapter(ExerciseIn),
     "runs": TypeAdapter(RunIn),
+    "header": TypeAdapter(HeaderIn),
+    "end": TypeAdapter(EndIn),
 }
 ARRAYS = ("decks", "cards", "reviews", "exercises", "runs")
 
@@ -239,6 +270,24 @@ def validator(section: str) -> Callable[[Any], Any]:
     """The check of one item of an array section (or of a whole scalar section): returns the
     checked item, raises pydantic's ValidationError."""
     return _ADAPTERS[section].validate_python
+
+
+def json_validator(section: str) -> Callable[[bytes], Any]:
+    """The same check of one item given as JSON text (pydantic parses it, as strictly)."""
+    return _ADAPTERS[section].validator.validate_json  # type: ignore[no-any-return]
+
+
+def first_error(exc: ValidationError, where: str) -> str:
+    """The first problem pydantic found, on one line, saying where."""
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    inner = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    return one_line(f"{where}{inner if where else inner.lstrip('.')}: {first['msg']}{more}")
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
 
 
 def to_float(value: float | str | None) -> float | None:
