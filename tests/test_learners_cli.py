@@ -149,7 +149,9 @@ def test_the_teacher_exports_the_class_one_file_each_and_a_file_restores_one_lea
     assert done.returncode == 0, done.stderr
     files = sorted(p.name for p in (tmp_path / "class").iterdir())
     assert files == ["default.json", "sam.json"]
-    sam = json.loads((tmp_path / "class" / "sam.json").read_text(encoding="utf-8"))
+    from export_helpers import read_export
+
+    sam = read_export(tmp_path / "class" / "sam.json")
     assert len(sam["reviews"]) == 3
     # sam's file restores sam, as a new learner of another database.
     other = dict(env, STUDYTOOL_DB=f"sqlite:///{tmp_path / 'other.sqlite3'}")
