@@ -1,21 +1,10 @@
-"""Runs of the runnable answers and their per-epoch rows.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-28
-"""
-
-from __future__ import annotations
-
-from collections.abc import Sequence
+"""Runs of the runnable answers and their per-epoch rows."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 UTC = sa.DateTime(timezone=True)
 
