@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from test_exchange_json import in_lines, seed
 from test_tui_support import (
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
     open_screen,
     settle,

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from test_tui_support import (
     NOW,
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
     open_screen,
     press,
     select_answer,
