@@ -12,18 +12,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.select import NoSelection
 
 from studytool.ratings import RATING_NAMES
 from studytool.tui.backend import error_text
 from studytool.tui.messages import DataChanged
+from studytool.tui.screens.base import StudyScreen
 from studytool.tui.text import cell, local_time, markup, one_line
 
 if TYPE_CHECKING:
     from studytool.srs import CardView, ReviewRow
-    from studytool.tui.app import StudyApp
 
 STATES = ("new", "learning", "review", "relearning")
 
@@ -78,8 +77,7 @@ def _sorted(cards: list[CardView], column: str | None, reverse: bool) -> list[Ca
     return known + [c for c in cards if key(c) is None]
 
 
-class BrowseScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class BrowseScreen(StudyScreen):
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("s", "toggle_suspend", "Suspend/unsuspend"),
@@ -232,12 +230,8 @@ class BrowseScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="history")
     def _load_history(self, card_id: int) -> None:
-        try:
-            rows = self.app.opened.service.history(card_id)
-        except Exception as exc:
-            self.app.tell(error_text(exc), severity="error")
-            return
-        self.post_message(HistoryLoaded(card_id, list(rows)))
+        self.read_then_post(lambda service: list(service.history(card_id)),
+                            lambda rows: HistoryLoaded(card_id, rows))
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         current = self._current()

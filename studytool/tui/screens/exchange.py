@@ -16,16 +16,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Select, Static
 
 from studytool.tui.backend import error_text
 from studytool.tui.messages import DataChanged
+from studytool.tui.screens.base import StudyScreen
 from studytool.tui.text import markup, plain
 
 if TYPE_CHECKING:
     from studytool.exchange.progress import Progress
-    from studytool.tui.app import StudyApp
 
 FORMATS = (("JSON (everything, importable)", "json"), ("CSV review log", "csv"),
            ("Anki package (.apkg)", "apkg"), ("Markdown report", "md"))
@@ -55,8 +54,7 @@ def default_path(fmt: str) -> str:
     return str(Path.cwd() / f"studytool-export.{fmt}")
 
 
-class ExchangeScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class ExchangeScreen(StudyScreen):
     BINDINGS = [
         Binding("ctrl+e", "export", "Export"),
         Binding("escape", "app.pop_screen", "Back"),

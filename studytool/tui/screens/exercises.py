@@ -21,11 +21,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from studytool.tui.backend import error_text
 from studytool.tui.editing import edit_exercise, started_file
+from studytool.tui.screens.base import StudyScreen
 from studytool.tui.text import cell, markup, plain
 from studytool.tui.widgets.exercise_panel import ExercisePanel
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
     from studytool.exercises.catalogue import Exercise
     from studytool.exercises.progress import Progress
-    from studytool.tui.app import StudyApp
 
 STATUS_STYLE = {"done": "green", "failing": "red", "started": "yellow", "not started": "dim"}
 
@@ -95,8 +95,7 @@ class ConfirmReset(ModalScreen[bool]):
         self.dismiss(value)
 
 
-class ExercisesScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class ExercisesScreen(StudyScreen):
 
     BINDINGS = [
         Binding("x", "open", "Edit"),

@@ -25,12 +25,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, Static
 
 from studytool.ratings import RATING_NAMES
 from studytool.tui.backend import book_rows, error_text, question_line, reload_decks
 from studytool.tui.editing import edit_exercise, run_editor, started_file
+from studytool.tui.screens.base import StudyScreen
 from studytool.tui.text import markup, plain
 from studytool.tui.widgets.exercise_panel import ExercisePanel
 from studytool.tui.widgets.run_panel import RunPanel
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from studytool.grading.client import Grader
     from studytool.grading.messages import Grade
     from studytool.srs import CardView, StudyService, TypedGrade
-    from studytool.tui.app import StudyApp
 
 GRADER_DELAY = 1.0  # seconds after the first card before the grading process starts
 
@@ -74,14 +73,10 @@ class Graded(Message):
         self.error = error
 
 
-class ReviewScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class ReviewScreen(StudyScreen):
     BINDINGS = [
         Binding("space", "reveal", "Show"),
-        Binding("1", "rate(1)", "Again", show=False),
-        Binding("2", "rate(2)", "Hard", show=False),
-        Binding("3", "rate(3)", "Good", show=False),
-        Binding("4", "rate(4)", "Easy", show=False),
+        *(Binding(str(n), f"rate({n})", name, show=False) for n, name in RATING_NAMES.items()),
         Binding("u", "undo", "Undo"),
         Binding("b", "bury", "Bury"),
         Binding("s", "suspend", "Suspend"),

@@ -15,11 +15,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tree
 
 from studytool.tui.backend import book_rows, error_text
 from studytool.tui.messages import DataChanged, RunFinished, RunStarted, RunStored
+from studytool.tui.screens.base import StudyScreen
 from studytool.tui.text import cell, local_time, markup, one_line
 from studytool.tui.widgets.run_panel import RunPanel
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from answers_code.registry import Answer
     from studytool.run_record import RunRecord
     from studytool.runner.selfcheck import Pool
-    from studytool.tui.app import StudyApp
     from studytool.tui.backend import Backend
 
 
@@ -50,8 +49,7 @@ class CheckRow(Message):
         self.error = error
 
 
-class RunLabScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class RunLabScreen(StudyScreen):
     BINDINGS = [
         Binding("escape", "cancel_or_back", "Cancel/Back"),
         Binding("k", "toggle_quick", "Quick"),
