@@ -13,6 +13,7 @@ from test_tui_support import (
     open_screen,
     press,
     rate_today,
+    running,
     service_for,
     settle,
     started,
@@ -108,8 +109,7 @@ async def test_the_theme_is_stored_and_applied_on_the_next_start(tmp_path: Path)
         assert service_for(app).get_settings().theme == "gruvbox"
 
     again = make_app(tmp_path)  # same database file
-    async with again.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, again)
+    async with running(again) as pilot:
         assert again.theme == "gruvbox"
 
 

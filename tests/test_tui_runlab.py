@@ -193,13 +193,12 @@ _CHILD_RUN = """
 import asyncio, sys
 sys.path.insert(0, sys.argv[2])
 from pathlib import Path
-from test_tui_support import make_app, settle, wait_until
+from test_tui_support import make_app, running, settle, wait_until
 from textual.widgets import Tree
 
 async def main():
     app = make_app(Path(sys.argv[1]))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with running(app) as pilot:
         await pilot.press("l")
         await settle(pilot, app)
         screen = app.screen

@@ -111,13 +111,21 @@ async def rate_today(pilot: Any, app: StudyApp, *ratings: int) -> None:
 
 
 @asynccontextmanager
+async def running(app: StudyApp, size: tuple[int, int] = (80, 24),
+                  **options: Any) -> AsyncIterator[Any]:
+    """`app` running at `size` (run_test's `options`), its database open: its pilot."""
+    async with app.run_test(size=size, **options) as pilot:
+        await settle(pilot, app)
+        yield pilot
+
+
+@asynccontextmanager
 async def started(tmp_path: Path, size: tuple[int, int] = (80, 24),
                   **options: Any) -> AsyncIterator[tuple[StudyApp, Any]]:
     """The demo app (make_app with `options`) running at `size`, its database open: the app
     and its pilot."""
     app = make_app(tmp_path, **options)
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
+    async with running(app, size) as pilot:
         yield app, pilot
 
 
@@ -214,8 +222,7 @@ async def test_a_broken_database_is_a_message_not_a_crash(tmp_path: Path) -> Non
     not_a_db = tmp_path / "garbage.sqlite3"
     not_a_db.write_bytes(b"this is not a database file" * 100)
     app = make_app(tmp_path, db_url=f"sqlite:///{not_a_db}")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with running(app) as pilot:
         assert app.backend is None and app.backend_error
         assert "Cannot open the database" in str(app.screen.query_one("#today").render())
         await pilot.press("r")  # review needs the database: a notification, still on home
@@ -229,8 +236,7 @@ async def test_a_broken_deck_file_is_a_notification(tmp_path: Path, _isolated_ho
     decks.mkdir(parents=True)
     (decks / "broken.toml").write_text('[deck]\nid = "mine"\n[[question]\nid = "x"\n')
     app = StudyApp(f"sqlite:///{tmp_path / 'study.sqlite3'}", clock=lambda: NOW)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with running(app):
         assert app.backend is not None  # the shipped deck still loads
         notes = [n.message for n in app._notifications]
         assert any("broken.toml" in note for note in notes), notes
