@@ -4,6 +4,7 @@ its memory state (S, D, R) and marks; Enter shows the card with its history; sus
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -37,19 +38,17 @@ SORT_KEYS: dict[str, Callable[[CardView], Any]] = {
 SORT_CYCLE = (None, "S", "D", "R")  # what `o` steps through (None: the deck's order)
 
 
+@dataclass
 class CardsLoaded(Message):
-    def __init__(self, cards: list[CardView], generation: int, now: datetime) -> None:
-        super().__init__()
-        self.cards = cards
-        self.generation = generation  # which request this answers (older ones are dropped)
-        self.now = now  # the service's clock, for the buried mark
+    cards: list[CardView]
+    generation: int  # which request this answers (older ones are dropped)
+    now: datetime  # the service's clock, for the buried mark
 
 
+@dataclass
 class HistoryLoaded(Message):
-    def __init__(self, card_id: int, rows: list[ReviewRow]) -> None:
-        super().__init__()
-        self.card_id = card_id
-        self.rows = rows
+    card_id: int
+    rows: list[ReviewRow]
 
 
 def is_suspended(card: CardView) -> bool:

@@ -8,6 +8,7 @@ shows a progress bar with the counts meanwhile.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,22 +33,20 @@ EXTENSIONS = {fmt for _, fmt in FORMATS}
 SHOW_AFTER = 0.5  # seconds: a quick export or import draws no bar
 
 
+@dataclass
 class ExchangeProgress(Message):
     """How far a long export or import is (a `studytool.exchange.progress.Progress`)."""
 
-    def __init__(self, progress: Progress) -> None:
-        super().__init__()
-        self.progress = progress
+    progress: Progress
 
 
+@dataclass
 class ExchangeDone(Message):
     """An export or import finished: the line to show, and whether it worked."""
 
-    def __init__(self, kind: str, line: str, ok: bool) -> None:
-        super().__init__()
-        self.kind = kind
-        self.line = line
-        self.ok = ok
+    kind: str
+    line: str
+    ok: bool
 
 
 def default_path(fmt: str) -> str:

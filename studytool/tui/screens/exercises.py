@@ -13,6 +13,7 @@ in a child process: this process never imports torch.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -49,23 +50,20 @@ def status_of(progress: Progress | None, started: bool) -> str:
     return "started" if started else "not started"
 
 
+@dataclass
 class ProgressLoaded(Message):
-    def __init__(self, progress: dict[str, Progress]) -> None:
-        super().__init__()
-        self.progress = progress
+    progress: dict[str, Progress]
 
 
+@dataclass
 class FileSaved(Message):
-    def __init__(self, name: str, watch: threading.Event) -> None:
-        super().__init__()
-        self.name = name
-        self.watch = watch  # which watch saw it (an old one's news is stale)
+    name: str
+    watch: threading.Event  # which watch saw it (an old one's news is stale)
 
 
+@dataclass
 class AllVerified(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+    text: str
 
 
 class ConfirmReset(ModalScreen[bool]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -38,10 +39,9 @@ SCREENS = {
 }
 
 
+@dataclass
 class SummariesLoaded(Message):
-    def __init__(self, summaries: list[DeckSummary]) -> None:
-        super().__init__()
-        self.summaries = summaries
+    summaries: list[DeckSummary]
 
 
 class HomeScreen(StudyScreen):

@@ -16,6 +16,7 @@ import os
 import shlex
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,33 +45,29 @@ if TYPE_CHECKING:
 GRADER_DELAY = 1.0  # seconds after the first card before the grading process starts
 
 
+@dataclass
 class CardLoaded(Message):
     """The next card (None: nothing due) and its interval preview, from a worker."""
 
-    def __init__(self, card: CardView | None, intervals: dict[int, str], started: float | None,
-                 note: str = "", exercise: tuple[Exercise, bool] | None = None,
-                 left: int = 0) -> None:
-        super().__init__()
-        self.card = card
-        self.left = left  # cards left in today's session, counted as home counts them
-        self.exercise = exercise  # (Exercise, done) when the card has one
-        self.intervals = intervals
-        self.started = started  # perf_counter() of the key press that asked for it
-        self.note = note
+    card: CardView | None
+    intervals: dict[int, str]
+    started: float | None  # perf_counter() of the key press that asked for it
+    note: str = ""
+    exercise: tuple[Exercise, bool] | None = None  # (Exercise, done) when the card has one
+    left: int = 0  # cards left in today's session, counted as home counts them
 
 
 class ActionFailed(Message):
     """A rating (undo, bury, suspend) did not reach the database."""
 
 
+@dataclass
 class Graded(Message):
     """A typed answer's grade (or the one-line reason there is none), from a worker."""
 
-    def __init__(self, card_id: int, grade: Grade | None = None, error: str = "") -> None:
-        super().__init__()
-        self.card_id = card_id
-        self.grade = grade
-        self.error = error
+    card_id: int
+    grade: Grade | None = None
+    error: str = ""
 
 
 class ReviewScreen(StudyScreen):

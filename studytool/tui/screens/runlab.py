@@ -7,6 +7,7 @@ the whole self-check (one row per answer), Esc cancels a run (or goes back when 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -32,21 +33,19 @@ if TYPE_CHECKING:
     from studytool.tui.backend import Backend
 
 
+@dataclass
 class PastRuns(Message):
-    def __init__(self, answer: str | None, records: list[RunRecord]) -> None:
-        super().__init__()
-        self.answer = answer
-        self.records = records
+    answer: str | None
+    records: list[RunRecord]
 
 
+@dataclass
 class CheckRow(Message):
     """One self-check row changed: `record` None means it just started."""
 
-    def __init__(self, name: str, record: RunRecord | None, error: str = "") -> None:
-        super().__init__()
-        self.name = name
-        self.record = record
-        self.error = error
+    name: str
+    record: RunRecord | None
+    error: str = ""
 
 
 class RunLabScreen(StudyScreen):

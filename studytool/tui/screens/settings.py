@@ -31,10 +31,9 @@ NUMBERS = {
 LEECH_ACTIONS = (("tag it", "tag"), ("tag and suspend it", "suspend"))
 
 
+@dataclasses.dataclass
 class SettingsLoaded(Message):
-    def __init__(self, settings: Settings) -> None:
-        super().__init__()
-        self.settings = settings
+    settings: Settings
 
 
 class SettingsScreen(StudyScreen):

@@ -3,6 +3,7 @@ runs summary."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -24,11 +25,10 @@ if TYPE_CHECKING:
     from studytool.srs import Stats
 
 
+@dataclass
 class StatsLoaded(Message):
-    def __init__(self, stats: Stats, runs: list[RunRecord]) -> None:
-        super().__init__()
-        self.stats = stats
-        self.runs = runs
+    stats: Stats
+    runs: list[RunRecord]
 
 
 def _pairs(series: Any) -> list[tuple[str, int]]:
