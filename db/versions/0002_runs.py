@@ -6,8 +6,6 @@ from alembic import op
 revision: str = "0002"
 down_revision: str | None = "0001"
 
-UTC = sa.DateTime(timezone=True)
-
 
 def upgrade() -> None:
     op.create_table(
@@ -21,8 +19,8 @@ def upgrade() -> None:
         sa.Column("checks", sa.JSON(), nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
-        sa.Column("started_at", UTC, nullable=True),
-        sa.Column("finished_at", UTC, nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("torch_version", sa.String(50), nullable=False),
         sa.Column("output", sa.Text(), nullable=False),
         sa.Column("stderr_tail", sa.Text(), nullable=False),

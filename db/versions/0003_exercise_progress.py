@@ -6,8 +6,6 @@ from alembic import op
 revision: str = "0003"
 down_revision: str | None = "0002"
 
-UTC = sa.DateTime(timezone=True)
-
 
 def upgrade() -> None:
     op.create_table(
@@ -17,8 +15,8 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("hints_shown", sa.Integer(), nullable=False),
         sa.Column("last_passed", sa.Boolean(), nullable=True),
-        sa.Column("last_verified_at", UTC, nullable=True),
-        sa.Column("done_at", UTC, nullable=True),
+        sa.Column("last_verified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
     )
 
 
