@@ -7,6 +7,7 @@ Commands live in `studytool.commands.<module>` and are imported only when invoke
 from __future__ import annotations
 
 import importlib
+import keyword
 import sys
 
 import click
@@ -14,27 +15,48 @@ import click
 from studytool import __version__
 from studytool.errors import StudytoolError, error_line, interrupt_exit_code
 
-# command name -> (module under studytool.commands, attribute, one-line help for --help)
-COMMANDS: dict[str, tuple[str, str, str]] = {
-    "decks": ("study", "decks", "Decks with counts: new, learning, review, due today."),
-    "validate": ("deck", "validate", "Validate question files (default: the installed decks)."),
-    "import-questions": ("deck", "import_questions",
-                         "Turn a questionnaire (fastbook notebook or Markdown) into a deck."),
-    "write-answer": ("deck", "write_answer", "Write a question's answer into its deck file."),
-    "grade": ("grade", "grade", "Grade a typed answer by meaning and key concepts."),
-    "review": ("study", "review", "Review due cards in the plain terminal."),
-    "stats": ("study", "stats", "Reviews, retention and cards by state."),
-    "cards": ("study", "cards", "Each card's memory state: S, D, R now, lapses, due, flags."),
-    "answers": ("runs", "answers", "List the runnable answers and the questions they answer."),
-    "run": ("runs", "run", "Run one answer in a child process and show its results."),
-    "check": ("runs", "check", "Self-check: run every answer and its checks."),
-    "export": ("exchange", "export", "Export progress (json, csv, apkg, md)."),
-    "import": ("exchange", "import_", "Import progress: a JSON export or an Anki package."),
-    "optimize": ("exchange", "optimize", "Fit personal FSRS parameters from the review log."),
-    "exercise": ("exercise", "exercise", "Write your own GRU, LSTM, Dropout... and verify them."),
-    "learners": ("classes", "learners", "Who studies in this database; add a learner."),
-    "class": ("classes", "class_", "The teacher's view of a class; set up a class server."),
+# module under studytool.commands -> its commands and their one-line help for --help; each
+# command is the module's function of its name (`-` as `_`, and `import_` for `import`)
+MODULES: dict[str, dict[str, str]] = {
+    "study": {
+        "decks": "Decks with counts: new, learning, review, due today.",
+        "review": "Review due cards in the plain terminal.",
+        "stats": "Reviews, retention and cards by state.",
+        "cards": "Each card's memory state: S, D, R now, lapses, due, flags.",
+    },
+    "deck": {
+        "validate": "Validate question files (default: the installed decks).",
+        "import-questions": "Turn a questionnaire (fastbook notebook or Markdown) into a deck.",
+        "write-answer": "Write a question's answer into its deck file.",
+    },
+    "grade": {"grade": "Grade a typed answer by meaning and key concepts."},
+    "runs": {
+        "answers": "List the runnable answers and the questions they answer.",
+        "run": "Run one answer in a child process and show its results.",
+        "check": "Self-check: run every answer and its checks.",
+    },
+    "exchange": {
+        "export": "Export progress (json, csv, apkg, md).",
+        "import": "Import progress: a JSON export or an Anki package.",
+        "optimize": "Fit personal FSRS parameters from the review log.",
+    },
+    "exercise": {"exercise": "Write your own GRU, LSTM, Dropout... and verify them."},
+    "classes": {
+        "learners": "Who studies in this database; add a learner.",
+        "class": "The teacher's view of a class; set up a class server.",
+    },
 }
+
+
+def _function(command: str) -> str:
+    name = command.replace("-", "_")
+    return f"{name}_" if keyword.iskeyword(name) else name
+
+
+# command name -> (module under studytool.commands, function, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    name: (module, _function(name), short_help)
+    for module, commands in MODULES.items() for name, short_help in commands.items()}
 
 
 class LazyGroup(click.Group):

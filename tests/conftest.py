@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,17 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STUDYTOOL_HOME", str(home))
     monkeypatch.delenv("STUDYTOOL_DB", raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def _utc_wall_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Times on screen and in reports are local: pin the zone so every test reads the same
+    anywhere (a test about other zones sets its own)."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

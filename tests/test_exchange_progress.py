@@ -10,7 +10,6 @@ import pytest
 from export_helpers import as_lines, read_export
 from test_exchange_json import seed
 from test_tui_support import (
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
     open_screen,
     settle,

@@ -223,6 +223,9 @@ def test_a_file_that_ends_the_process_is_a_failed_check(results):
     assert "exited before the checks finished" in result.checks[0].message
 
 
+# Slow: it needs the module's `results` (every file verified in one child, about 15 s here),
+# and the loop runs out its 10 s check timeout there anyway.
+@pytest.mark.slow
 def test_an_infinite_loop_stops_the_later_checks(results):
     result = _result(results, "dropout", SOLUTIONS / "harness/infinite_loop.py")
     after = result.checks[[c.label for c in result.checks].index("identity in eval mode") + 1:]

@@ -16,7 +16,6 @@ from export_helpers import read_export
 from test_cards_cli import DECK  # four questions, d1-q0..d1-q3
 from test_srs_service import Clock
 from test_tui_support import (
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
     open_screen,
     press,

@@ -93,21 +93,18 @@ def test_timeout_is_reported_and_stored(env):
     assert stored_runs(env)[0].status == "timeout"
 
 
+# answer -> option -> the values of it that are refused
+REFUSED = {
+    "fx-epochs": {"--epochs": ("-3", "5000", "two"), "--lr": ("fast", "0", "inf"),
+                  "--seed": ("1.5",), "--device": ("tpu",), "--timeout": ("-1",)},
+    "fx-ok": {"--memory-limit": ("1", "255", "lots"), "--epochs": ("2",)},  # fx-ok takes no epochs
+}
+
+
 @pytest.mark.parametrize("args", [
     ["run", "fx-epoch"],
-    ["run", "fx-epochs", "--epochs", "-3"],
-    ["run", "fx-epochs", "--epochs", "5000"],
-    ["run", "fx-epochs", "--epochs", "two"],
-    ["run", "fx-epochs", "--lr", "fast"],
-    ["run", "fx-epochs", "--lr", "0"],
-    ["run", "fx-epochs", "--lr", "inf"],
-    ["run", "fx-epochs", "--seed", "1.5"],
-    ["run", "fx-epochs", "--device", "tpu"],
-    ["run", "fx-epochs", "--timeout", "-1"],
-    ["run", "fx-ok", "--memory-limit", "1"],
-    ["run", "fx-ok", "--memory-limit", "255"],
-    ["run", "fx-ok", "--memory-limit", "lots"],
-    ["run", "fx-ok", "--epochs", "2"],
+    *(["run", answer, option, value] for answer, options in REFUSED.items()
+      for option, values in options.items() for value in values),
     ["run"],
 ])
 def test_bad_input_is_one_error_line_exit_2_and_stores_nothing(env, args):

@@ -71,37 +71,32 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
 
 
 LONG = "a" * 5000
+# `run lmmodel1 ARGS` -> the one error line it gets
+LMMODEL1_REFUSALS = {
+    "--memory-limit 99999999999999":
+        "error: --memory-limit must be from 256 to 1048576 MB, not 99999999999999",
+    "--param bs=0": "error: --param bs must be a whole number from 1 to 4096, not 0",
+    "--param n_hidden=0": "error: --param n_hidden must be a whole number from 1 to 4096, not 0",
+    "--param threads=0": "error: --param threads must be a whole number from 1 to 256, not 0",
+    "--param moms=abc": "error: --param moms must be 3 numbers at least 0 and below 1, e.g. "
+                        "--param moms=0.95,0.85,0.95; not 'abc'",
+    "--param model=lmmodel9": "error: --param model must be one of lmmodel1, lmmodel2, "
+                              "lmmodel3, lmmodel4, lmmodel5, lmmodel6, lmmodel7, not 'lmmodel9'",
+    "--param model=lmmodel7": "error: --param model=lmmodel7 needs sl, n_layers, p, alpha, "
+                              "beta, which lmmodel1 does not have: run lmmodel7 itself",
+    "--param lr=NaN": "error: --lr must be a number above 0 and at most 10, not nan",
+    "--timeout inf":
+        "error: --timeout must be a number of seconds above 0 and at most 604800, not inf",
+}
 BAD_INPUT = [
-    (["run", "lmmodel1", "--memory-limit", "99999999999999"],
-     "error: --memory-limit must be from 256 to 1048576 MB, not 99999999999999"),
-    (["run", "lmmodel1", "--param", "bs=0"],
-     "error: --param bs must be a whole number from 1 to 4096, not 0"),
-    (["run", "lmmodel1", "--param", "n_hidden=0"],
-     "error: --param n_hidden must be a whole number from 1 to 4096, not 0"),
-    (["run", "lmmodel1", "--param", "threads=0"],
-     "error: --param threads must be a whole number from 1 to 256, not 0"),
-    (["run", "lmmodel1", "--param", "moms=abc"],
-     "error: --param moms must be 3 numbers at least 0 and below 1, e.g. "
-     "--param moms=0.95,0.85,0.95; not 'abc'"),
-    (["run", "lmmodel1", "--param", "model=lmmodel9"],
-     "error: --param model must be one of lmmodel1, lmmodel2, lmmodel3, lmmodel4, lmmodel5, "
-     "lmmodel6, lmmodel7, not 'lmmodel9'"),
-    (["run", "lmmodel1", "--param", "model=lmmodel7"],
-     "error: --param model=lmmodel7 needs sl, n_layers, p, alpha, beta, which lmmodel1 does not "
-     "have: run lmmodel7 itself"),
-    (["run", "lmmodel1", "--param", "lr=NaN"],
-     "error: --lr must be a number above 0 and at most 10, not nan"),
+    *((["run", "lmmodel1", *args.split()], message) for args, message in LMMODEL1_REFUSALS.items()),
     (["run", "gru-scratch", "--param", "seeds=0,x"],
      "error: --param seeds must be whole numbers from 0 to 4294967295 (at most 100), e.g. "
      "--param seeds=0,1,2; not [0, 'x']"),
-    (["run", "lmmodel1", "--timeout", "inf"],
-     "error: --timeout must be a number of seconds above 0 and at most 604800, not inf"),
-    (["exercise", "verify", "dropout", "--dir", "{ws}", "--timeout", "nan"],
-     "error: --timeout must be a number of seconds from 0.5 to 3600, not nan"),
-    (["exercise", "verify", "dropout", "--dir", "{ws}", "--timeout", "inf"],
-     "error: --timeout must be a number of seconds from 0.5 to 3600, not inf"),
-    (["exercise", "verify", "dropout", "--dir", "{ws}", "--timeout", "1e300"],
-     "error: --timeout must be a number of seconds from 0.5 to 3600, not 1e+300"),
+    # an exercise's timeout given as each value, and that value as the message shows it
+    *((["exercise", "verify", "dropout", "--dir", "{ws}", "--timeout", value],
+       f"error: --timeout must be a number of seconds from 0.5 to 3600, not {shown}")
+      for value, shown in (("nan", "nan"), ("inf", "inf"), ("1e300", "1e+300"))),
 ]
 
 

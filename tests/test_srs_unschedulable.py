@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import update
 from test_tui_support import (
     NOW,
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
     demo_deck,
     make_app,
     open_screen,

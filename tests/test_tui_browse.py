@@ -8,12 +8,15 @@ from pathlib import Path
 import pytest
 from test_tui_support import (
     NOW,
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
+    on_screen,
     open_screen,
     press,
+    rate_today,
+    running,
     service_for,
     settle,
+    started,
 )
 from textual.widgets import DataTable, Input, Select
 
@@ -30,15 +33,10 @@ def _ids(table: DataTable) -> list[str]:
 
 @pytest.mark.slow
 async def test_browse_searches_filters_and_suspends(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with started(tmp_path) as (app, pilot):
         # one review first, so there is a history to show and a state to filter on
-        await press(pilot, app, "enter")
-        await press(pilot, app, "space", "3")
-        await press(pilot, app, "escape", "b")
-        screen = app.screen
-        assert isinstance(screen, BrowseScreen)
+        await rate_today(pilot, app, 3)
+        screen = await open_screen(pilot, app, "b", BrowseScreen)
         cards = screen.query_one("#cards", DataTable)
         assert _ids(cards) == [f"demo-q{i:02d}" for i in range(1, 6)]
         history = screen.query_one("#history", DataTable)
@@ -65,24 +63,17 @@ async def test_browse_searches_filters_and_suspends(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 async def test_stats_show_todays_numbers(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await press(pilot, app, "enter")
-        await press(pilot, app, "space", "3")
-        await press(pilot, app, "space", "1")
-        await press(pilot, app, "escape", "t")
-        assert isinstance(app.screen, StatsScreen)
-        numbers = str(app.screen.query_one("#stats-numbers").render())
+    async with started(tmp_path) as (app, pilot):
+        await rate_today(pilot, app, 3, 1)
+        screen = await open_screen(pilot, app, "t", StatsScreen)
+        numbers = str(screen.query_one("#stats-numbers").render())
         assert "Reviews today  2" in numbers
         assert "new 3" in numbers
 
 
 @pytest.mark.slow
 async def test_settings_are_stored_in_the_database(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "o", SettingsScreen)
+    async with on_screen(tmp_path, "o", SettingsScreen) as (app, pilot, screen):
         field = screen.query_one("#set-new_per_day", Input)
         assert screen.focused is field and field.value == "20"
         field.value = ""
@@ -101,9 +92,7 @@ async def test_settings_are_stored_in_the_database(tmp_path: Path) -> None:
 async def test_the_theme_is_stored_and_applied_on_the_next_start(tmp_path: Path) -> None:
     from textual.widgets import Select
 
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with started(tmp_path) as (app, pilot):
         assert app.theme == "textual-dark"
         await press(pilot, app, "o")
         app.screen.query_one("#set-theme", Select).value = "nord"
@@ -120,8 +109,7 @@ async def test_the_theme_is_stored_and_applied_on_the_next_start(tmp_path: Path)
         assert service_for(app).get_settings().theme == "gruvbox"
 
     again = make_app(tmp_path)  # same database file
-    async with again.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, again)
+    async with running(again) as pilot:
         assert again.theme == "gruvbox"
 
 
@@ -142,9 +130,7 @@ def _rated_a_month_ago(app: StudyApp, question_id: str, rating: int) -> None:
 async def test_browse_shows_memory_state_sorts_marks_and_the_card(tmp_path: Path) -> None:
     from studytool.srs.memory import card_memory
 
-    app = make_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+    async with started(tmp_path, size=(120, 40)) as (app, pilot):
         _rated_a_month_ago(app, "demo-q03", 4)
         _rated_a_month_ago(app, "demo-q05", 3)
         await press(pilot, app, "enter")  # the learning card due comes first, S/D/R in its header

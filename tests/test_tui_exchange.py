@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 from export_helpers import read_export
 from test_tui_support import (
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
-    make_app,
+    on_screen,
     open_screen,
     press,
+    rate_today,
     service_for,
     settle,
+    started,
 )
 from textual.widgets import Input, Select
 
@@ -27,13 +28,9 @@ def _result(screen: ExchangeScreen) -> str:
 async def test_export_then_import_into_another_database(tmp_path: Path) -> None:
     first = tmp_path / "first"
     first.mkdir()
-    app = make_app(first)
     out = tmp_path / "out.json"
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await press(pilot, app, "enter")
-        for key in ("space", "3", "space", "4", "escape"):
-            await press(pilot, app, key)
+    async with started(first) as (app, pilot):
+        await rate_today(pilot, app, 3, 4)
         screen = await open_screen(pilot, app, "x", ExchangeScreen)
         screen.query_one("#export-path", Input).value = str(out)
         await press(pilot, app, "ctrl+e")
@@ -50,9 +47,7 @@ async def test_export_then_import_into_another_database(tmp_path: Path) -> None:
 
     second = tmp_path / "second"
     second.mkdir()
-    other = make_app(second)
-    async with other.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, other, "x", ExchangeScreen)
+    async with on_screen(second, "x", ExchangeScreen) as (other, pilot, screen):
         home = other.screen_stack[-2]
         assert [str(c) for c in home.query_one("#decks").get_row_at(0)][1] == "5"
         screen.query_one("#import-path", Input).value = str(out)
@@ -71,9 +66,7 @@ async def test_export_then_import_into_another_database(tmp_path: Path) -> None:
 async def test_a_bad_import_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "x", ExchangeScreen)
+    async with on_screen(tmp_path, "x", ExchangeScreen) as (app, pilot, screen):
         screen.query_one("#import-path", Input).value = str(bad)
         screen.query_one("#import-path", Input).focus()
         await press(pilot, app, "enter")
@@ -91,10 +84,8 @@ async def test_a_bad_import_is_one_line_and_changes_nothing(tmp_path: Path) -> N
 @pytest.mark.slow
 async def test_the_extension_follows_the_format_and_replacing_a_file_needs_a_second_press(
         tmp_path: Path) -> None:
-    app = make_app(tmp_path)
     backup = tmp_path / "backup.json"
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "x", ExchangeScreen)
+    async with on_screen(tmp_path, "x", ExchangeScreen) as (app, pilot, screen):
         path = screen.query_one("#export-path", Input)
         path.value = str(backup)
         await press(pilot, app, "ctrl+e")

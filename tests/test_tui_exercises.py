@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from test_tui_support import (
     NOW,
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
     open_screen,
     press,
+    running,
     settle,
     wait_until,
 )
@@ -166,8 +166,7 @@ async def test_the_exercise_loop_in_its_screen(tmp_path: Path, _isolated_home: P
     path = workspace.exercise_file(exercise)
     chatty = (SOLUTIONS / "harness" / "prints_shapes.py").read_text()
     reference = solution_file(exercise).read_text()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with running(app) as pilot:
         await pilot.press("e")
         await _quiet(pilot, app)
         screen = app.screen

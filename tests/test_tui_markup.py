@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from test_tui_support import (
     NOW,
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
     open_screen,
     press,
+    running,
     select_answer,
     settle,
     use_fixture_answers,
@@ -116,8 +116,7 @@ async def home_row(pilot, app: StudyApp, deck_id: str) -> None:
 
 
 async def test_home_shows_file_and_database_titles_as_written(app: StudyApp) -> None:
-    async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await settle(pilot, app)
+    async with running(app, (100, 30), notifications=True) as pilot:
         await pilot.pause(0.3)  # the toasts (a deck problem naming the broken file) paint
         titles = [row[0] for row in row_texts(app.screen.query_one("#decks", DataTable))]
         assert TITLE in titles and DB_TITLE in titles
@@ -128,8 +127,7 @@ async def test_home_shows_file_and_database_titles_as_written(app: StudyApp) -> 
 
 @pytest.mark.slow
 async def test_review_shows_ids_tags_and_answers_as_written(app: StudyApp) -> None:
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
+    async with running(app, (100, 30)) as pilot:
         await home_row(pilot, app, "imp[/]")
         await press(pilot, app, "enter")
         screen = app.screen
@@ -156,8 +154,7 @@ async def test_review_shows_ids_tags_and_answers_as_written(app: StudyApp) -> No
 
 
 async def test_browse_lists_hostile_cards_and_their_history_title(app: StudyApp) -> None:
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot, app)
+    async with running(app, (120, 30)) as pilot:
         await press(pilot, app, "b")
         table = app.screen.query_one("#cards", DataTable)
         rows = row_texts(table)
@@ -175,8 +172,7 @@ async def test_browse_lists_hostile_cards_and_their_history_title(app: StudyApp)
 
 @pytest.mark.slow
 async def test_run_lab_and_stats_show_stored_runs_as_written(app: StudyApp) -> None:
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot, app)
+    async with running(app, (120, 30)) as pilot:
         await press(pilot, app, "l")
         past = app.screen.query_one("#past-runs", DataTable)
         await wait_until(pilot, lambda: past.row_count == 2)
@@ -216,8 +212,7 @@ async def test_an_import_error_naming_a_bracketed_path_is_shown_as_written(app: 
     folder.mkdir()
     target = folder / "] [Draft] [$x].json"
     target.write_text("{ not json")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
+    async with running(app, (100, 30)) as pilot:
         await press(pilot, app, "x")
         app.screen.query_one("#import-path", Input).value = str(target)
         app.screen.query_one("#import-path", Input).focus()

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 from test_tui_support import (
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
-    make_app,
-    open_screen,
+    on_screen,
     press,
     service_for,
     settle,
@@ -19,9 +17,7 @@ from studytool.tui.screens.review import ReviewScreen
 
 @pytest.mark.slow
 async def test_rate_writes_the_review_and_undo_restores_it(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen) as (app, pilot, screen):
         first = screen.card
         assert first.question_id == "demo-q01"
         assert not screen.query_one("#compare").display
@@ -54,9 +50,7 @@ async def test_rate_writes_the_review_and_undo_restores_it(tmp_path: Path) -> No
 
 @pytest.mark.slow
 async def test_bury_and_suspend_take_the_card_out_of_today(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen) as (app, pilot, screen):
         buried = screen.card
         await press(pilot, app, "b")
         suspended = screen.card
@@ -74,9 +68,7 @@ async def test_bury_and_suspend_take_the_card_out_of_today(tmp_path: Path) -> No
 
 @pytest.mark.slow
 async def test_typed_answer_is_shown_beside_the_reference(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen) as (app, pilot, screen):
         await pilot.press("w")
         await pilot.pause()
         assert screen.query_one("#typed").display
@@ -91,9 +83,7 @@ async def test_typed_answer_is_shown_beside_the_reference(tmp_path: Path) -> Non
 
 @pytest.mark.slow
 async def test_quiz_is_per_card_and_esc_only_leaves_the_field(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen) as (app, pilot, screen):
         typed = screen.query_one("#typed")
         await pilot.press("w")
         await pilot.pause()
@@ -130,9 +120,7 @@ async def test_quiz_is_per_card_and_esc_only_leaves_the_field(tmp_path: Path) ->
 
 @pytest.mark.slow
 async def test_the_end_of_the_queue_says_so(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen) as (app, pilot, screen):
         for _ in range(5):
             await press(pilot, app, "s")
         assert screen.card is None
@@ -150,9 +138,7 @@ async def test_a_locked_database_is_a_notification(tmp_path: Path,
     import studytool.store.database as database
 
     monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 300)  # fail fast instead of after 30 s
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen) as (app, pilot, screen):
         first = screen.card
         await pilot.press("space")
         locker = sqlite3.connect(tmp_path / "study.sqlite3", isolation_level=None)
@@ -174,9 +160,7 @@ async def test_a_locked_database_is_a_notification(tmp_path: Path,
 async def test_the_quiz_grades_a_typed_answer_and_stores_the_grade(tmp_path: Path) -> None:
     from test_tui_support import wait_until
 
-    app = make_app(tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen, size=(100, 30)) as (app, pilot, screen):
         first = screen.card
         await pilot.press("w")
         await pilot.pause()
@@ -207,9 +191,7 @@ def _due_today(app) -> int:
 
 @pytest.mark.slow
 async def test_the_header_counts_the_cards_left_as_home_does(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen) as (app, pilot, screen):
         assert _left(screen) == "5 left"
         await press(pilot, app, "b")
         assert _left(screen) == "4 left"
@@ -224,9 +206,7 @@ async def test_the_header_counts_the_cards_left_as_home_does(tmp_path: Path) -> 
 
 @pytest.mark.slow
 async def test_space_reveals_the_card_after_a_quizzed_one(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen) as (app, pilot, screen):
         await pilot.press("w", *"state", "enter")
         await pilot.pause()
         await press(pilot, app, "3")
@@ -248,9 +228,7 @@ async def test_the_footer_says_what_esc_does(tmp_path: Path,
     from test_tui_support import use_fixture_answers, wait_until
 
     use_fixture_answers(monkeypatch)
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen) as (app, pilot, screen):
         assert "esc Back" in _footer(screen) and "esc Close panel" not in _footer(screen)
         await pilot.press("r")
         panel = screen.query_one("#side-run")

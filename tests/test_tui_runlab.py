@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_tui_support import (
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
-    make_app,
-    open_screen,
+    on_screen,
     press,
     select_answer,
     settle,
@@ -45,9 +43,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 async def test_a_run_streams_rows_and_is_stored(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "l", RunLabScreen)
+    async with on_screen(tmp_path, "l", RunLabScreen) as (app, pilot, screen):
         questions = [str(node.label) for node in screen.query_one("#answers", Tree).root.children]
         assert any(label.startswith("q01") for label in questions)  # the short id fits
         await select_answer(pilot, screen, "fx-epochs")
@@ -76,9 +72,7 @@ async def test_a_run_streams_rows_and_is_stored(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 async def test_esc_cancels_a_run_and_a_failed_run_says_why(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "l", RunLabScreen)
+    async with on_screen(tmp_path, "l", RunLabScreen) as (app, pilot, screen):
         panel = screen.query_one("#lab-run", RunPanel)
         await select_answer(pilot, screen, "fx-hang")
         await wait_until(pilot, lambda: panel.handle is not None)
@@ -113,9 +107,7 @@ async def test_self_check_fills_one_row_per_answer(tmp_path: Path,
     everything = catalog.all_answers()
     chosen = {name: everything[name] for name in ("fx-ok", "fx-epochs", "fx-low")}
     monkeypatch.setattr(catalog, "all_answers", lambda: chosen)
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "l", RunLabScreen)
+    async with on_screen(tmp_path, "l", RunLabScreen) as (app, pilot, screen):
         await pilot.press("c")
         await wait_until(pilot, lambda: not screen.check_running, timeout=60)
         table = screen.query_one("#check-table", DataTable)
@@ -135,9 +127,8 @@ def _stored_runs(app) -> list:
 
 
 async def test_r_runs_the_cards_answer_beside_the_card_and_stores_it(tmp_path: Path) -> None:
-    app = make_app(tmp_path, answers=("fx-epochs",))
-    async with app.run_test(size=(80, 24)) as pilot:
-        review = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen,
+                         answers=("fx-epochs",)) as (app, pilot, review):
         await pilot.press("r")
         panel = review.query_one("#side-run", RunPanel)
         assert panel.display
@@ -160,9 +151,8 @@ async def test_a_quick_run_says_so_and_r_shift_runs_the_full_one(tmp_path: Path)
     from answers_code.book import book_table
     from studytool.tui.widgets.plot import MetricsPlot
 
-    app = make_app(tmp_path, answers=("fx-epochs",))
-    async with app.run_test(size=(120, 30)) as pilot:
-        review = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen, size=(120, 30),
+                         answers=("fx-epochs",)) as (app, pilot, review):
         await pilot.press("r")
         panel = review.query_one("#side-run", RunPanel)
         await wait_until(pilot, lambda: not panel.running)
@@ -188,9 +178,7 @@ async def test_a_quick_run_says_so_and_r_shift_runs_the_full_one(tmp_path: Path)
 @pytest.mark.parametrize("key", ["ctrl+q", "q"])
 async def test_quitting_during_a_run_kills_the_child_and_stores_it_cancelled(
         tmp_path: Path, key: str) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, app, "l", RunLabScreen)
+    async with on_screen(tmp_path, "l", RunLabScreen) as (app, pilot, screen):
         panel = screen.query_one("#lab-run", RunPanel)
         await select_answer(pilot, screen, "fx-hang")
         await wait_until(pilot, lambda: panel.handle is not None)
@@ -205,13 +193,12 @@ _CHILD_RUN = """
 import asyncio, sys
 sys.path.insert(0, sys.argv[2])
 from pathlib import Path
-from test_tui_support import make_app, settle, wait_until
+from test_tui_support import make_app, running, settle, wait_until
 from textual.widgets import Tree
 
 async def main():
     app = make_app(Path(sys.argv[1]))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with running(app) as pilot:
         await pilot.press("l")
         await settle(pilot, app)
         screen = app.screen
@@ -243,9 +230,8 @@ def test_a_real_answer_runs_without_torch_in_the_app(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 async def test_the_run_panel_belongs_to_its_card_and_closes_on_the_next(tmp_path: Path) -> None:
-    app = make_app(tmp_path, answers=("fx-epochs",))
-    async with app.run_test(size=(80, 24)) as pilot:
-        review = await open_screen(pilot, app, "enter", ReviewScreen)
+    async with on_screen(tmp_path, "enter", ReviewScreen,
+                         answers=("fx-epochs",)) as (app, pilot, review):
         panel = review.query_one("#side-run", RunPanel)
         await pilot.press("r")
         await wait_until(pilot, lambda: not panel.running)

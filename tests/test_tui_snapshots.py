@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from test_tui_support import (
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
     settle,
 )
@@ -34,8 +33,7 @@ SNAPSHOT_ANSWERS = {
 }
 
 
-@pytest.fixture
-def fixed_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
+def fix_the_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
     import studytool.runner.catalog as catalog
 
     monkeypatch.setattr(catalog, "all_answers", lambda: dict(SNAPSHOT_ANSWERS))
@@ -68,45 +66,23 @@ def test_home(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=_ready)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_review_question(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(make_app(tmp_path), terminal_size=size,
-                        run_before=_press_then_settle("enter"))
+# Each screen as the keys pressed on home bring it up.
+SCREENS = {
+    "review_question": ("enter",),
+    "review_answer_shown": ("enter", "space"),
+    "browse": ("b",),
+    "stats": ("enter", "space", "3", "space", "1", "space", "4", "escape", "t"),
+    "settings": ("o",),
+    "run_lab": ("l",),
+}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_review_answer_shown(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+@pytest.mark.parametrize("screen", SCREENS)
+def test_screen(snap_compare, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, screen: str,
+                size: tuple[int, int]) -> None:
+    if screen == "run_lab":
+        fix_the_catalogue(monkeypatch)
     assert snap_compare(make_app(tmp_path), terminal_size=size,
-                        run_before=_press_then_settle("enter", "space"))
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_browse(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(make_app(tmp_path), terminal_size=size,
-                        run_before=_press_then_settle("b"))
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_stats(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
-    keys = ("enter", "space", "3", "space", "1", "space", "4", "escape", "t")
-    assert snap_compare(make_app(tmp_path), terminal_size=size,
-                        run_before=_press_then_settle(*keys))
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_settings(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(make_app(tmp_path), terminal_size=size,
-                        run_before=_press_then_settle("o"))
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_run_lab(snap_compare, fixed_catalogue: None, tmp_path: Path,
-                 size: tuple[int, int]) -> None:
-    assert snap_compare(make_app(tmp_path), terminal_size=size,
-                        run_before=_press_then_settle("l"))
+                        run_before=_press_then_settle(*SCREENS[screen]))

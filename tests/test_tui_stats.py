@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 from test_tui_support import (
     NOW,
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
-    make_app,
     press,
-    settle,
+    started,
 )
 
 from studytool.run_record import EpochRow, RunRecord
@@ -41,9 +39,7 @@ async def test_stats_after_new_card_reviews(tmp_path: Path) -> None:
     from studytool.store import open_db
     from studytool.store.runs import save_run
 
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with started(tmp_path) as (app, pilot):
         db = open_db(app.db_url)
         for record in (_run("baseline", 0.15, epochs=0), _run("lmmodel3", 0.48),
                        _run("lmmodel1", 0.45), _run("lmmodel1", 0.49), _run("avg-loss", 0.9),

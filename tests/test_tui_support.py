@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,19 +53,6 @@ def demo_deck(path: Path, answers: tuple[str, ...] = ("fx-epochs",)) -> Deck:
                  answers=answers if i == 1 else (), mistake=mistake)
         for i, (text, answer, mistake) in enumerate(texts, start=1))
     return Deck(id="demo", title="Demo: recurrent networks", path=path, questions=questions)
-
-
-@pytest.fixture(autouse=True)
-def _utc_wall_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Times on screen are local: pin the zone so tests and snapshots read the same anywhere.
-
-    Autouse here; the other TUI test modules import it so it applies there too.
-    """
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def make_app(tmp_path: Path, *, answers: tuple[str, ...] = ("fx-epochs",),
@@ -114,6 +102,43 @@ async def open_screen(pilot: Any, app: StudyApp, key: str, kind: type[S]) -> S:
     return screen
 
 
+async def rate_today(pilot: Any, app: StudyApp, *ratings: int) -> None:
+    """From home: review today's first cards, rating them `ratings` in turn, and back home."""
+    await press(pilot, app, "enter")
+    for rating in ratings:
+        await press(pilot, app, "space", str(rating))
+    await press(pilot, app, "escape")
+
+
+@asynccontextmanager
+async def running(app: StudyApp, size: tuple[int, int] = (80, 24),
+                  **options: Any) -> AsyncIterator[Any]:
+    """`app` running at `size` (run_test's `options`), its database open: its pilot."""
+    async with app.run_test(size=size, **options) as pilot:
+        await settle(pilot, app)
+        yield pilot
+
+
+@asynccontextmanager
+async def started(tmp_path: Path, size: tuple[int, int] = (80, 24),
+                  **options: Any) -> AsyncIterator[tuple[StudyApp, Any]]:
+    """The demo app (make_app with `options`) running at `size`, its database open: the app
+    and its pilot."""
+    app = make_app(tmp_path, **options)
+    async with running(app, size) as pilot:
+        yield app, pilot
+
+
+@asynccontextmanager
+async def on_screen(tmp_path: Path, key: str, kind: type[S], size: tuple[int, int] = (80, 24),
+                    **options: Any) -> AsyncIterator[tuple[StudyApp, Any, S]]:
+    """The demo app running with `key` pressed on home (see open_screen): the app, its pilot
+    and the screen `kind`."""
+    app = make_app(tmp_path, **options)
+    async with app.run_test(size=size) as pilot:
+        yield app, pilot, await open_screen(pilot, app, key, kind)
+
+
 async def select_answer(pilot: Any, screen: Any, name: str) -> None:
     """Move the run lab's cursor down its tree to the answer `name`, and press Enter (run)."""
     from textual.widgets import Tree
@@ -156,9 +181,7 @@ def test_question_line_finds_the_id(tmp_path: Path) -> None:
 
 
 async def test_home_lists_the_deck_with_counts(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with started(tmp_path) as (app, pilot):
         table = app.screen.query_one("#decks")
         assert table.row_count == 1
         assert [str(c) for c in table.get_row_at(0)][:5] == [
@@ -199,8 +222,7 @@ async def test_a_broken_database_is_a_message_not_a_crash(tmp_path: Path) -> Non
     not_a_db = tmp_path / "garbage.sqlite3"
     not_a_db.write_bytes(b"this is not a database file" * 100)
     app = make_app(tmp_path, db_url=f"sqlite:///{not_a_db}")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with running(app) as pilot:
         assert app.backend is None and app.backend_error
         assert "Cannot open the database" in str(app.screen.query_one("#today").render())
         await pilot.press("r")  # review needs the database: a notification, still on home
@@ -225,8 +247,7 @@ async def test_a_broken_deck_file_is_a_notification(tmp_path: Path, _isolated_ho
     db.close()
     mine.write_text('[deck]\nid = "mine"\n[[question]\nid = "x"\n')
     app = StudyApp(url, clock=lambda: NOW)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with running(app):
         assert app.backend is not None  # the shipped deck still loads
         notes = [n.message for n in app._notifications]
         assert any("broken.toml" in note for note in notes), notes
@@ -235,9 +256,7 @@ async def test_a_broken_deck_file_is_a_notification(tmp_path: Path, _isolated_ho
 
 async def test_no_color_is_respected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with started(tmp_path) as (app, pilot):
         assert app.no_color  # Textual then renders through its monochrome filter
         assert app.screen.query_one("#decks").row_count == 1
 
@@ -248,9 +267,7 @@ async def test_question_mark_lists_every_key_of_the_screen(tmp_path: Path) -> No
     from rich.console import Console
     from textual.widgets import HelpPanel
 
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+    async with started(tmp_path) as (app, pilot):
         await pilot.press("enter")
         await settle(pilot, app)
         await pilot.press("question_mark")

@@ -1,21 +1,10 @@
-"""Decks, cards with their FSRS state, the review log and settings.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-28
-"""
-
-from __future__ import annotations
-
-from collections.abc import Sequence
+"""Decks, cards with their FSRS state, the review log and settings."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 # Migrations spell out their column types instead of importing the models, so later model
 # changes never rewrite history. UTC times: `timestamp with time zone` (naive UTC on SQLite).

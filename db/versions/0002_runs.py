@@ -1,23 +1,10 @@
-"""Runs of the runnable answers and their per-epoch rows.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-28
-"""
-
-from __future__ import annotations
-
-from collections.abc import Sequence
+"""Runs of the runnable answers and their per-epoch rows."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-UTC = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -32,8 +19,8 @@ def upgrade() -> None:
         sa.Column("checks", sa.JSON(), nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
-        sa.Column("started_at", UTC, nullable=True),
-        sa.Column("finished_at", UTC, nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("torch_version", sa.String(50), nullable=False),
         sa.Column("output", sa.Text(), nullable=False),
         sa.Column("stderr_tail", sa.Text(), nullable=False),

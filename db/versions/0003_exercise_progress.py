@@ -1,23 +1,10 @@
-"""Learner exercise progress: done, attempts, hints shown (studytool.exercises.progress).
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-28
-"""
-
-from __future__ import annotations
-
-from collections.abc import Sequence
+"""Learner exercise progress: done, attempts, hints shown (studytool.exercises.progress)."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-UTC = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -28,8 +15,8 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("hints_shown", sa.Integer(), nullable=False),
         sa.Column("last_passed", sa.Boolean(), nullable=True),
-        sa.Column("last_verified_at", UTC, nullable=True),
-        sa.Column("done_at", UTC, nullable=True),
+        sa.Column("last_verified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
     )
 
 

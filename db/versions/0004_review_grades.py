@@ -1,22 +1,11 @@
 """Typed-answer grades on the review log: the grader's score, its suggested rating and the
-answer the learner typed (all nullable: a review without typing has none). Additive only.
-
-Revision ID: 0004_review_grades
-Revises: 0003
-Create Date: 2026-12-01
-"""
-
-from __future__ import annotations
-
-from collections.abc import Sequence
+answer the learner typed (all nullable: a review without typing has none). Additive only."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_review_grades"
 down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

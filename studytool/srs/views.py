@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -46,10 +46,7 @@ class DeckSummary:
     suspended: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "new": self.new,
-                "learning": self.learning, "review": self.review,
-                "due_today": self.due_today, "reviewed_today": self.reviewed_today,
-                "total": self.total, "suspended": self.suspended}
+        return asdict(self)  # every field, in their order here
 
 
 @dataclass(frozen=True)
@@ -87,12 +84,7 @@ class Stats:
     leeches: list[str] = field(default_factory=list)  # question ids of the leeches
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "reviews_today": self.reviews_today,
-            "due_tomorrow": self.due_tomorrow,
-            "retention_30d": self.retention_30d,
-            "by_state": self.by_state,
-            "reviews_per_day": [{"date": d, "count": n} for d, n in self.reviews_per_day],
-            "forecast_30d": [{"date": d, "count": n} for d, n in self.forecast_30d],
-            "leeches": self.leeches,
-        }
+        # Every field in its order here, the (date, count) pairs as objects.
+        return {**asdict(self),
+                "reviews_per_day": [{"date": d, "count": n} for d, n in self.reviews_per_day],
+                "forecast_30d": [{"date": d, "count": n} for d, n in self.forecast_30d]}

@@ -4,6 +4,7 @@ its memory state (S, D, R) and marks; Enter shows the card with its history; sus
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,18 +13,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.select import NoSelection
 
 from studytool.ratings import RATING_NAMES
 from studytool.tui.backend import error_text
 from studytool.tui.messages import DataChanged
+from studytool.tui.screens.base import StudyScreen
 from studytool.tui.text import cell, local_time, markup, one_line
 
 if TYPE_CHECKING:
     from studytool.srs import CardView, ReviewRow
-    from studytool.tui.app import StudyApp
 
 STATES = ("new", "learning", "review", "relearning")
 
@@ -38,19 +38,17 @@ SORT_KEYS: dict[str, Callable[[CardView], Any]] = {
 SORT_CYCLE = (None, "S", "D", "R")  # what `o` steps through (None: the deck's order)
 
 
+@dataclass
 class CardsLoaded(Message):
-    def __init__(self, cards: list[CardView], generation: int, now: datetime) -> None:
-        super().__init__()
-        self.cards = cards
-        self.generation = generation  # which request this answers (older ones are dropped)
-        self.now = now  # the service's clock, for the buried mark
+    cards: list[CardView]
+    generation: int  # which request this answers (older ones are dropped)
+    now: datetime  # the service's clock, for the buried mark
 
 
+@dataclass
 class HistoryLoaded(Message):
-    def __init__(self, card_id: int, rows: list[ReviewRow]) -> None:
-        super().__init__()
-        self.card_id = card_id
-        self.rows = rows
+    card_id: int
+    rows: list[ReviewRow]
 
 
 def is_suspended(card: CardView) -> bool:
@@ -78,8 +76,7 @@ def _sorted(cards: list[CardView], column: str | None, reverse: bool) -> list[Ca
     return known + [c for c in cards if key(c) is None]
 
 
-class BrowseScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class BrowseScreen(StudyScreen):
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("s", "toggle_suspend", "Suspend/unsuspend"),
@@ -232,12 +229,8 @@ class BrowseScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="history")
     def _load_history(self, card_id: int) -> None:
-        try:
-            rows = self.app.opened.service.history(card_id)
-        except Exception as exc:
-            self.app.tell(error_text(exc), severity="error")
-            return
-        self.post_message(HistoryLoaded(card_id, list(rows)))
+        self.read_then_post(lambda service: list(service.history(card_id)),
+                            lambda rows: HistoryLoaded(card_id, rows))
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         current = self._current()

@@ -8,6 +8,7 @@ shows a progress bar with the counts meanwhile.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,16 +17,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Select, Static
 
 from studytool.tui.backend import error_text
 from studytool.tui.messages import DataChanged
+from studytool.tui.screens.base import StudyScreen
 from studytool.tui.text import markup, plain
 
 if TYPE_CHECKING:
     from studytool.exchange.progress import Progress
-    from studytool.tui.app import StudyApp
 
 FORMATS = (("JSON (everything, importable)", "json"), ("CSV review log", "csv"),
            ("Anki package (.apkg)", "apkg"), ("Markdown report", "md"))
@@ -33,30 +33,27 @@ EXTENSIONS = {fmt for _, fmt in FORMATS}
 SHOW_AFTER = 0.5  # seconds: a quick export or import draws no bar
 
 
+@dataclass
 class ExchangeProgress(Message):
     """How far a long export or import is (a `studytool.exchange.progress.Progress`)."""
 
-    def __init__(self, progress: Progress) -> None:
-        super().__init__()
-        self.progress = progress
+    progress: Progress
 
 
+@dataclass
 class ExchangeDone(Message):
     """An export or import finished: the line to show, and whether it worked."""
 
-    def __init__(self, kind: str, line: str, ok: bool) -> None:
-        super().__init__()
-        self.kind = kind
-        self.line = line
-        self.ok = ok
+    kind: str
+    line: str
+    ok: bool
 
 
 def default_path(fmt: str) -> str:
     return str(Path.cwd() / f"studytool-export.{fmt}")
 
 
-class ExchangeScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class ExchangeScreen(StudyScreen):
     BINDINGS = [
         Binding("ctrl+e", "export", "Export"),
         Binding("escape", "app.pop_screen", "Back"),

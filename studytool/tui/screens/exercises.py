@@ -13,6 +13,7 @@ in a child process: this process never imports torch.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -21,11 +22,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from studytool.tui.backend import error_text
 from studytool.tui.editing import edit_exercise, started_file
+from studytool.tui.screens.base import StudyScreen
 from studytool.tui.text import cell, markup, plain
 from studytool.tui.widgets.exercise_panel import ExercisePanel
 
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
 
     from studytool.exercises.catalogue import Exercise
     from studytool.exercises.progress import Progress
-    from studytool.tui.app import StudyApp
 
 STATUS_STYLE = {"done": "green", "failing": "red", "started": "yellow", "not started": "dim"}
 
@@ -49,23 +50,20 @@ def status_of(progress: Progress | None, started: bool) -> str:
     return "started" if started else "not started"
 
 
+@dataclass
 class ProgressLoaded(Message):
-    def __init__(self, progress: dict[str, Progress]) -> None:
-        super().__init__()
-        self.progress = progress
+    progress: dict[str, Progress]
 
 
+@dataclass
 class FileSaved(Message):
-    def __init__(self, name: str, watch: threading.Event) -> None:
-        super().__init__()
-        self.name = name
-        self.watch = watch  # which watch saw it (an old one's news is stale)
+    name: str
+    watch: threading.Event  # which watch saw it (an old one's news is stale)
 
 
+@dataclass
 class AllVerified(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+    text: str
 
 
 class ConfirmReset(ModalScreen[bool]):
@@ -95,8 +93,7 @@ class ConfirmReset(ModalScreen[bool]):
         self.dismiss(value)
 
 
-class ExercisesScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class ExercisesScreen(StudyScreen):
 
     BINDINGS = [
         Binding("x", "open", "Edit"),

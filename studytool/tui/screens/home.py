@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -10,16 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from studytool.tui.backend import error_text
 from studytool.tui.messages import DataChanged
+from studytool.tui.screens.base import StudyScreen
 from studytool.tui.text import cell, markup
 
 if TYPE_CHECKING:
     from studytool.srs import DeckSummary
-    from studytool.tui.app import StudyApp
 
 MENU = (
     "[b]Enter[/b]/[b]r[/b] review the deck   [b]l[/b] run lab   [b]b[/b] browse cards   "
@@ -28,27 +27,26 @@ MENU = (
 )
 
 
-# action_open's names: the screen's module, its class, and whether it needs the database
+# action_open's names (each the screen's module): its key, its footer label, its class, and
+# whether it needs the database
 SCREENS = {
-    "runlab": ("runlab", "RunLabScreen", False),
-    "browse": ("browse", "BrowseScreen", True),
-    "exercises": ("exercises", "ExercisesScreen", False),
-    "stats": ("stats", "StatsScreen", True),
-    "settings": ("settings", "SettingsScreen", True),
-    "exchange": ("exchange", "ExchangeScreen", True),
-    "learners": ("learners", "LearnersScreen", True),
-    "class": ("class_view", "ClassScreen", True),
+    "runlab": ("l", "Run lab", "RunLabScreen", False),
+    "browse": ("b", "Browse", "BrowseScreen", True),
+    "exercises": ("e", "Exercises", "ExercisesScreen", False),
+    "stats": ("t", "Stats", "StatsScreen", True),
+    "settings": ("o", "Settings", "SettingsScreen", True),
+    "exchange": ("x", "Export/Import", "ExchangeScreen", True),
+    "learners": ("p", "Learners", "LearnersScreen", True),
+    "class_view": ("c", "Class", "ClassScreen", True),
 }
 
 
+@dataclass
 class SummariesLoaded(Message):
-    def __init__(self, summaries: list[DeckSummary]) -> None:
-        super().__init__()
-        self.summaries = summaries
+    summaries: list[DeckSummary]
 
 
-class HomeScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class HomeScreen(StudyScreen):
     _resumed = False
     # A key pressed while the database opens (Enter right after launch): done once it is open.
     _pending: tuple[str, ...] | None = None
@@ -57,14 +55,9 @@ class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("r", "review", "Review"),
         Binding("enter", "review", "Review", show=False),  # until the deck table takes focus
-        Binding("l", "open('runlab')", "Run lab"),
-        Binding("b", "open('browse')", "Browse"),
-        Binding("e", "open('exercises')", "Exercises"),
-        Binding("t", "open('stats')", "Stats"),
-        Binding("o", "open('settings')", "Settings"),
-        Binding("x", "open('exchange')", "Export/Import"),
-        Binding("p", "open('learners')", "Learners", show=False),
-        Binding("c", "open('class')", "Class", show=False),
+        # The footer at 80x24 has room for the first six; p and c are in the menu line.
+        *(Binding(key, f"open({name!r})", label, show=name not in ("learners", "class_view"))
+          for name, (key, label, _, _) in SCREENS.items()),
         Binding("g", "refresh", "Refresh", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -112,12 +105,7 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="home")
     def _load(self) -> None:
-        try:
-            summaries = self.app.opened.service.deck_summaries()
-        except Exception as exc:
-            self.app.tell(error_text(exc), severity="error")
-            return
-        self.post_message(SummariesLoaded(list(summaries)))
+        self.read_then_post(lambda service: list(service.deck_summaries()), SummariesLoaded)
 
     def on_summaries_loaded(self, message: SummariesLoaded) -> None:
         table = self.query_one("#decks", DataTable)
@@ -164,10 +152,10 @@ class HomeScreen(Screen[None]):
 
     def action_open(self, name: str) -> None:
         """l, b, e, t, o, x: open that screen (imported only now: the first frame is light)."""
-        module, class_name, needs_database = SCREENS[name]
+        _key, _label, class_name, needs_database = SCREENS[name]
         if needs_database and (self._opening("open", name) or self.app.require_backend() is None):
             return
-        screen = getattr(importlib.import_module(f"studytool.tui.screens.{module}"), class_name)
+        screen = getattr(importlib.import_module(f"studytool.tui.screens.{name}"), class_name)
         self.app.push_screen(screen())
 
     def action_refresh(self) -> None:

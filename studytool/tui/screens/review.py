@@ -16,6 +16,7 @@ import os
 import shlex
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,12 +26,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, Static
 
 from studytool.ratings import RATING_NAMES
 from studytool.tui.backend import book_rows, error_text, question_line, reload_decks
 from studytool.tui.editing import edit_exercise, run_editor, started_file
+from studytool.tui.screens.base import StudyScreen
 from studytool.tui.text import markup, plain
 from studytool.tui.widgets.exercise_panel import ExercisePanel
 from studytool.tui.widgets.run_panel import RunPanel
@@ -40,48 +41,39 @@ if TYPE_CHECKING:
     from studytool.grading.client import Grader
     from studytool.grading.messages import Grade
     from studytool.srs import CardView, StudyService, TypedGrade
-    from studytool.tui.app import StudyApp
 
 GRADER_DELAY = 1.0  # seconds after the first card before the grading process starts
 
 
+@dataclass
 class CardLoaded(Message):
     """The next card (None: nothing due) and its interval preview, from a worker."""
 
-    def __init__(self, card: CardView | None, intervals: dict[int, str], started: float | None,
-                 note: str = "", exercise: tuple[Exercise, bool] | None = None,
-                 left: int = 0) -> None:
-        super().__init__()
-        self.card = card
-        self.left = left  # cards left in today's session, counted as home counts them
-        self.exercise = exercise  # (Exercise, done) when the card has one
-        self.intervals = intervals
-        self.started = started  # perf_counter() of the key press that asked for it
-        self.note = note
+    card: CardView | None
+    intervals: dict[int, str]
+    started: float | None  # perf_counter() of the key press that asked for it
+    note: str = ""
+    exercise: tuple[Exercise, bool] | None = None  # (Exercise, done) when the card has one
+    left: int = 0  # cards left in today's session, counted as home counts them
 
 
 class ActionFailed(Message):
     """A rating (undo, bury, suspend) did not reach the database."""
 
 
+@dataclass
 class Graded(Message):
     """A typed answer's grade (or the one-line reason there is none), from a worker."""
 
-    def __init__(self, card_id: int, grade: Grade | None = None, error: str = "") -> None:
-        super().__init__()
-        self.card_id = card_id
-        self.grade = grade
-        self.error = error
+    card_id: int
+    grade: Grade | None = None
+    error: str = ""
 
 
-class ReviewScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class ReviewScreen(StudyScreen):
     BINDINGS = [
         Binding("space", "reveal", "Show"),
-        Binding("1", "rate(1)", "Again", show=False),
-        Binding("2", "rate(2)", "Hard", show=False),
-        Binding("3", "rate(3)", "Good", show=False),
-        Binding("4", "rate(4)", "Easy", show=False),
+        *(Binding(str(n), f"rate({n})", name, show=False) for n, name in RATING_NAMES.items()),
         Binding("u", "undo", "Undo"),
         Binding("b", "bury", "Bury"),
         Binding("s", "suspend", "Suspend"),

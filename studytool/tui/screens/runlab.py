@@ -7,6 +7,7 @@ the whole self-check (one row per answer), Esc cancels a run (or goes back when 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -15,11 +16,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tree
 
 from studytool.tui.backend import book_rows, error_text
 from studytool.tui.messages import DataChanged, RunFinished, RunStarted, RunStored
+from studytool.tui.screens.base import StudyScreen
 from studytool.tui.text import cell, local_time, markup, one_line
 from studytool.tui.widgets.run_panel import RunPanel
 
@@ -29,29 +30,25 @@ if TYPE_CHECKING:
     from answers_code.registry import Answer
     from studytool.run_record import RunRecord
     from studytool.runner.selfcheck import Pool
-    from studytool.tui.app import StudyApp
     from studytool.tui.backend import Backend
 
 
+@dataclass
 class PastRuns(Message):
-    def __init__(self, answer: str | None, records: list[RunRecord]) -> None:
-        super().__init__()
-        self.answer = answer
-        self.records = records
+    answer: str | None
+    records: list[RunRecord]
 
 
+@dataclass
 class CheckRow(Message):
     """One self-check row changed: `record` None means it just started."""
 
-    def __init__(self, name: str, record: RunRecord | None, error: str = "") -> None:
-        super().__init__()
-        self.name = name
-        self.record = record
-        self.error = error
+    name: str
+    record: RunRecord | None
+    error: str = ""
 
 
-class RunLabScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class RunLabScreen(StudyScreen):
     BINDINGS = [
         Binding("escape", "cancel_or_back", "Cancel/Back"),
         Binding("k", "toggle_quick", "Quick"),

@@ -11,14 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select
 
 from studytool.tui.backend import error_text
+from studytool.tui.screens.base import StudyScreen
 
 if TYPE_CHECKING:
     from studytool.config import Settings
-    from studytool.tui.app import StudyApp
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 # field -> (label, type); the domain's Settings validates the values it receives
@@ -32,14 +31,12 @@ NUMBERS = {
 LEECH_ACTIONS = (("tag it", "tag"), ("tag and suspend it", "suspend"))
 
 
+@dataclasses.dataclass
 class SettingsLoaded(Message):
-    def __init__(self, settings: Settings) -> None:
-        super().__init__()
-        self.settings = settings
+    settings: Settings
 
 
-class SettingsScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class SettingsScreen(StudyScreen):
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "back", "Back")]
 
     def __init__(self) -> None:
@@ -70,12 +67,7 @@ class SettingsScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="settings")
     def _load(self) -> None:
-        try:
-            settings = self.app.opened.service.get_settings()
-        except Exception as exc:
-            self.app.tell(error_text(exc), severity="error")
-            return
-        self.post_message(SettingsLoaded(settings))
+        self.read_then_post(lambda service: service.get_settings(), SettingsLoaded)
 
     def on_settings_loaded(self, message: SettingsLoaded) -> None:
         self.settings = message.settings

@@ -3,6 +3,7 @@ runs summary."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -11,25 +12,23 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from studytool.tui.backend import error_text
+from studytool.tui.screens.base import StudyScreen
 from studytool.tui.text import lines, markup, plain
 from studytool.tui.widgets.plot import whole_ticks
 
 if TYPE_CHECKING:
     from studytool.run_record import RunRecord
     from studytool.srs import Stats
-    from studytool.tui.app import StudyApp
 
 
+@dataclass
 class StatsLoaded(Message):
-    def __init__(self, stats: Stats, runs: list[RunRecord]) -> None:
-        super().__init__()
-        self.stats = stats
-        self.runs = runs
+    stats: Stats
+    runs: list[RunRecord]
 
 
 def _pairs(series: Any) -> list[tuple[str, int]]:
@@ -48,8 +47,7 @@ def _pairs(series: Any) -> list[tuple[str, int]]:
     return pairs
 
 
-class StatsScreen(Screen[None]):
-    app: StudyApp  # type: ignore[assignment]
+class StatsScreen(StudyScreen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("g", "reload", "Refresh")]
 
     def compose(self) -> ComposeResult:
