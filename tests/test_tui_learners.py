@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from test_tui_support import (
-    _utc_wall_clock,  # noqa: F401  (autouse fixture)
     make_app,
     open_screen,
     press,
