@@ -35,3 +35,23 @@ def twins(ours_cls: type[nn.Module], ref_cls: type[nn.Module], shape: tuple[int,
     ours.load_state_dict(ref.state_dict())
     x = torch.randn(bs, sl, ni) if batch_first else torch.randn(sl, bs, ni)
     return ours, ref, x
+
+
+def assert_same_as_torch(ours: nn.Module, ref: nn.Module, x: torch.Tensor,
+                         state: object | None, tol: float) -> None:
+    """Outputs, final states and every parameter's gradient of `ours` within `tol` of torch's
+    layer `ref` (same weights), with or without a starting state."""
+    (out, st_ours), (out_r, st_ref) = (ours(x), ref(x)) if state is None else \
+        (ours(x, state), ref(x, state))
+    assert max_diff(out, out_r) < tol
+
+    def parts(s):  # an LSTM's (h, c) or a GRU's h
+        return s if isinstance(s, tuple) else (s,)
+
+    for a, b in zip(parts(st_ours), parts(st_ref), strict=True):
+        assert a.shape == b.shape and max_diff(a, b) < tol
+    out.pow(2).mean().backward()
+    out_r.pow(2).mean().backward()
+    grads = dict(ref.named_parameters())
+    for pname, p in ours.named_parameters():
+        assert max_diff(p.grad, grads[pname].grad) < tol, pname

@@ -11,7 +11,14 @@ from torch import nn
 from answers_code.context import RunContext
 from answers_code.gru import GRU, GRUCell, gru_step
 from answers_code.registry import get
-from tests.rnn_helpers import TOL, copy_cell_weights, max_diff, shapes, twins
+from tests.rnn_helpers import (
+    TOL,
+    assert_same_as_torch,
+    copy_cell_weights,
+    max_diff,
+    shapes,
+    twins,
+)
 
 
 @settings(max_examples=12, deadline=None)
@@ -122,20 +129,7 @@ def test_inputs_first_matches_nn_gru_in_values_states_and_gradients(shape, batch
     ours, ref, x = twins(partial(GRU, inputs_first=True), nn.GRU, shape, batch_first, seed)
     _, nh, nl, bs, _ = shape
     state = torch.randn(nl, bs, nh) if with_state else None
-    (out, st_ours), (out_r, st_ref) = (ours(x), ref(x)) if state is None else \
-        (ours(x, state), ref(x, state))
-    assert max_diff(out, out_r) < TOL
-
-    def parts(s):
-        return s if isinstance(s, tuple) else (s,)
-
-    for a, b in zip(parts(st_ours), parts(st_ref), strict=True):
-        assert a.shape == b.shape and max_diff(a, b) < TOL
-    out.pow(2).mean().backward()
-    out_r.pow(2).mean().backward()
-    grads = dict(ref.named_parameters())
-    for pname, p in ours.named_parameters():
-        assert max_diff(p.grad, grads[pname].grad) < TOL, pname
+    assert_same_as_torch(ours, ref, x, state, TOL)
 
 
 def test_the_trained_gru_keeps_the_step_by_step_form_it_was_calibrated_on():

@@ -11,7 +11,14 @@ from torch import nn
 from answers_code.context import RunContext
 from answers_code.lstm import LSTM, LSTMCell, LSTMCellRefactored, refactored_from_cell
 from answers_code.registry import get
-from tests.rnn_helpers import TOL, copy_cell_weights, max_diff, shapes, twins
+from tests.rnn_helpers import (
+    TOL,
+    assert_same_as_torch,
+    copy_cell_weights,
+    max_diff,
+    shapes,
+    twins,
+)
 
 
 def run_both(ours: nn.Module, ref: nn.Module, x: torch.Tensor, state):
@@ -155,20 +162,7 @@ def test_inputs_first_matches_nn_lstm_in_values_states_and_gradients(shape, batc
     ours, ref, x = twins(partial(LSTM, inputs_first=True), nn.LSTM, shape, batch_first, seed)
     _, nh, nl, bs, _ = shape
     state = (torch.randn(nl, bs, nh), torch.randn(nl, bs, nh)) if with_state else None
-    (out, st_ours), (out_r, st_ref) = (ours(x), ref(x)) if state is None else \
-        (ours(x, state), ref(x, state))
-    assert max_diff(out, out_r) < TOL
-
-    def parts(s):
-        return s if isinstance(s, tuple) else (s,)
-
-    for a, b in zip(parts(st_ours), parts(st_ref), strict=True):
-        assert a.shape == b.shape and max_diff(a, b) < TOL
-    out.pow(2).mean().backward()
-    out_r.pow(2).mean().backward()
-    grads = dict(ref.named_parameters())
-    for pname, p in ours.named_parameters():
-        assert max_diff(p.grad, grads[pname].grad) < TOL, pname
+    assert_same_as_torch(ours, ref, x, state, TOL)
 
 
 def test_the_trained_lstm_keeps_the_step_by_step_form_it_was_calibrated_on():

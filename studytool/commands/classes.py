@@ -79,20 +79,23 @@ def _print_view(view: Any) -> None:
         retention = f"{line.retention_30d:.0%}" if line.retention_30d is not None else "-"
         click.echo(f"{line.learner:<20} {line.reviews_7d:>10} {retention:>9} "
                    f"{line.due_now:>5} {line.exercises_passed:>9}")
-    click.echo("\nhardest questions (lapses / reviews in review, whole class)")
-    if not view.hardest:
-        click.echo("  none lapsed yet")
-    for q in view.hardest:
-        click.echo(f"  {q.question_id:<24} {q.lapse_rate:>5.0%}  {q.lapses}/{q.reviews} "
-                   f"({q.learners} learners)")
-    click.echo("\nruns per answer")
-    if not view.answers:
-        click.echo("  no runs yet")
-    for a in view.answers:
-        best = f"{a.best_accuracy:.3f}" if a.best_accuracy is not None else "-"
-        last = f"{a.last_accuracy:.3f}" if a.last_accuracy is not None else "-"
-        click.echo(f"  {a.answer:<20} {a.learner:<16} {a.runs:>3} runs, {a.ok} ok, "
-                   f"last {last}, best {best}")
+    _section("hardest questions (lapses / reviews in review, whole class)", "none lapsed yet",
+             [f"{q.question_id:<24} {q.lapse_rate:>5.0%}  {q.lapses}/{q.reviews} "
+              f"({q.learners} learners)" for q in view.hardest])
+    _section("runs per answer", "no runs yet",
+             [f"{a.answer:<20} {a.learner:<16} {a.runs:>3} runs, {a.ok} ok, "
+              f"last {_accuracy(a.last_accuracy)}, best {_accuracy(a.best_accuracy)}"
+              for a in view.answers])
+
+
+def _section(title: str, empty: str, rows: list[str]) -> None:
+    click.echo(f"\n{title}")
+    for row in rows or [empty]:
+        click.echo(f"  {row}")
+
+
+def _accuracy(value: float | None) -> str:
+    return f"{value:.3f}" if value is not None else "-"
 
 
 @class_.command("setup")
