@@ -24,24 +24,24 @@ async def test_switching_learner_shows_their_own_progress(tmp_path: Path) -> Non
         assert "studying as default" in app.sub_title
         screen = await open_screen(pilot, app, "p", LearnersScreen)
         await press(pilot, app, "a")
-        await pilot.press(*"alice")
+        await pilot.press(*"zed")
         await press(pilot, app, "enter")
         table = screen.query_one(DataTable)
         assert [table.get_row_at(i)[1].plain for i in range(table.row_count)] == [
-            "alice", "default"]
-        table.move_cursor(row=0)
+            "default", "zed"]
+        assert table.cursor_row == 1  # on zed, just added
         await press(pilot, app, "enter")
         await settle(pilot, app)
         assert isinstance(app.screen, HomeScreen)
-        assert "studying as alice" in app.sub_title
-        assert app.opened.db.learner == "alice"
-        # alice starts from zero: the default learner's review stays theirs.
-        alice = app.opened.service
-        card = alice.next_card()
-        alice.rate(card.card_id, 3)
+        assert "studying as zed" in app.sub_title
+        assert app.opened.db.learner == "zed"
+        # zed starts from zero: the default learner's review stays theirs.
+        zed = app.opened.service
+        card = zed.next_card()
+        zed.rate(card.card_id, 3)
         default = service_for(app)
         assert default.db.learner == "default" and default.stats().reviews_today == 0
-        assert alice.stats().reviews_today == 1
+        assert zed.stats().reviews_today == 1
 
 
 async def test_a_bad_name_is_refused_on_the_screen_and_nothing_is_added(tmp_path: Path) -> None:

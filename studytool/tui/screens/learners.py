@@ -33,6 +33,8 @@ class LearnersScreen(Screen[None]):
         Binding("escape", "back", "Back"),
     ]
 
+    _added: str | None = None
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="learners"):
@@ -63,6 +65,8 @@ class LearnersScreen(Screen[None]):
         table.clear()
         for name in message.names:
             table.add_row("▶" if name == current else "", cell(name), key=name)
+        if self._added in message.names:  # the cursor on the one just added: Enter studies
+            table.move_cursor(row=message.names.index(self._added))
         table.focus()
 
     @on(DataTable.RowSelected)
@@ -104,6 +108,7 @@ class LearnersScreen(Screen[None]):
             self.app.tell(error_text(exc), severity="error")
             return
         self.app.tell(f"added learner {name}" if added else f"{name} is already here")
+        self._added = name
         self.app.call_from_thread(self._close_field)
         self.load()
 
