@@ -306,6 +306,12 @@ def test_the_real_app_starts_in_a_terminal_with_such_a_deck(tmp_path: Path, chil
     decks = Path(child_env["STUDYTOOL_HOME"]) / "decks"
     decks.mkdir(parents=True)
     (decks / "notes.toml").write_text(DECK_FILE, encoding="utf-8")
+    import subprocess
+
+    added = subprocess.run([sys.executable, "-m", "studytool", "decks", "add",
+                            str(decks / "notes.toml")], env=child_env, capture_output=True,
+                           text=True, timeout=120)
+    assert added.returncode == 0, added.stderr  # the database takes the deck in first
     env = {**child_env, "TERM": "xterm-256color"}
     tmux = Tmux(f"studytool-markup-{os.getpid()}",
                 f"exec {shlex.quote(sys.executable)} -m studytool", env)
