@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import statistics
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -237,23 +237,46 @@ def _first_epoch_gap(results: dict[str, list[dict[str, Any]]], a: str, b: str) -
                for ra, rb in zip(results[a], results[b], strict=True))
 
 
+class _Pair(NamedTuple):
+    """Our module and torch's trained side by side: their summaries and how far apart."""
+
+    ours: dict[str, Any]
+    ref: dict[str, Any]
+    gaps: dict[str, float]
+
+
+def _beside_torch(ctx: RunContext, ours_cls: Callable[..., nn.Module],
+                  torch_cls: Callable[..., nn.Module], build: Callable[..., Any],
+                  kinds: tuple[str, str], primary: int,
+                  setup: str) -> tuple[dict[str, Any], dict[str, Any], _Pair | None]:
+    """Check our module against torch's, then (unless epochs=0, when the pair is None) train
+    `setup` on both from the same weights per seed (_compare_training)."""
+    final, hp = _check_then_train(ctx, ours_cls, torch_cls)
+    if hp["epochs"] < 1:
+        return final, hp, None
+    ref_name = f"nn.{torch_cls.__name__}"
+    intro = (f"{setup} on {ref_name} and on our {torch_cls.__name__}, from the same initial "
+             "weights and seed:")
+    res = _compare_training(ctx, hp, build, (ref_name, "ours"), kinds, primary, intro)
+    ours, ref = _summary(res, "ours"), _summary(res, ref_name)
+    gaps = {"accuracy_gap": abs(ours["accuracy"] - ref["accuracy"]),
+            "first_epoch_loss_gap": _first_epoch_gap(res, "ours", ref_name)}
+    return final, hp, _Pair(ours, ref, gaps)
+
+
 # ---- entry points ---------------------------------------------------------------------------
 
 def lstm_scratch(ctx: RunContext) -> dict[str, Any]:
     """ch12-q24, q25, q27, fr2: our LSTM equals nn.LSTM, then trains LMModel6 as well."""
-    final, hp = _check_then_train(ctx, LSTM, nn.LSTM)
-    if hp["epochs"] < 1:
+    final, _, pair = _beside_torch(ctx, LSTM, nn.LSTM, lstm_models, LSTM_KINDS, 1,
+                                   "LMModel6 (2-layer LSTM, n_hidden 64)")
+    if pair is None:
         return final
-    res = _compare_training(ctx, hp, lstm_models, ("nn.LSTM", "ours"), LSTM_KINDS, 1,
-                            "LMModel6 (2-layer LSTM, n_hidden 64) trained on our LSTM and on "
-                            "nn.LSTM, from the same initial weights and seed:")
-    ours, ref = _summary(res, "ours"), _summary(res, "nn.LSTM")
     log_book_lstm(ctx)
-    final.update({k: v for k, v in ours.items()})
-    final.update({"torch_accuracy": ref["accuracy"], "torch_median_accuracy":
-                  ref["median_accuracy"], "torch_seconds_per_epoch": ref["seconds_per_epoch"],
-                  "accuracy_gap": abs(ours["accuracy"] - ref["accuracy"]),
-                  "first_epoch_loss_gap": _first_epoch_gap(res, "ours", "nn.LSTM"),
+    final.update(pair.ours)
+    final.update({"torch_accuracy": pair.ref["accuracy"], "torch_median_accuracy":
+                  pair.ref["median_accuracy"],
+                  "torch_seconds_per_epoch": pair.ref["seconds_per_epoch"], **pair.gaps,
                   "book_accuracy": BOOK_LSTM_ACCURACY})
     return final
 
@@ -332,13 +355,11 @@ def _train_lstm_beside(ctx: RunContext, hp: dict[str, Any]) -> dict[str, Any]:
 
 def gru_torch(ctx: RunContext) -> dict[str, Any]:
     """ch12-fr3: nn.GRU and our GRU trained side by side, and LMModel6's LSTM beside them."""
-    final, hp = _check_then_train(ctx, GRU, nn.GRU)
-    if hp["epochs"] < 1:
+    final, hp, pair = _beside_torch(ctx, GRU, nn.GRU, gru_models, GRU_KINDS, 0,
+                                    "LMModel6 setup (2 layers, n_hidden 64)")
+    if pair is None:
         return final
-    res = _compare_training(ctx, hp, gru_models, ("nn.GRU", "ours"), GRU_KINDS, 0,
-                            "LMModel6 setup (2 layers, n_hidden 64) on nn.GRU and on our GRU, "
-                            "from the same initial weights and seed:")
-    ref, ours = _summary(res, "nn.GRU"), _summary(res, "ours")
+    ref, ours = pair.ref, pair.ours
     lstm = _train_lstm_beside(ctx, hp)
     log_book_lstm(ctx)
     rows = [(name, " ".join(f"{a:.4f}" for a in s["accuracies"]), f"{min(s['accuracies']):.4f}",
@@ -354,9 +375,7 @@ def gru_torch(ctx: RunContext) -> dict[str, Any]:
                   "scratch_median_accuracy": ours["median_accuracy"],
                   "scratch_seconds_per_epoch": ours["seconds_per_epoch"],
                   "lstm_accuracy": lstm["accuracy"], "lstm_accuracies": lstm["accuracies"],
-                  "lstm_median_accuracy": lstm["median_accuracy"],
-                  "accuracy_gap": abs(ours["accuracy"] - ref["accuracy"]),
-                  "first_epoch_loss_gap": _first_epoch_gap(res, "ours", "nn.GRU"),
+                  "lstm_median_accuracy": lstm["median_accuracy"], **pair.gaps,
                   "book_lstm_accuracy": BOOK_LSTM_ACCURACY})
     return final
 

@@ -6,6 +6,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_MODULE = "studytool_fixture_answers"
 
@@ -18,6 +20,14 @@ def with_fixture_answers(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     env["PYTHONPATH"] = f"{FIXTURES}{os.pathsep}{path}" if path else str(FIXTURES)
     env["STUDYTOOL_DB"] = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
     return env
+
+
+def use_fixture_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run engine's fixture answers (fx-*), for this process and its worker children."""
+    monkeypatch.setenv("STUDYTOOL_EXTRA_ANSWERS", FIXTURE_MODULE)
+    paths = [str(FIXTURES), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    monkeypatch.syspath_prepend(str(FIXTURES))
 
 
 def gone(pid: int) -> bool:

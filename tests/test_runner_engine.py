@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 
 import pytest
-from runner_helpers import FIXTURES, gone, gone_within
+from runner_helpers import gone, gone_within, use_fixture_answers
 
 from answers_code.answer import Answer
 from answers_code.check import Check
@@ -20,10 +19,7 @@ from studytool.runner import checks as run_checks
 
 @pytest.fixture(autouse=True)
 def fixture_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.syspath_prepend(str(FIXTURES))
-    path = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", f"{FIXTURES}{os.pathsep}{path}" if path else str(FIXTURES))
-    monkeypatch.setenv("STUDYTOOL_EXTRA_ANSWERS", "studytool_fixture_answers")
+    use_fixture_answers(monkeypatch)
 
 
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from runner_helpers import FIXTURES, gone_within
+from runner_helpers import FIXTURES, gone_within, use_fixture_answers
 
 from studytool.runner import run_answer, start_run
 from studytool.runner.warm import Spares
@@ -22,10 +22,7 @@ pytestmark = pytest.mark.slow  # every test here starts workers that import torc
 
 @pytest.fixture(autouse=True)
 def fixture_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.syspath_prepend(str(FIXTURES))
-    path = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", f"{FIXTURES}{os.pathsep}{path}" if path else str(FIXTURES))
-    monkeypatch.setenv("STUDYTOOL_EXTRA_ANSWERS", "studytool_fixture_answers")
+    use_fixture_answers(monkeypatch)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ The other tests/test_tui_*.py files import from here; pytest puts tests/ on sys.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,12 +13,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from runner_helpers import use_fixture_answers  # noqa: F401 (the TUI tests import it from here)
 
 from studytool.deck import Deck, Question
 from studytool.tui.app import StudyApp
 from studytool.tui.backend import question_line
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 S = TypeVar("S")
 
@@ -162,14 +161,6 @@ async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float =
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.05)
-
-
-def use_fixture_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The run engine's fixture answers (fx-*), for this process and its worker children."""
-    monkeypatch.setenv("STUDYTOOL_EXTRA_ANSWERS", "studytool_fixture_answers")
-    paths = [str(FIXTURES), *filter(None, [os.environ.get("PYTHONPATH")])]
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
-    monkeypatch.syspath_prepend(str(FIXTURES))
 
 
 def test_question_line_finds_the_id(tmp_path: Path) -> None:

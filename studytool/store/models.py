@@ -46,8 +46,12 @@ def _stamp_learner(context: Any) -> str | None:
     return context.connection.info.get(LEARNER_KEY)  # type: ignore[no-any-return]
 
 
-def _learner_key(table: str) -> ForeignKey:
-    return ForeignKey("learners.name", name=f"fk_{table}_learner")
+def _learner_column(table: str, primary_key: bool = False) -> Mapped[str]:
+    """The learner a row of `table` belongs to, stamped from the writing session."""
+    return mapped_column(String(LEARNER_NAME_LENGTH),
+                         ForeignKey("learners.name", name=f"fk_{table}_learner"),
+                         primary_key=primary_key, default=_stamp_learner,
+                         server_default=DEFAULT_LEARNER)
 
 
 class LearnerOwned:
@@ -59,9 +63,7 @@ class LearnerOwned:
 
     @declared_attr
     def learner(cls) -> Mapped[str]:
-        table: str = cls.__tablename__  # type: ignore[attr-defined]
-        return mapped_column(String(LEARNER_NAME_LENGTH), _learner_key(table),
-                             default=_stamp_learner, server_default=DEFAULT_LEARNER)
+        return _learner_column(cls.__tablename__)  # type: ignore[attr-defined]
 
 
 class LearnerRow(Base):
@@ -194,9 +196,7 @@ class SettingRow(LearnerOwned, Base):
 
     __tablename__ = "settings"
 
-    learner: Mapped[str] = mapped_column(
-        String(LEARNER_NAME_LENGTH), _learner_key("settings"), primary_key=True,
-        default=_stamp_learner, server_default=DEFAULT_LEARNER)
+    learner: Mapped[str] = _learner_column("settings", primary_key=True)
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
 
@@ -206,9 +206,7 @@ class ExerciseProgressRow(LearnerOwned, Base):
 
     __tablename__ = "exercise_progress"
 
-    learner: Mapped[str] = mapped_column(
-        String(LEARNER_NAME_LENGTH), _learner_key("exercise_progress"), primary_key=True,
-        default=_stamp_learner, server_default=DEFAULT_LEARNER)
+    learner: Mapped[str] = _learner_column("exercise_progress", primary_key=True)
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     done: Mapped[bool] = mapped_column(Boolean)
     attempts: Mapped[int] = mapped_column(Integer)
