@@ -13,7 +13,6 @@ from answers_code.gru import GRU, GRUCell, gru_step
 from answers_code.registry import get
 from tests.rnn_helpers import (
     TOL,
-    assert_same_as_torch,
     copy_cell_weights,
     max_diff,
     shapes,
@@ -117,23 +116,3 @@ def test_gru_scratch_answer_without_training_reports_the_equivalence():
     for check in answer.checks:
         if check.key != "accuracy":
             assert check.evaluate(final)[0], check.label
-
-
-@settings(max_examples=12, deadline=None)
-@given(shape=shapes, batch_first=st.booleans(), with_state=st.booleans(), seed=st.integers(0, 99))
-def test_inputs_first_matches_nn_gru_in_values_states_and_gradients(shape, batch_first,
-                                                                    with_state, seed):
-    # Every step's input projection computed before the loop: torch's numbers to float rounding.
-    from functools import partial
-
-    ours, ref, x = twins(partial(GRU, inputs_first=True), nn.GRU, shape, batch_first, seed)
-    _, nh, nl, bs, _ = shape
-    state = torch.randn(nl, bs, nh) if with_state else None
-    assert_same_as_torch(ours, ref, x, state, TOL)
-
-
-def test_the_trained_gru_keeps_the_step_by_step_form_it_was_calibrated_on():
-    from answers_code.module_answers import gru_models
-
-    _, ours = gru_models({"vocab_sz": 30, "n_hidden": 8, "n_layers": 2}, 0)
-    assert ours.rnn.inputs_first is False

@@ -13,7 +13,6 @@ from answers_code.lstm import LSTM, LSTMCell, LSTMCellRefactored, refactored_fro
 from answers_code.registry import get
 from tests.rnn_helpers import (
     TOL,
-    assert_same_as_torch,
     copy_cell_weights,
     max_diff,
     shapes,
@@ -150,25 +149,3 @@ def test_lstm_scratch_answer_prints_the_difference_and_trains_beside_nn_lstm(
     assert set(epochs[0]) >= {"epoch", "train_loss", "valid_loss", "accuracy", "seconds"}
     text = "\n".join(e.get("text", "") for e in events)
     assert "nn.LSTM" in text and "s/epoch" in text and "0.758464" in text
-
-
-@settings(max_examples=12, deadline=None)
-@given(shape=shapes, batch_first=st.booleans(), with_state=st.booleans(), seed=st.integers(0, 99))
-def test_inputs_first_matches_nn_lstm_in_values_states_and_gradients(shape, batch_first,
-                                                                    with_state, seed):
-    # Every step's input projection computed before the loop: torch's numbers to float rounding.
-    from functools import partial
-
-    ours, ref, x = twins(partial(LSTM, inputs_first=True), nn.LSTM, shape, batch_first, seed)
-    _, nh, nl, bs, _ = shape
-    state = (torch.randn(nl, bs, nh), torch.randn(nl, bs, nh)) if with_state else None
-    assert_same_as_torch(ours, ref, x, state, TOL)
-
-
-def test_the_trained_lstm_keeps_the_step_by_step_form_it_was_calibrated_on():
-    from answers_code.module_answers import lstm_models
-
-    _, ours = lstm_models({"vocab_sz": 30, "n_hidden": 8, "n_layers": 2}, 0)
-    assert ours.rnn.inputs_first is False
-    fast = LSTM(4, 6, 2, inputs_first=True)
-    assert list(fast.state_dict()) == list(LSTM(4, 6, 2).state_dict())
