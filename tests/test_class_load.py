@@ -4,52 +4,31 @@ benchmarks/class_load.py runs the same with 20 learners and prints the figures."
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, make_url, select
-
-from studytool.store.models import ReviewLogRow
+from sqlalchemy import create_engine, make_url
 
 pytestmark = pytest.mark.slow
 
-# One learner's session: build the cards, rate as fast as possible (a fake clock moves ten
-# minutes per review so cards keep coming due), print what was committed and any error.
-WORKER = """
-import json, sys
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from studytool.deck import load_installed
-from studytool.srs import StudyService
-from studytool.store import open_db
-url, learner, reviews = sys.argv[1], sys.argv[2] or None, int(sys.argv[3])
-moment = [datetime(2026, 3, 2, 12, 0, tzinfo=UTC)]
-done, errors = 0, []
-try:
-    service = StudyService(open_db(url, learner), clock=lambda: moment[0], tz=UTC, fuzz=False)
-    service.sync_decks(load_installed()[0])
-    service.save_settings(replace(service.get_settings(), new_per_day=1000))
-    for i in range(reviews):
-        card = service.next_card()
-        if card is None:
-            moment[0] += timedelta(days=1)
-            continue
-        service.rate(card.card_id, 1 + i % 4)
-        done += 1
-        moment[0] += timedelta(minutes=10)
-    learner = service.db.learner
-except Exception as exc:
-    errors.append(f"{type(exc).__name__}: {exc}")
-print(json.dumps({"learner": learner, "done": done, "errors": errors}))
-"""
+# One learner's session is the benchmark's own worker (benchmarks/class_load.py --worker): it
+# builds the cards, rates as fast as it can on a fake clock and prints what it committed.
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "class_load.py"
+_spec = importlib.util.spec_from_file_location("class_load_bench", BENCH)
+assert _spec and _spec.loader
+class_load = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(class_load)
 
 
 def _run_all(jobs: list[tuple[str, str]], reviews: int, env: dict[str, str]) -> list[dict]:
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, url, learner, str(reviews)],
+    procs = [subprocess.Popen([sys.executable, str(BENCH), "--worker", url, learner,
+                               str(reviews)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               env=env) for url, learner in jobs]
     results = []
@@ -58,15 +37,6 @@ def _run_all(jobs: list[tuple[str, str]], reviews: int, env: dict[str, str]) -> 
         assert proc.returncode == 0, err
         results.append(json.loads(out.strip().splitlines()[-1]))
     return results
-
-
-def _stored(url: str) -> dict[str, int]:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        counts = dict(conn.execute(select(ReviewLogRow.learner, func.count()).group_by(
-            ReviewLogRow.learner)).all())
-    engine.dispose()
-    return counts
 
 
 def test_three_learners_on_one_sqlite_file_at_once_lose_nothing(tmp_path, child_env):
@@ -81,8 +51,8 @@ def test_three_learners_on_one_sqlite_file_at_once_lose_nothing(tmp_path, child_
     db.close()
     results = _run_all([(url, name) for name in ("ann", "ben", "cy")], 25, child_env)
     assert [r["errors"] for r in results] == [[], [], []]
-    assert {r["learner"]: r["done"] for r in results} == _stored(url)
-    assert all(r["done"] == 25 for r in results)
+    assert {r["learner"]: r["committed"] for r in results} == class_load.stored_reviews(url)
+    assert all(r["committed"] == 25 for r in results)
 
 
 @pytest.mark.postgres
@@ -108,8 +78,8 @@ def test_six_learner_roles_on_a_class_server_at_once_lose_nothing(child_env):
                 for n in names]
         results = _run_all(jobs, 15, child_env)
         assert [r["errors"] for r in results] == [[]] * 6
-        assert {r["learner"]: r["done"] for r in results} == _stored(url)
-        assert all(r["done"] == 15 for r in results)
+        assert {r["learner"]: r["committed"] for r in results} == class_load.stored_reviews(url)
+        assert all(r["committed"] == 15 for r in results)
     finally:
         reset_postgres(url)
         engine = create_engine(url)
