@@ -86,7 +86,7 @@ def export_apkg(db: Database, path: Path, now: datetime | None = None,
                                                                   now.timestamp(), ids)
                 note_ids = dict(conn.execute("SELECT guid, id FROM notes"))
                 clock = Clock(now, settings.day_starts_at_hour, tz)
-                write_schedule(conn, session, note_ids, settings, clock)
+                write_schedule(conn, session, note_ids, note_guid, settings, clock)
                 conn.commit()
             finally:
                 conn.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -63,16 +64,15 @@ class Clock:
 
 
 def write_schedule(conn: sqlite3.Connection, session: Session, note_ids: dict[str, int],
-                   settings: Settings, clock: Clock) -> int:
-    """Give the cards of `note_ids` (GUID -> Anki note id) their studytool scheduling and
-    write their reviews to the revlog; returns the number of revlog rows."""
+                   guid: Callable[[str, str], str], settings: Settings, clock: Clock) -> int:
+    """Give the cards of `note_ids` (GUID -> Anki note id; `guid(deck_id, question_id)` names
+    a card's note) their studytool scheduling and write their reviews to the revlog; returns
+    the number of revlog rows."""
     _set_clock(conn, clock)
     card_ids = dict(conn.execute("SELECT nid, id FROM cards"))
     scheduler = make_scheduler(settings, fuzz=False)
     steps = {LEARNING: len(scheduler.learning_steps), RELEARNING: len(scheduler.relearning_steps)}
     decay = float(scheduler.parameters[20]) if len(scheduler.parameters) > 20 else None
-    from studytool.exchange.anki import note_guid
-
     history: dict[int, list[ReviewLogRow]] = defaultdict(list)
     for review in session.scalars(select(ReviewLogRow).order_by(ReviewLogRow.id)):
         history[review.card_id].append(review)
@@ -82,7 +82,7 @@ def write_schedule(conn: sqlite3.Connection, session: Session, note_ids: dict[st
     query = select(CardRow).where(CardRow.archived.is_(False)).order_by(
         CardRow.deck_id, CardRow.position, CardRow.question_id)
     for card in session.scalars(query):
-        anki_card = card_ids[note_ids[note_guid(card.deck_id, card.question_id)]]
+        anki_card = card_ids[note_ids[guid(card.deck_id, card.question_id)]]
         reviews = history.get(card.id, [])
         conn.execute("UPDATE cards SET type=?, queue=?, due=?, ivl=?, factor=?, reps=?, "
                      "lapses=?, left=?, data=? WHERE id=?",

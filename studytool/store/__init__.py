@@ -1,5 +1,6 @@
 """The progress store: SQLAlchemy models, engine/session, queries; migrations live in db/."""
 
-from studytool.store.database import Database, open_db
+from studytool.store.database import Database
+from studytool.store.opening import open_db
 
 __all__ = ["Database", "open_db"]

@@ -1,4 +1,5 @@
-"""Engine and sessions: `open_db(url)` gives a migrated `Database` whose sessions are transactions.
+"""Engine and sessions: a `Database` (store.opening.open_db makes one) whose sessions are
+transactions.
 
 SQLite gets WAL (readers never block the writer), foreign keys, a busy timeout and
 `synchronous=NORMAL`: in WAL mode a committed transaction survives the process being killed
@@ -26,11 +27,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.orm import Session
 
 from studytool.errors import StudytoolError, clip, quote
-from studytool.store.errors import describe
 from studytool.store.models import DEFAULT_LEARNER
 from studytool.store.scoping import scoped_info
 
@@ -168,27 +168,3 @@ def _synchronous() -> str:
 def _sqlite_on_begin(connection: Any) -> None:
     statement = connection.get_execution_options().get(_BEGIN_OPTION, "BEGIN IMMEDIATE")
     connection.exec_driver_sql(statement)
-
-
-def open_db(url: str, learner: str | None = None) -> Database:
-    """Open (create or migrate) the database at `url` for `learner`; refuses one from a newer
-    studytool, and a learner it does not hold (see store.learners.resolve_learner)."""
-    from studytool.store.learners import resolve_learner
-    from studytool.store.migrate import migrate
-    from studytool.store.ownership import check_sqlite_file
-
-    engine = make_engine(url)
-    path = sqlite_path(engine.url.database) if engine.dialect.name == "sqlite" else None
-    try:
-        if path is not None:
-            check_sqlite_file(path)  # before the first connection switches it to WAL
-        migrate(engine)
-        name, role = resolve_learner(engine, learner)
-    except DBAPIError as exc:
-        engine.dispose()
-        where = engine.url.render_as_string(hide_password=True)
-        raise StudytoolError(f"{describe(exc)}: {clip(where)}") from exc
-    except BaseException:
-        engine.dispose()
-        raise
-    return Database(engine, name, role)
