@@ -13,13 +13,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from studytool.errors import StudytoolError
 from studytool.exchange.document import PARAMETERS_KEY
+from studytool.srs.reschedule import Rescheduled, reschedule
 from studytool.store.database import Database
 from studytool.store.models import ReviewLogRow
 
@@ -41,15 +42,17 @@ class Fit:
 
 def optimize_report(db: Database, save: bool) -> str:
     fit = fit_parameters(db)
+    lines = [format_fit(fit, save)]
     if save and fit.new is not None:
-        save_parameters(db, fit.new)
-    return format_fit(fit, save)
+        lines.append(save_parameters(db, fit.new).text())
+    return "\n".join(lines)
 
 
 def load_history(db: Database) -> History:
     history: History = defaultdict(list)
     query = (select(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.rating,
                     ReviewLogRow.duration_ms)
+             .where(ReviewLogRow.cram.is_(False))  # cram reviews scheduled nothing
              .order_by(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.id))
     with db.session(write=False) as session:
         for card_id, at, rating, duration in session.execute(query):
@@ -76,11 +79,16 @@ def stored_parameters(db: Database) -> list[float]:
     return [float(v) for v in (personal or DEFAULT_PARAMETERS)]
 
 
-def save_parameters(db: Database, parameters: Sequence[float]) -> None:
-    from studytool.srs.settings_store import put_setting
+def save_parameters(db: Database, parameters: Sequence[float],
+                    now: datetime | None = None) -> Rescheduled:
+    """Keep the parameters and reschedule the studied cards with them, in one transaction."""
+    from studytool.srs.settings_store import load_settings, put_setting
 
     with db.session() as session:
+        old = load_settings(session)
         put_setting(session, PARAMETERS_KEY, [float(v) for v in parameters])
+        new = replace(old, fsrs_parameters=tuple(float(v) for v in parameters))
+        return reschedule(session, old, new, now or datetime.now(UTC))
 
 
 def fit_parameters(db: Database) -> Fit:

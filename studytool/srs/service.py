@@ -6,6 +6,7 @@ One service per learner session (a CLI review, the TUI). Every user action is on
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from studytool.srs.fsrs_bridge import (
 )
 from studytool.srs.intervals import format_interval
 from studytool.srs.memory import recall_now
+from studytool.srs.reschedule import Rescheduled, reschedule
 from studytool.srs.sync import (
     deck_fingerprint,
     learner_marks,
@@ -94,10 +96,19 @@ class StudyService:
                 self._settings = settings_rows.load_settings(session)
         return self._settings
 
-    def save_settings(self, settings: Settings) -> None:
+    def save_settings(self, settings: Settings) -> Rescheduled | None:
+        """Store the settings; a new desired retention reschedules the studied cards in the
+        same transaction (what moved, and the workload before and after, is returned)."""
         with self.db.session() as session:
+            old = settings_rows.load_settings(session)
             settings_rows.save_settings(session, settings)
+            if settings.fsrs_parameters is None:  # saving never clears personal parameters
+                settings = replace(settings, fsrs_parameters=old.fsrs_parameters)
+            moved = None
+            if settings.desired_retention != old.desired_retention:
+                moved = reschedule(session, old, settings, self.now())
         self._settings = settings
+        return moved
 
     # -- decks ----------------------------------------------------------------------------
     def sync_decks(self, decks: Iterable[Deck]) -> dict[str, SyncPlan]:
