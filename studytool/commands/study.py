@@ -141,6 +141,8 @@ def stats(obj: dict[str, Any], as_json: bool) -> None:
     week = result.forecast_30d[:7]
     click.echo("due next 7 days    " + " ".join(str(n) for _d, n in week))
     click.echo("leeches            " + (", ".join(result.leeches) or "none"))
+    if result.workload is not None:
+        click.echo(f"workload           {result.workload.text()}")
 
 
 @click.command("review")

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from studytool.config import Settings
 from studytool.errors import StudytoolError
-from studytool.srs import days
+from studytool.srs import days, workload
 from studytool.srs import settings_store as settings_rows
 from studytool.srs.fsrs_bridge import (
     apply_fsrs,
@@ -39,6 +39,7 @@ from studytool.srs.sync import (
     unchanged_plan,
 )
 from studytool.srs.views import CardView, DeckSummary, ReviewRow, Stats, TypedGrade
+from studytool.srs.workload import studied_sample
 from studytool.store import queries as q
 from studytool.store.database import Database
 from studytool.store.models import (
@@ -383,6 +384,7 @@ class StudyService:
                                        [datetime(1970, 1, 1, tzinfo=UTC), *future[1:]],
                                        *scheduled)
             by_state = q.cards_by_state(session)
+            studied, studied_count = studied_sample(session)
             leeches = list(session.scalars(
                 select(CardRow.question_id).where(CardRow.leech.is_(True),
                                                   CardRow.archived.is_(False))
@@ -394,6 +396,8 @@ class StudyService:
             retention_30d=round(recalled / total, 4) if total else None, by_state=by_state,
             reviews_per_day=list(zip(labels, per_day, strict=True)),
             forecast_30d=list(zip(ahead, forecast, strict=True)), leeches=leeches,
+            workload=workload.forecast(studied, make_scheduler(self.get_settings(), fuzz=False),
+                                       now, studied_count),
         )
 
     def browse(self, query: str = "", deck: str | None = None, state: str | None = None,

@@ -16,6 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fsrs import Card, Rating, Scheduler
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from studytool.srs.fsrs_bridge import to_fsrs
+from studytool.store.models import NEW, CardRow
 
 WINDOW_DAYS = 30
 SAMPLE = 1000
@@ -35,6 +40,18 @@ class Workload:
     def text(self) -> str:
         return (f"{self.per_day:.1f} reviews/day over the next {WINDOW_DAYS} days "
                 f"at retention {self.retention:.2f}")
+
+
+def studied_sample(session: Session) -> tuple[list[Card], int]:
+    """The `sample` of the studied cards a forecast follows (cards not archived, suspended or
+    new), as fsrs cards, and how many studied cards there are."""
+    studied = [CardRow.archived.is_(False), CardRow.suspended.is_(False), CardRow.state != NEW]
+    ids = list(session.scalars(select(CardRow.id).where(*studied).order_by(CardRow.id)))
+    chosen = [ids[i] for i in sample(len(ids))]
+    if not chosen:
+        return [], 0
+    rows = session.scalars(select(CardRow).where(CardRow.id.in_(chosen)))
+    return [to_fsrs(row) for row in rows], len(ids)
 
 
 def sample(total: int) -> list[int]:

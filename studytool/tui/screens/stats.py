@@ -99,6 +99,9 @@ class StatsScreen(StudyScreen):
             *item_lines("Cards", [f"{state} {count}" for state, count in by_state.items()
                                   if count] or ["none"], width),
         ]
+        workload = getattr(stats, "workload", None)
+        if workload is not None:  # our numbers only: markup is safe
+            rows += item_lines("Workload", workload.text().split(), width, sep=" ")
         # Question ids come from deck files: the leeches' line is text, never markup.
         head, *rest = item_lines("Leeches", list(getattr(stats, "leeches", [])) or ["none"],
                                  width)
