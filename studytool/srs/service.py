@@ -309,6 +309,42 @@ class StudyService:
         self._undo_stack.extend(logged)  # only once committed
         return views
 
+    # -- cram -----------------------------------------------------------------------------
+    def cram_queue(self, deck_id: str | None = None, tag: str | None = None,
+                   limit: int | None = None) -> list[int]:
+        """Studied cards (not new, suspended or archived) of the deck and tag given, lowest
+        retrievability first (the ones most likely forgotten now), due date breaking ties."""
+        if limit is not None and limit < 1:
+            raise StudytoolError(f"the cram limit must be 1 or more, not {limit}")
+        scheduler, now = make_scheduler(self.get_settings(), fuzz=False), self.now()
+        conditions = [CardRow.archived.is_(False), CardRow.suspended.is_(False),
+                      CardRow.state != NEW]
+        if deck_id is not None:
+            conditions.append(CardRow.deck_id == deck_id)
+        with self.db.session(write=False) as session:
+            rows = [row for row in session.scalars(select(CardRow).where(*conditions))
+                    if tag is None or tag in row.tags]
+            ranked = sorted(rows, key=lambda r: (recall_now(scheduler, r, now) or 0.0, r.due,
+                                                 r.id))
+        return [row.id for row in ranked][:limit]
+
+    def cram_rate(self, card_id: int, rating: int, duration_ms: int | None = None) -> CardView:
+        """A cram review: logged (flagged `cram`) and undoable, the card's schedule untouched."""
+        if rating not in (1, 2, 3, 4):
+            raise StudytoolError(f"rating must be 1 (Again) to 4 (Easy), not {rating!r}")
+        now = self.now()
+        with self.db.session() as session:
+            row = self._get(session, card_id, lock=True)
+            log = ReviewLogRow(card_id=row.id, rating=rating, reviewed_at=now,
+                               duration_ms=duration_ms, state_before=row.state,
+                               card_before=snapshot(row), state_after=row.state,
+                               due_after=row.due, cram=True)
+            session.add(log)
+            session.flush()
+            view = _view(row)
+        self._undo_stack.append(log.id)
+        return view
+
     def card_ids_for(self, question_ids: Iterable[str]) -> list[int]:
         """The live cards of these questions (any deck), in the order the questions are given."""
         wanted = list(question_ids)
