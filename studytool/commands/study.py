@@ -268,7 +268,12 @@ class ReviewLoop:
         after = self.service.rate(card.card_id, rating, duration_ms, self.typed)
         self.reviewed += 1
         wait = format_interval(after.due - (after.last_review or self.service.now()))
-        return f"rated {RATING_NAMES[rating]}: next due in {wait}"
+        ack = f"rated {RATING_NAMES[rating]}: next due in {wait}"
+        if after.leech and not card.leech:  # this lapse made it one
+            from studytool.srs.views import leech_news
+
+            ack += f"\nleech: {leech_news(after)}"
+        return ack
 
     def undo(self) -> str:
         target = self.service.last_undoable()

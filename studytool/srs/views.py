@@ -93,3 +93,9 @@ class Stats:
                 "workload": self.workload.to_json() if self.workload else None,
                 "reviews_per_day": [{"date": d, "count": n} for d, n in self.reviews_per_day],
                 "forecast_30d": [{"date": d, "count": n} for d, n in self.forecast_30d]}
+
+
+def leech_news(card: CardView) -> str:
+    """What the CLI and the app say when a rating has just made `card` a leech."""
+    return (f"{card.question_id} has lapsed too often (tagged leech"
+            + (", and suspended" if card.suspended else "") + "); rewrite or split the card")

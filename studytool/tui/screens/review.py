@@ -197,7 +197,13 @@ class ReviewScreen(StudyScreen):
             if action == "rate" and self.cram is not None:
                 self.cram.rate(rating, duration_ms)
             elif action == "rate":
-                service.rate(card_id, rating, duration_ms, typed)
+                was_leech = service.card(card_id).leech
+                after = service.rate(card_id, rating, duration_ms, typed)
+                if after.leech and not was_leech:  # this lapse made it one
+                    from studytool.srs.views import leech_news
+
+                    self.app.tell(f"Leech: {leech_news(after)}.", severity="warning",
+                                  timeout=10)
             elif action == "undo":
                 undone = self.cram.undo() if self.cram is not None else service.undo()
                 note = "Undone." if undone else "Nothing to undo."
