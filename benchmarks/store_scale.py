@@ -81,7 +81,8 @@ def build(db, n_cards: int, n_reviews: int) -> float:
     try:
         cursor = raw.cursor()
         cursor.execute("BEGIN IMMEDIATE")
-        cursor.executemany("INSERT INTO decks VALUES (?, ?, '', '')",
+        cursor.executemany("INSERT INTO decks (id, title, path, fingerprint) "
+                           "VALUES (?, ?, '', '')",
                            [(f"bench-{d}", f"Bench deck {d}") for d in range(10)])
         cursor.executemany(
             "INSERT INTO cards (deck_id, question_id, position, text, answer, answers, tags,"

@@ -24,6 +24,9 @@ MODULES: dict[str, dict[str, str]] = {
         "stats": "Reviews, retention and cards by state.",
         "cards": "Each card's memory state: S, D, R now, lapses, due, flags.",
     },
+    "schedule": {
+        "reschedule": "Set the desired retention and reschedule the studied cards.",
+    },
     "deck": {
         "validate": "Validate question files (default: the installed decks).",
         "import-questions": "Turn a questionnaire (fastbook notebook or Markdown) into a deck.",

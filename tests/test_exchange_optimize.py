@@ -18,6 +18,7 @@ from studytool.exchange.optimize import (
     fit_parameters,
     load_history,
     log_loss,
+    optimal_retention,
     usable_reviews,
 )
 from studytool.store import open_db
@@ -86,7 +87,7 @@ HAS_OPTIMIZER = all(importlib.util.find_spec(name) for name in ("numpy", "pandas
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(240)
 def test_enough_reviews_fit_new_parameters_saved_only_when_asked(tmp_path, studytool_cmd,
                                                                  child_env):
     url = f"sqlite:///{tmp_path / 'many.sqlite3'}"
@@ -105,6 +106,8 @@ def test_enough_reviews_fit_new_parameters_saved_only_when_asked(tmp_path, study
     old_loss, new_loss = (float(x.split()[-1]) for x in done.stdout.split(
         "log loss on your history: ")[1].splitlines()[0].split(", "))
     assert new_loss < old_loss  # fitted to this learner: better on their own history
+    best = done.stdout.split("retention that minimises your workload: ")[1].split()[0]
+    assert float(best) in (0.7, 0.75, 0.8, 0.85, 0.9, 0.95)  # fsrs's candidates
 
     done = subprocess.run([*studytool_cmd, "--db", url, "optimize", "--save"],
                           capture_output=True, text=True, env=child_env, timeout=120)
@@ -115,3 +118,15 @@ def test_enough_reviews_fit_new_parameters_saved_only_when_asked(tmp_path, study
     shown = [float(line.split()[2]) for line in done.stdout.splitlines()
              if line.startswith("w") and line[1].isdigit()]
     assert shown == pytest.approx(saved, abs=1e-4)
+
+
+def test_optimal_retention_needs_timed_reviews(tmp_path):
+    url = f"sqlite:///{tmp_path / 'untimed.sqlite3'}"
+    build_history(url, cards=80, reviews_per_card=9)
+    db = open_db(url)
+    with db.session() as s:
+        s.query(ReviewLogRow).filter(ReviewLogRow.id % 2 == 0).update({"duration_ms": None})
+    history = load_history(db)
+    db.close()
+    # fsrs simulates review time: half the reviews lack one, too few are left to use
+    assert optimal_retention(history, DEFAULT_PARAMETERS) is None

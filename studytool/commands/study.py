@@ -141,18 +141,34 @@ def stats(obj: dict[str, Any], as_json: bool) -> None:
     week = result.forecast_30d[:7]
     click.echo("due next 7 days    " + " ".join(str(n) for _d, n in week))
     click.echo("leeches            " + (", ".join(result.leeches) or "none"))
+    if result.workload is not None:
+        click.echo(f"workload           {result.workload.text()}")
 
 
 @click.command("review")
 @click.option("--deck", "deck_id", metavar="ID", help="Review one deck only.")
+@click.option("--cram", is_flag=True,
+              help="Cram (exam) mode: the studied cards, lowest retrievability first, each "
+                   "once; logged as cram reviews, no schedule changes.")
+@click.option("--tag", metavar="TAG", help="With --cram: only cards with this tag.")
+@click.option("--limit", type=click.IntRange(1), metavar="N",
+              help="With --cram: at most N cards.")
 @click.pass_obj
-def review(obj: dict[str, Any], deck_id: str | None) -> None:
+def review(obj: dict[str, Any], deck_id: str | None, cram: bool, tag: str | None,
+           limit: int | None) -> None:
     """Review due cards: reveal, then rate 1 Again, 2 Hard, 3 Good, 4 Easy."""
+    if not cram and (tag is not None or limit is not None):
+        raise StudytoolError("--tag and --limit go with --cram")
     service = open_service(obj)
     if deck_id is not None and deck_id not in service.deck_ids():
         known = ", ".join(service.deck_ids()) or "none"
         raise StudytoolError(f"unknown deck {quote(deck_id)} (known: {known})")
-    loop = ReviewLoop(service, deck_id)
+    session = None
+    if cram:
+        from studytool.srs.cram import CramSession
+
+        session = CramSession(service, deck_id, tag, limit)
+    loop = ReviewLoop(service, deck_id, session)
     try:
         if sys.stdin.isatty() and sys.stdout.isatty():
             loop.interactive()
@@ -170,9 +186,10 @@ class ReviewLoop:
     HELP = ("1 Again, 2 Hard, 3 Good, 4 Easy, u undo, b bury, s suspend, q quit, "
             "> ANSWER grade a typed answer, ok take its suggested rating")
 
-    def __init__(self, service: Any, deck_id: str | None) -> None:
+    def __init__(self, service: Any, deck_id: str | None, cram: Any = None) -> None:
         self.service = service
         self.deck_id = deck_id
+        self.cram = cram  # a CramSession: cram mode
         self.card: Any = None
         self.shown_at = time.monotonic()
         self.reviewed = 0
@@ -183,7 +200,8 @@ class ReviewLoop:
 
     # -- the commands, shared by both modes ---------------------------------------------
     def advance(self) -> None:
-        self.card = self.service.next_card(self.deck_id)
+        self.card = (self.cram.next_card() if self.cram is not None
+                     else self.service.next_card(self.deck_id))
         self.shown_at = time.monotonic()
         self.typed = None
 
@@ -229,6 +247,8 @@ class ReviewLoop:
             return self.undo()
         if command in ("b", "s"):
             card = self._current("bury" if command == "b" else "suspend")
+            if self.cram is not None:
+                self.cram.skip()
             if command == "b":
                 until = self.service.bury(card.card_id)
                 return f"buried {card.question_id} until {_local(until)}"
@@ -241,14 +261,24 @@ class ReviewLoop:
 
         card = self._current("rate")
         duration_ms = int((time.monotonic() - self.shown_at) * 1000)
+        if self.cram is not None:
+            self.cram.rate(rating, duration_ms)
+            self.reviewed += 1
+            return f"crammed {RATING_NAMES[rating]}: schedule unchanged"
         after = self.service.rate(card.card_id, rating, duration_ms, self.typed)
         self.reviewed += 1
         wait = format_interval(after.due - (after.last_review or self.service.now()))
-        return f"rated {RATING_NAMES[rating]}: next due in {wait}"
+        ack = f"rated {RATING_NAMES[rating]}: next due in {wait}"
+        if after.leech and not card.leech:  # this lapse made it one
+            from studytool.srs.views import leech_news
+
+            ack += f"\nleech: {leech_news(after)}"
+        return ack
 
     def undo(self) -> str:
         target = self.service.last_undoable()
-        if target is None or not self.service.undo():
+        undone = self.cram.undo() if self.cram is not None else self.service.undo()
+        if target is None or not undone:
             return "nothing to undo"
         self.reviewed -= 1
         self.undone = self.service.card(target.card_id)
@@ -304,7 +334,7 @@ class ReviewLoop:
 
     def _show_card(self) -> None:
         if self.card is None:
-            _say("no cards due now")
+            _say("no more cards to cram" if self.cram is not None else "no cards due now")
             return
         click.echo(f"card {self.card.card_id} {self.card.question_id} {self.card.state}")
         _say("Q: " + _indent(self.card.text))
@@ -334,7 +364,8 @@ class ReviewLoop:
                     break
             self._interactive_do(key)
         if self.card is None:
-            click.echo("No more cards due now.")
+            click.echo("No more cards to cram." if self.cram is not None
+                       else "No more cards due now.")
         click.echo(f"{self.reviewed} reviewed.")
 
     def _type_answer(self) -> None:
@@ -354,9 +385,13 @@ class ReviewLoop:
             click.secho(_fit(f"Common mistake: {card.mistake}"), fg="yellow")
         for name in card.answers:
             click.secho(f"Run it: studytool run {name}", dim=True)
-        previews = self.service.preview_intervals(card.card_id)
-        click.echo("  ".join(f"{r} {RATING_NAMES[r]} ({previews[r]})" for r in (1, 2, 3, 4))
-                   + "   u b s q")
+        if self.cram is not None:
+            click.echo("  ".join(f"{r} {RATING_NAMES[r]}" for r in (1, 2, 3, 4))
+                       + "   (cram: no schedule change)   u b s q")
+        else:
+            previews = self.service.preview_intervals(card.card_id)
+            click.echo("  ".join(f"{r} {RATING_NAMES[r]} ({previews[r]})" for r in (1, 2, 3, 4))
+                       + "   u b s q")
         if self.typed is not None:
             rating = self.typed.suggested_rating
             click.secho(f"Enter takes the suggested {rating} {RATING_NAMES[rating]}; "

@@ -31,6 +31,7 @@ import genanki
 from sqlalchemy import select
 
 from studytool.exchange.anki_schedule import Clock, write_schedule
+from studytool.exchange.document import LEECH_TAG
 from studytool.exchange.output import atomic_output
 from studytool.srs.settings_store import load_settings
 from studytool.store.database import Database
@@ -100,7 +101,8 @@ def make_note(card: CardRow) -> genanki.Note:
     code = "".join(_code_html(name) for name in card.answers)
     fields = [html.escape(card.question_id), _html(card.text), _html(card.answer),
               _html(card.mistake or ""), code]
-    tags = [_tag(t) for t in (card.deck_id, *card.tags)]
+    # A leech travels as Anki's own `leech` tag (what Anki's leech action adds).
+    tags = [_tag(t) for t in (card.deck_id, *card.tags)] + ([LEECH_TAG] if card.leech else [])
     return genanki.Note(model=MODEL, fields=fields, tags=tags,
                         guid=note_guid(card.deck_id, card.question_id))
 

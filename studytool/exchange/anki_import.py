@@ -31,7 +31,7 @@ from typing import Any
 from studytool.config import Settings
 from studytool.errors import StudytoolError
 from studytool.exchange import timefmt
-from studytool.exchange.document import FORMAT
+from studytool.exchange.document import FORMAT, LEECH_TAG
 from studytool.exchange.json_import import ImportSummary, import_json
 from studytool.exchange.progress import ProgressCallback
 from studytool.srs import days
@@ -172,7 +172,9 @@ def _document(col: Any, settings: Settings, now: datetime, tz: tzinfo | None) ->
         cards.append({
             "deck_id": deck_id, "question_id": question_id, "position": positions[deck_id],
             "text": text, "answer": answer, "mistake": None, "answers": [],
-            "tags": [t[:100] for t in card.note().tags[:100]], "section": None,
+            "tags": [t[:100] for t in card.note().tags[:100]
+                     if t.lower() != LEECH_TAG],
+            "leech": any(t.lower() == LEECH_TAG for t in card.note().tags), "section": None,
             "kind": "recall",
             "fingerprint": hashlib.sha256(f"{text}\x1f{answer}".encode()).hexdigest(),
             "state": state, "step": step, "stability": stability, "difficulty": difficulty,

@@ -74,7 +74,9 @@ def write_schedule(conn: sqlite3.Connection, session: Session, note_ids: dict[st
     steps = {LEARNING: len(scheduler.learning_steps), RELEARNING: len(scheduler.relearning_steps)}
     decay = float(scheduler.parameters[20]) if len(scheduler.parameters) > 20 else None
     history: dict[int, list[ReviewLogRow]] = defaultdict(list)
-    for review in session.scalars(select(ReviewLogRow).order_by(ReviewLogRow.id)):
+    # Cram reviews stay out of Anki's revlog: Anki's FSRS would fit them as scheduled ones.
+    for review in session.scalars(select(ReviewLogRow).where(ReviewLogRow.cram.is_(False))
+                                  .order_by(ReviewLogRow.id)):
         history[review.card_id].append(review)
     taken: set[int] = set()
     revlog = 0

@@ -32,3 +32,5 @@ ACCEPTS = ('import reads the JSON file that "studytool export --format json" wri
            'Anki package (.apkg)')
 # Settings keys an export carries: the learner's Settings plus fitted FSRS parameters.
 PARAMETERS_KEY = "fsrs_parameters"
+# The tag Anki gives a leech: our leeches carry it in an .apkg, and it marks one on import.
+LEECH_TAG = "leech"

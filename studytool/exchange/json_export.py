@@ -163,9 +163,13 @@ def _review_lines(session: Session) -> Iterator[list[str]]:
                f'"rating":{rating},"duration_ms":{"null" if duration is None else duration},'
                f'"state_before":{before},"card_before":{card_before},'
                f'"state_after":{after},"due_after":"{due[:10]}T{due[11:]}+00:00"'
-               f'{"" if score is None and typed is None else _grade(score, suggested, typed)}}}'
+               f'{"" if score is None and typed is None else _grade(score, suggested, typed)}'
+               f'{_CRAM if cram else ""}}}'
                for card_id, at, rating, duration, before, card_before, after, due, score,
-               suggested, typed in rows]
+               suggested, typed, cram in rows]
+
+
+_CRAM = ',"cram":true'  # only cram reviews carry it, as the import takes it as optional
 
 
 def _as_text(row: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -68,7 +68,7 @@ _HEADER_BYTES = 1 << 20  # the most of the first line looked at to tell the vers
 _INSERT_NEW_REVIEW = (
     "INSERT INTO review_log (card_id, rating, reviewed_at, duration_ms, state_before, "
     "card_before, state_after, due_after, grade_score, suggested_rating, typed_answer, "
-    "learner) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+    "cram, learner) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
     "(SELECT 1 FROM review_log INDEXED BY ix_review_log_reviewed_at WHERE learner = ? "
     "AND reviewed_at = ? AND card_id = ? AND rating = ? AND id < ?)")
 # The same lookup for the rows already inserted. INDEXED BY: without statistics SQLite may
@@ -560,7 +560,7 @@ class _Rows:
 
     _REVIEW = ("card_id", "rating", "reviewed_at", "duration_ms", "state_before", "card_before",
                "state_after", "due_after", "grade_score", "suggested_rating",
-               "typed_answer", "learner")  # the order `review` writes a tuple in
+               "typed_answer", "cram", "learner")  # the order `review` writes a tuple in
 
     def __init__(self, session: Session, sqlite: bool) -> None:
         self.session, self.sqlite = session, sqlite
@@ -606,7 +606,8 @@ class _Rows:
                     review["duration_ms"], review["state_before"],
                     before_json(review["card_before"]), review["state_after"],
                     time(review["due_after"]), review.get("grade_score"),
-                    review.get("suggested_rating"), review.get("typed_answer"), self.learner)
+                    review.get("suggested_rating"), review.get("typed_answer"),
+                    int(review.get("cram", False)), self.learner)
         return {"card_id": card_id, "rating": review["rating"],
                 "reviewed_at": timefmt.parse(review["reviewed_at"]),
                 "duration_ms": review["duration_ms"], "state_before": review["state_before"],
@@ -614,7 +615,8 @@ class _Rows:
                 "due_after": timefmt.parse(review["due_after"]),
                 "grade_score": review.get("grade_score"),
                 "suggested_rating": review.get("suggested_rating"),
-                "typed_answer": review.get("typed_answer")}
+                "typed_answer": review.get("typed_answer"),
+                "cram": review.get("cram", False)}
 
     def insert_new_reviews(self, rows: list[Any], first_new: int) -> int:
         """SQLite: the batch's reviews that the database did not have before this import

@@ -13,13 +13,15 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from studytool.errors import StudytoolError
 from studytool.exchange.document import PARAMETERS_KEY
+from studytool.srs.reschedule import Rescheduled, reschedule
 from studytool.store.database import Database
 from studytool.store.models import ReviewLogRow
 
@@ -37,19 +39,25 @@ class Fit:
     new: list[float] | None  # None: too few reviews, nothing fitted
     old_loss: float | None
     new_loss: float | None
+    # the desired retention whose simulated workload (minutes per card remembered) is least,
+    # by fsrs's compute_optimal_retention; None when nothing was fitted
+    optimal_retention: float | None = None
+    retention: float = 0.9  # the learner's desired retention now
 
 
 def optimize_report(db: Database, save: bool) -> str:
     fit = fit_parameters(db)
+    lines = [format_fit(fit, save)]
     if save and fit.new is not None:
-        save_parameters(db, fit.new)
-    return format_fit(fit, save)
+        lines.append(save_parameters(db, fit.new).text())
+    return "\n".join(lines)
 
 
 def load_history(db: Database) -> History:
     history: History = defaultdict(list)
     query = (select(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.rating,
                     ReviewLogRow.duration_ms)
+             .where(ReviewLogRow.cram.is_(False))  # cram reviews scheduled nothing
              .order_by(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.id))
     with db.session(write=False) as session:
         for card_id, at, rating, duration in session.execute(query):
@@ -76,11 +84,16 @@ def stored_parameters(db: Database) -> list[float]:
     return [float(v) for v in (personal or DEFAULT_PARAMETERS)]
 
 
-def save_parameters(db: Database, parameters: Sequence[float]) -> None:
-    from studytool.srs.settings_store import put_setting
+def save_parameters(db: Database, parameters: Sequence[float],
+                    now: datetime | None = None) -> Rescheduled:
+    """Keep the parameters and reschedule the studied cards with them, in one transaction."""
+    from studytool.srs.settings_store import load_settings, put_setting
 
     with db.session() as session:
+        old = load_settings(session)
         put_setting(session, PARAMETERS_KEY, [float(v) for v in parameters])
+        new = replace(old, fsrs_parameters=tuple(float(v) for v in parameters))
+        return reschedule(session, old, new, now or datetime.now(UTC))
 
 
 def fit_parameters(db: Database) -> Fit:
@@ -90,25 +103,50 @@ def fit_parameters(db: Database) -> Fit:
     usable = usable_reviews(history)
     old_loss = log_loss(history, old)
     if usable < MIN_REVIEWS:
-        return Fit(total, usable, old, None, old_loss, None)
+        return Fit(total, usable, old, None, old_loss, None, retention=_retention(db))
     new = _run_optimizer(history)
-    return Fit(total, usable, old, new, old_loss, log_loss(history, new))
+    return Fit(total, usable, old, new, old_loss, log_loss(history, new),
+               optimal_retention(history, new), _retention(db))
 
 
-def _run_optimizer(history: History) -> list[float]:
+def _retention(db: Database) -> float:
+    from studytool.srs.settings_store import load_settings
+
+    with db.session(write=False) as session:
+        return float(load_settings(session).desired_retention)
+
+
+def _optimizer(history: History, timed: bool = False) -> Any:
+    """fsrs's Optimizer on the history (`timed`: only the reviews with a duration)."""
     from fsrs import Rating, ReviewLog
     from fsrs.optimizer import Optimizer
 
     if not hasattr(Optimizer, "compute_optimal_parameters"):  # fsrs's stand-in without torch
         raise StudytoolError("fitting needs fsrs's optimizer extra: pip install "
                              "'fsrs[optimizer]' (torch, numpy, pandas, tqdm)")
-    import torch
-
-    torch.set_num_threads(1)  # tiny tensors: more threads only add overhead here
     logs = [ReviewLog(card_id=card_id, rating=Rating(rating), review_datetime=at,
                       review_duration=duration)
-            for card_id, reviews in history.items() for at, rating, duration in reviews]
-    return [float(v) for v in Optimizer(logs).compute_optimal_parameters()]
+            for card_id, reviews in history.items() for at, rating, duration in reviews
+            if duration is not None or not timed]
+    return Optimizer(logs) if len(logs) >= MIN_REVIEWS else None
+
+
+def _run_optimizer(history: History) -> list[float]:
+    import torch
+
+    optimizer = _optimizer(history)
+    torch.set_num_threads(1)  # tiny tensors: more threads only add overhead here
+    return [float(v) for v in optimizer.compute_optimal_parameters()]
+
+
+def optimal_retention(history: History, parameters: Sequence[float]) -> float | None:
+    """fsrs's compute_optimal_retention: it simulates a year of 1,000 cards at each desired
+    retention from 0.70 to 0.95 with the learner's own rating odds and review times, and
+    keeps the one with the least time per card remembered. None: too few timed reviews."""
+    optimizer = _optimizer(history, timed=True)
+    if optimizer is None:
+        return None
+    return float(optimizer.compute_optimal_retention(list(parameters)))
 
 
 def log_loss(history: History, parameters: Sequence[float]) -> float | None:
@@ -146,4 +184,13 @@ def format_fit(fit: Fit, save: bool) -> str:
     lines += ["", f"log loss on your history: old {loss}, new {new_loss}"]
     lines.append(f"saved (setting {PARAMETERS_KEY!r})" if save
                  else "not saved (run `studytool optimize --save` to keep them)")
+    if fit.optimal_retention is None:
+        lines.append(f"retention that minimises your workload: n/a (needs {MIN_REVIEWS} "
+                     "reviews with their durations)")
+    else:
+        best = fit.optimal_retention
+        lines.append(f"retention that minimises your workload: {best:.2f} (yours: "
+                     f"{fit.retention:.2f}" + (")" if abs(best - fit.retention) < 1e-9 else
+                                               f"; `studytool reschedule --retention {best:.2f}`"
+                                               " to use it)"))
     return "\n".join(lines)

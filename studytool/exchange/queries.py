@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from studytool.exchange import timefmt
 from studytool.store.models import REVIEW, CardRow, DeckRow, ReviewLogRow, RunRow
-from studytool.store.queries import LAPSE
+from studytool.store.queries import LAPSE, SCHEDULED
 from studytool.store.scoping import restrict
 
 BATCH = 5000
@@ -113,7 +113,8 @@ def card_keys(session: Session) -> dict[int, tuple[str, str]]:
 
 def review_rows(session: Session) -> Iterator[list[tuple[Any, ...]]]:
     """(card_id, reviewed_at, rating, duration_ms, state_before, card_before JSON text,
-    state_after, due_after, grade_score, suggested_rating, typed_answer) for every review in
+    state_after, due_after, grade_score, suggested_rating, typed_answer, cram) for every
+    review in
     `batches`, in the order they were recorded; the times as in `card_rows` (SQLite's text,
     else datetimes).
 
@@ -126,7 +127,8 @@ def review_rows(session: Session) -> Iterator[list[tuple[Any, ...]]]:
                     ReviewLogRow.duration_ms, ReviewLogRow.state_before,
                     cast(ReviewLogRow.card_before, Text), ReviewLogRow.state_after,
                     ReviewLogRow.due_after, ReviewLogRow.grade_score,
-                    ReviewLogRow.suggested_rating, ReviewLogRow.typed_answer)
+                    ReviewLogRow.suggested_rating, ReviewLogRow.typed_answer,
+                    ReviewLogRow.cram)
              .order_by(ReviewLogRow.id))
     yield from batches(session, query)
 
@@ -136,10 +138,12 @@ def review_count(session: Session) -> int:
 
 
 def optimizer_rows(session: Session) -> Iterator[tuple[Any, ...]]:
-    """(card_id, review_time_ms, rating, state_before, duration_ms) in recorded order."""
+    """(card_id, review_time_ms, rating, state_before, duration_ms) in recorded order, for
+    the optimizers: scheduled reviews only (a cram review would teach them a due date that
+    was never kept)."""
     at, to_ms = ms_column(session, ReviewLogRow.reviewed_at)
     query = (select(ReviewLogRow.card_id, at, ReviewLogRow.rating, ReviewLogRow.state_before,
-                    ReviewLogRow.duration_ms).order_by(ReviewLogRow.id))
+                    ReviewLogRow.duration_ms).where(SCHEDULED).order_by(ReviewLogRow.id))
     if to_ms is _same:
         yield from stream_plain(session, query)
         return

@@ -183,6 +183,8 @@ class ReviewIn(TypedDict):
     grade_score: NotRequired[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None]
     suggested_rating: NotRequired[Rating | None]
     typed_answer: NotRequired[Text | None]
+    # A cram review (changed no schedule); absent means a scheduled one, as in older exports.
+    cram: NotRequired[bool]
 
 
 @with_config(_STRICT)

@@ -6,6 +6,7 @@ One service per learner session (a CLI review, the TUI). Every user action is on
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from studytool.config import Settings
 from studytool.errors import StudytoolError
-from studytool.srs import days
+from studytool.srs import days, workload
 from studytool.srs import settings_store as settings_rows
 from studytool.srs.fsrs_bridge import (
     apply_fsrs,
@@ -28,6 +29,7 @@ from studytool.srs.fsrs_bridge import (
 )
 from studytool.srs.intervals import format_interval
 from studytool.srs.memory import recall_now
+from studytool.srs.reschedule import Rescheduled, reschedule
 from studytool.srs.sync import (
     deck_fingerprint,
     learner_marks,
@@ -37,6 +39,7 @@ from studytool.srs.sync import (
     unchanged_plan,
 )
 from studytool.srs.views import CardView, DeckSummary, ReviewRow, Stats, TypedGrade
+from studytool.srs.workload import studied_sample
 from studytool.store import queries as q
 from studytool.store.database import Database
 from studytool.store.models import (
@@ -94,10 +97,19 @@ class StudyService:
                 self._settings = settings_rows.load_settings(session)
         return self._settings
 
-    def save_settings(self, settings: Settings) -> None:
+    def save_settings(self, settings: Settings) -> Rescheduled | None:
+        """Store the settings; a new desired retention reschedules the studied cards in the
+        same transaction (what moved, and the workload before and after, is returned)."""
         with self.db.session() as session:
+            old = settings_rows.load_settings(session)
             settings_rows.save_settings(session, settings)
+            if settings.fsrs_parameters is None:  # saving never clears personal parameters
+                settings = replace(settings, fsrs_parameters=old.fsrs_parameters)
+            moved = None
+            if settings.desired_retention != old.desired_retention:
+                moved = reschedule(session, old, settings, self.now())
         self._settings = settings
+        return moved
 
     # -- decks ----------------------------------------------------------------------------
     def sync_decks(self, decks: Iterable[Deck]) -> dict[str, SyncPlan]:
@@ -297,6 +309,42 @@ class StudyService:
         self._undo_stack.extend(logged)  # only once committed
         return views
 
+    # -- cram -----------------------------------------------------------------------------
+    def cram_queue(self, deck_id: str | None = None, tag: str | None = None,
+                   limit: int | None = None) -> list[int]:
+        """Studied cards (not new, suspended or archived) of the deck and tag given, lowest
+        retrievability first (the ones most likely forgotten now), due date breaking ties."""
+        if limit is not None and limit < 1:
+            raise StudytoolError(f"the cram limit must be 1 or more, not {limit}")
+        scheduler, now = make_scheduler(self.get_settings(), fuzz=False), self.now()
+        conditions = [CardRow.archived.is_(False), CardRow.suspended.is_(False),
+                      CardRow.state != NEW]
+        if deck_id is not None:
+            conditions.append(CardRow.deck_id == deck_id)
+        with self.db.session(write=False) as session:
+            rows = [row for row in session.scalars(select(CardRow).where(*conditions))
+                    if tag is None or tag in row.tags]
+            ranked = sorted(rows, key=lambda r: (recall_now(scheduler, r, now) or 0.0, r.due,
+                                                 r.id))
+        return [row.id for row in ranked][:limit]
+
+    def cram_rate(self, card_id: int, rating: int, duration_ms: int | None = None) -> CardView:
+        """A cram review: logged (flagged `cram`) and undoable, the card's schedule untouched."""
+        if rating not in (1, 2, 3, 4):
+            raise StudytoolError(f"rating must be 1 (Again) to 4 (Easy), not {rating!r}")
+        now = self.now()
+        with self.db.session() as session:
+            row = self._get(session, card_id, lock=True)
+            log = ReviewLogRow(card_id=row.id, rating=rating, reviewed_at=now,
+                               duration_ms=duration_ms, state_before=row.state,
+                               card_before=snapshot(row), state_after=row.state,
+                               due_after=row.due, cram=True)
+            session.add(log)
+            session.flush()
+            view = _view(row)
+        self._undo_stack.append(log.id)
+        return view
+
     def card_ids_for(self, question_ids: Iterable[str]) -> list[int]:
         """The live cards of these questions (any deck), in the order the questions are given."""
         wanted = list(question_ids)
@@ -372,6 +420,7 @@ class StudyService:
                                        [datetime(1970, 1, 1, tzinfo=UTC), *future[1:]],
                                        *scheduled)
             by_state = q.cards_by_state(session)
+            studied, studied_count = studied_sample(session)
             leeches = list(session.scalars(
                 select(CardRow.question_id).where(CardRow.leech.is_(True),
                                                   CardRow.archived.is_(False))
@@ -383,6 +432,8 @@ class StudyService:
             retention_30d=round(recalled / total, 4) if total else None, by_state=by_state,
             reviews_per_day=list(zip(labels, per_day, strict=True)),
             forecast_30d=list(zip(ahead, forecast, strict=True)), leeches=leeches,
+            workload=workload.forecast(studied, make_scheduler(self.get_settings(), fuzz=False),
+                                       now, studied_count),
         )
 
     def browse(self, query: str = "", deck: str | None = None, state: str | None = None,

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from studytool.srs.workload import Workload
+
 
 @dataclass(frozen=True)
 class CardView:
@@ -82,9 +84,18 @@ class Stats:
     reviews_per_day: list[tuple[str, int]] = field(default_factory=list)  # last 30 days
     forecast_30d: list[tuple[str, int]] = field(default_factory=list)  # reviews due per day
     leeches: list[str] = field(default_factory=list)  # question ids of the leeches
+    # reviews/day the studied cards will ask for over the next 30 days at the desired retention
+    workload: Workload | None = None
 
     def to_json(self) -> dict[str, Any]:
         # Every field in its order here, the (date, count) pairs as objects.
         return {**asdict(self),
+                "workload": self.workload.to_json() if self.workload else None,
                 "reviews_per_day": [{"date": d, "count": n} for d, n in self.reviews_per_day],
                 "forecast_30d": [{"date": d, "count": n} for d, n in self.forecast_30d]}
+
+
+def leech_news(card: CardView) -> str:
+    """What the CLI and the app say when a rating has just made `card` a leech."""
+    return (f"{card.question_id} has lapsed too often (tagged leech"
+            + (", and suspended" if card.suspended else "") + "); rewrite or split the card")

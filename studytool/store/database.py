@@ -155,6 +155,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute(f"PRAGMA synchronous={_synchronous()}")
+    # 32 MB of page cache (the default is 2 MB): a write to many cards (a reschedule of
+    # 100,000) keeps the due-date indexes' pages in memory instead of re-reading them.
+    cursor.execute("PRAGMA cache_size=-32768")
     cursor.close()
 
 

@@ -135,7 +135,7 @@ class ReviewLogRow(LearnerOwned, Base):
     __table_args__ = (
         # Covering for every "since" count: per day, retention, today's introductions.
         Index("ix_review_log_reviewed_at", "learner", "reviewed_at", "state_before", "rating",
-              "card_id"),
+              "card_id", "cram"),
         Index("ix_review_log_card", "card_id", "id"),
     )
 
@@ -153,6 +153,9 @@ class ReviewLogRow(LearnerOwned, Base):
     grade_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     suggested_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     typed_answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A cram review (migration 0007): it changed no schedule, so what fits or measures the
+    # schedule (optimize, retention, lapses, the optimizers' exports) leaves it out.
+    cram: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RunRow(LearnerOwned, Base):

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from studytool.store.models import LEARNING, NEW, RELEARNING, REVIEW, CardRow, ReviewLogRow
 
 # A lapse: Again on a card in review (what Anki and fsrs count; leeches are counted in lapses).
-LAPSE = (ReviewLogRow.rating == 1) & (ReviewLogRow.state_before == REVIEW)
+# A cram review scheduled nothing, so its Again is no lapse.
+SCHEDULED = ReviewLogRow.cram.is_(False)
+LAPSE = (ReviewLogRow.rating == 1) & (ReviewLogRow.state_before == REVIEW) & SCHEDULED
 
 
 def available(now: datetime, deck_id: str | None = None) -> list[ColumnElement[bool]]:
@@ -73,7 +75,7 @@ def introduced_since(session: Session, since: datetime,
     """
     query = (select(ReviewLogRow.state_before, CardRow.deck_id, func.count())
              .join(CardRow, CardRow.id == ReviewLogRow.card_id)
-             .where(ReviewLogRow.reviewed_at >= since,
+             .where(ReviewLogRow.reviewed_at >= since, SCHEDULED,
                     ReviewLogRow.state_before.in_((NEW, REVIEW)))
              .group_by(ReviewLogRow.state_before, CardRow.deck_id))
     if deck_id is not None:
@@ -104,9 +106,10 @@ def count_cards(session: Session, *conditions: ColumnElement[bool]) -> int:
 
 
 def retention(session: Session, since: datetime) -> tuple[int, int]:
-    """(recalled, total) over reviews of cards in the Review state since `since`."""
+    """(recalled, total) over scheduled reviews of cards in the Review state since `since`
+    (a cram review comes before its due date: it says nothing of the target retention)."""
     recalled = func.sum(case((ReviewLogRow.rating > 1, 1), else_=0))
-    query = select(func.count(), recalled).where(ReviewLogRow.reviewed_at >= since,
+    query = select(func.count(), recalled).where(ReviewLogRow.reviewed_at >= since, SCHEDULED,
                                                  ReviewLogRow.state_before == REVIEW)
     total, good = session.execute(query).one()
     return int(good or 0), int(total or 0)

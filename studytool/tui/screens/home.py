@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 MENU = (
     "[b]Enter[/b]/[b]r[/b] review the deck   [b]l[/b] run lab   [b]b[/b] browse cards   "
     "[b]e[/b] exercises   [b]t[/b] stats   [b]o[/b] settings   [b]x[/b] export/import   "
-    "[b]p[/b] learners   [b]c[/b] class   [b]?[/b] all keys   [b]q[/b] quit"
+    "[b]p[/b] learners   [b]c[/b] class   [b]m[/b] cram   [b]?[/b] all keys   [b]q[/b] quit"
 )
 
 
@@ -55,6 +55,8 @@ class HomeScreen(StudyScreen):
     BINDINGS = [
         Binding("r", "review", "Review"),
         Binding("enter", "review", "Review", show=False),  # until the deck table takes focus
+        # exam mode: the deck's studied cards, most likely forgotten first; no schedule change
+        Binding("m", "review(True)", "Cram", show=False),
         # The footer at 80x24 has room for the first six; p and c are in the menu line.
         *(Binding(key, f"open({name!r})", label, show=name not in ("learners", "class_view"))
           for name, (key, label, _, _) in SCREENS.items()),
@@ -127,8 +129,8 @@ class HomeScreen(StudyScreen):
         self.query_one("#today", Static).update(text)
         table.focus()
         pending, self._pending = self._pending, None
-        if pending == ("review",):
-            self.action_review()
+        if pending and pending[0] == "review":
+            self.action_review(cram=pending[1:] == ("cram",))
         elif pending:
             self.action_open(pending[1])
 
@@ -143,12 +145,13 @@ class HomeScreen(StudyScreen):
     def _row_selected(self, _event: DataTable.RowSelected) -> None:
         self.action_review()
 
-    def action_review(self) -> None:
-        if self._opening("review") or self.app.require_backend() is None:
+    def action_review(self, cram: bool = False) -> None:
+        pending = ("review", "cram") if cram else ("review",)
+        if self._opening(*pending) or self.app.require_backend() is None:
             return
         from studytool.tui.screens.review import ReviewScreen
 
-        self.app.push_screen(ReviewScreen(self._selected_deck()))
+        self.app.push_screen(ReviewScreen(self._selected_deck(), cram))
 
     def action_open(self, name: str) -> None:
         """l, b, e, t, o, x: open that screen (imported only now: the first frame is light)."""

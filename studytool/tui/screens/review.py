@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from studytool.grading.client import Grader
     from studytool.grading.messages import Grade
     from studytool.srs import CardView, StudyService, TypedGrade
+    from studytool.srs.cram import CramSession
 
 GRADER_DELAY = 1.0  # seconds after the first card before the grading process starts
 
@@ -90,9 +91,13 @@ class ReviewScreen(StudyScreen):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, deck_id: str | None = None) -> None:
+    def __init__(self, deck_id: str | None = None, cram: bool = False) -> None:
         super().__init__()
         self.deck_id = deck_id
+        # Cram mode: a CramSession (lowest retrievability first, no schedule changes), made
+        # in the worker that loads the first card.
+        self.cram_mode = cram
+        self.cram: CramSession | None = None
         self.card: CardView | None = None
         self.intervals: dict[int, str] = {}
         self.revealed = False
@@ -152,10 +157,18 @@ class ReviewScreen(StudyScreen):
     def _post_next(self, started: float | None, note: str = "") -> None:
         service = self._service()
         try:
-            card = service.next_card(self.deck_id)
-            intervals = service.preview_intervals(card.card_id) if card is not None else {}
-            left = sum(s.due_today for s in service.deck_summaries()
-                       if self.deck_id in (None, s.id))
+            if self.cram_mode:
+                if self.cram is None:
+                    from studytool.srs.cram import CramSession
+
+                    self.cram = CramSession(service, self.deck_id)
+                card, left = self.cram.next_card(), self.cram.left()
+                intervals = dict.fromkeys(RATING_NAMES, "(cram)")
+            else:
+                card = service.next_card(self.deck_id)
+                intervals = service.preview_intervals(card.card_id) if card is not None else {}
+                left = sum(s.due_today for s in service.deck_summaries()
+                           if self.deck_id in (None, s.id))
         except Exception as exc:
             self.post_message(CardLoaded(None, {}, None, f"error: {error_text(exc)}"))
             return
@@ -181,11 +194,22 @@ class ReviewScreen(StudyScreen):
         service = self._service()
         note = ""
         try:
-            if action == "rate":
-                service.rate(card_id, rating, duration_ms, typed)
+            if action == "rate" and self.cram is not None:
+                self.cram.rate(rating, duration_ms)
+            elif action == "rate":
+                was_leech = service.card(card_id).leech
+                after = service.rate(card_id, rating, duration_ms, typed)
+                if after.leech and not was_leech:  # this lapse made it one
+                    from studytool.srs.views import leech_news
+
+                    self.app.tell(f"Leech: {leech_news(after)}.", severity="warning",
+                                  timeout=10)
             elif action == "undo":
-                note = "Undone." if service.undo() else "Nothing to undo."
-            elif action == "bury":
+                undone = self.cram.undo() if self.cram is not None else service.undo()
+                note = "Undone." if undone else "Nothing to undo."
+            elif action in ("bury", "suspend") and self.cram is not None:
+                self.cram.skip()
+            if action == "bury":
                 service.bury(card_id)
                 note = "Buried until tomorrow."
             elif action == "suspend":
@@ -246,7 +270,8 @@ class ReviewScreen(StudyScreen):
         self.query_one("#grade").display = False
         info = self.query_one("#card-info", Static)
         if card is None:
-            info.update("[b]No more cards due.[/b] Esc goes back; come back tomorrow.")
+            info.update("[b]No more cards to cram.[/b] Esc goes back." if self.cram_mode else
+                        "[b]No more cards due.[/b] Esc goes back; come back tomorrow.")
             self.query_one("#question", Markdown).update("")
             self.query_one("#typed").display = False
             self._set_revealed(False)
@@ -289,6 +314,8 @@ class ReviewScreen(StudyScreen):
                                 name=self.exercise.name, state=state))
         if self.typed_mode:
             parts.append(markup("[reverse] quiz [/reverse]"))  # `w` turns it off
+        if self.cram_mode:  # ratings change no schedule here
+            parts.append(markup("[reverse] cram [/reverse]"))
         self.query_one("#card-info", Static).update(plain(" · ").join(parts))
 
     def _set_revealed(self, revealed: bool) -> None:

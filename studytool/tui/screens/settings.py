@@ -116,9 +116,11 @@ class SettingsScreen(StudyScreen):
     @work(thread=True, exit_on_error=False, exclusive=True, group="settings")
     def _save(self, settings: Settings) -> None:
         try:
-            self.app.opened.service.save_settings(settings)
+            moved = self.app.opened.service.save_settings(settings)
         except Exception as exc:  # the service rejects out-of-range values with a message
             self.app.tell(error_text(exc), severity="error")
             return
         self.settings = settings
-        self.app.tell("Settings saved.", timeout=3)
+        # A new desired retention moved the studied cards' due dates (same transaction).
+        self.app.tell("Settings saved." + (f" {moved.text()}." if moved else ""),
+                      timeout=6 if moved else 3)

@@ -99,6 +99,7 @@ class StatsScreen(StudyScreen):
             *item_lines("Cards", [f"{state} {count}" for state, count in by_state.items()
                                   if count] or ["none"], width),
         ]
+
         # Question ids come from deck files: the leeches' line is text, never markup.
         head, *rest = item_lines("Leeches", list(getattr(stats, "leeches", [])) or ["none"],
                                  width)
@@ -108,8 +109,13 @@ class StatsScreen(StudyScreen):
                               *map(plain, rest)]))
         self.query_one("#stats-runs", Static).update(runs_summary(message.runs, self._order()))
         self._bars("#per-day", "Reviews per day", per_day)
-        self._bars("#forecast", "Due in the next 30 days",
-                   _pairs(getattr(stats, "forecast_30d", [])))
+        # The simulated workload at the desired retention sits in the forecast's title: a
+        # line more in the numbers would squeeze the plots at 80x24.
+        workload = getattr(stats, "workload", None)
+        title = "Due in the next 30 days" + (
+            f" · workload {workload.per_day:.1f}/day at {workload.retention:.2f}"
+            if workload is not None else "")
+        self._bars("#forecast", title, _pairs(getattr(stats, "forecast_30d", [])))
 
     def _order(self) -> list[str]:
         """The catalogue's answer names (registry order), for sorting the best runs."""

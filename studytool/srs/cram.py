@@ -1,0 +1,48 @@
+"""Cram (exam) mode: go through the studied cards most likely forgotten first, reviewing each
+once, without changing any schedule (the CLI's `review --cram` and the app's cram review).
+
+The order is fixed when the session starts: a cram review changes no card, so it changes no
+card's retrievability either.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from studytool.srs.service import StudyService
+    from studytool.srs.views import CardView
+
+
+class CramSession:
+    def __init__(self, service: StudyService, deck_id: str | None = None,
+                 tag: str | None = None, limit: int | None = None) -> None:
+        self.service = service
+        self.ids = service.cram_queue(deck_id, tag, limit)
+        self.position = 0  # the card shown now
+        self.rated: list[int] = []  # positions of the cards rated, for undo
+
+    def next_card(self) -> CardView | None:
+        if self.position >= len(self.ids):
+            return None
+        return self.service.card(self.ids[self.position])
+
+    def left(self) -> int:
+        return len(self.ids) - self.position
+
+    def rate(self, rating: int, duration_ms: int | None = None) -> CardView:
+        view = self.service.cram_rate(self.ids[self.position], rating, duration_ms)
+        self.rated.append(self.position)
+        self.position += 1
+        return view
+
+    def skip(self) -> None:
+        """Past the card shown (buried or suspended meanwhile)."""
+        self.position += 1
+
+    def undo(self) -> bool:
+        """Take back the last cram review; that card is shown again."""
+        if not self.rated or not self.service.undo():
+            return False
+        self.position = self.rated.pop()
+        return True
