@@ -14,7 +14,7 @@ from export_helpers import read_export
 from test_cards_cli import Clock
 from test_reschedule import START
 from test_srs_service import make_deck
-from test_tui_support import make_app, open_screen, press, service_for
+from test_tui_support import make_app, open_screen, press, service_for, settle
 
 from studytool.exchange.csv_log import export_csv
 from studytool.exchange.json_export import export_json
@@ -130,6 +130,7 @@ def test_review_cram_in_the_terminal(tmp_path: Path, studytool_cmd, child_env) -
 async def test_the_app_crams_from_home(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)  # the app has opened the database and added the deck's cards
         other = service_for(app)
         (card,) = other.card_ids_for(["demo-q02"])
         other.rate(card, 4)
