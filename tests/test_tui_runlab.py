@@ -16,7 +16,7 @@ from test_tui_support import (
     use_fixture_answers,
     wait_until,
 )
-from textual.widgets import DataTable, Tree
+from textual.widgets import DataTable, Static, Tree
 
 from studytool.tui.screens.review import ReviewScreen
 from studytool.tui.screens.runlab import RunLabScreen
@@ -175,15 +175,33 @@ async def test_a_quick_run_says_so_and_r_shift_runs_the_full_one(tmp_path: Path)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", ["ctrl+q", "q"])
-async def test_quitting_during_a_run_kills_the_child_and_stores_it_cancelled(
-        tmp_path: Path, key: str) -> None:
-    async with on_screen(tmp_path, "l", RunLabScreen) as (app, pilot, screen):
-        panel = screen.query_one("#lab-run", RunPanel)
-        await select_answer(pilot, screen, "fx-hang")
+@pytest.mark.parametrize(("where", "key", "no"), [("l", "ctrl+q", "n"), ("l", "q", "n"),
+                                                  ("enter", "ctrl+q", "escape")])
+async def test_quitting_during_a_run_asks_then_kills_the_child_and_stores_it_cancelled(
+        tmp_path: Path, where: str, key: str, no: str) -> None:
+    # In the run lab and in a card's run panel (review) alike.
+    from studytool.tui.screens.confirm import Confirm
+
+    kind = RunLabScreen if where == "l" else ReviewScreen
+    async with on_screen(tmp_path, where, kind, answers=("fx-hang",)) as (app, pilot, screen):
+        if where == "l":
+            panel = screen.query_one("#lab-run", RunPanel)
+            await select_answer(pilot, screen, "fx-hang")
+        else:
+            panel = screen.query_one("#side-run", RunPanel)
+            await pilot.press("r")
         await wait_until(pilot, lambda: panel.handle is not None)
         pid = panel.handle.pid
         await pilot.press(key)
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, Confirm)  # asked, not quit
+        assert "A run is still going" in str(app.screen.query_one(Static).render())
+        await pilot.press(no)  # keep running
+        await pilot.pause(0.3)
+        assert app.screen is screen and panel.running and _alive(pid) and app.is_running
+        await pilot.press(key)
+        await pilot.pause(0.3)
+        await pilot.press("y")  # quit anyway
         await pilot.pause(0.5)
     assert not _alive(pid)  # quitting waited for the child to be gone
     assert [(r.answer, r.status) for r in _stored_runs(app)] == [("fx-hang", "cancelled")]
