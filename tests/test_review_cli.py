@@ -46,20 +46,33 @@ def test_a_scripted_review_prints_each_card_and_acknowledges_each_rating(
 
 @pytest.mark.slow
 def test_undo_bury_and_suspend_from_a_script(studytool_cmd, child_env, db_path):
-    result = cli(studytool_cmd, child_env, db_path, "review", stdin="4\nu\nb\ns\nu\n")
+    result = cli(studytool_cmd, child_env, db_path, "review", stdin="4\nu\nb\ns\nq\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "undone: ch12-q01 is new again" in out
     assert "buried ch12-q01 until " in out and "suspended ch12-q02" in out
-    assert "nothing to undo" in out
     assert out.splitlines()[-1] == "done: 0 reviewed"
     assert review_rows(db_path) == []
-    with sqlite3.connect(db_path) as conn:
-        flags = dict(conn.execute("SELECT question_id, suspended OR buried_until IS NOT NULL "
-                                  "FROM cards WHERE question_id IN ('ch12-q01', 'ch12-q02')"))
-    assert flags == {"ch12-q01": 1, "ch12-q02": 1}
+    assert _flags(db_path) == {"ch12-q01": 1, "ch12-q02": 1}
     again = cli(studytool_cmd, child_env, db_path, "review", stdin="q\n")
     assert again.stdout.splitlines()[0] == "card 3 ch12-q03 new"
+    # u takes back a suspend, then a bury, each showing that card again
+    undone = cli(studytool_cmd, child_env, db_path, "review", stdin="b\ns\nu\nu\nu\nq\n")
+    lines = undone.stdout.splitlines()
+    assert "undone: ch12-q04 is new again" in lines and "undone: ch12-q03 is new again" in lines
+    assert lines.index("undone: ch12-q04 is new again") < lines.index(
+        "undone: ch12-q03 is new again")
+    assert "nothing to undo" in lines
+    assert _flags(db_path, "ch12-q03", "ch12-q04") == {"ch12-q03": 0, "ch12-q04": 0}
+
+
+def _flags(db_path, *questions: str) -> dict[str, int]:
+    """Each question's card: 1 when it is suspended or buried."""
+    questions = questions or ("ch12-q01", "ch12-q02")
+    marks = ", ".join("?" for _ in questions)
+    with sqlite3.connect(db_path) as conn:
+        return dict(conn.execute("SELECT question_id, suspended OR buried_until IS NOT NULL "
+                                 f"FROM cards WHERE question_id IN ({marks})", questions))
 
 
 def test_a_bad_command_is_one_error_line_and_the_review_goes_on(

@@ -207,6 +207,51 @@ def test_undo_does_not_clobber_a_later_review_from_another_process(service, db, 
     assert other.undo() and service.undo()
 
 
+def _stored_row(db, card_id: int) -> dict:
+    """Every column of the card as the database holds it."""
+    with db.session(write=False) as session:
+        row = session.get(CardRow, card_id)
+        return {c.name: getattr(row, c.name) for c in CardRow.__table__.columns}
+
+
+def test_undo_takes_back_bury_and_suspend_in_order_and_restores_the_card_exactly(
+        service, db, clock):
+    service.sync_decks([make_deck(3)])
+    first = service.next_card()
+    service.rate(first.card_id, 3)
+    rated = _stored_row(db, first.card_id)
+    service.bury(first.card_id)  # a learning card, buried after its review
+    buried = _stored_row(db, first.card_id)
+    second = service.next_card()
+    assert second.card_id != first.card_id
+    before_suspend = _stored_row(db, second.card_id)
+    service.suspend(second.card_id)
+    assert service.next_card().card_id not in (first.card_id, second.card_id)
+
+    assert service.last_undoable().card_id == second.card_id
+    assert service.undo()  # the suspend
+    assert _stored_row(db, second.card_id) == before_suspend
+    assert _stored_row(db, first.card_id) == buried
+    assert service.undo()  # the bury
+    assert _stored_row(db, first.card_id) == rated
+    assert service.undo()  # the review
+    assert _stored_row(db, first.card_id)["state"] == 0 and service.history(first.card_id) == []
+    assert not service.undo()
+
+
+def test_undoing_a_bury_leaves_a_later_change_from_another_process_alone(service, db, clock):
+    service.sync_decks([make_deck(1)])
+    card = service.next_card()
+    service.bury(card.card_id)
+    other = StudyService(db, clock=clock, tz=UTC, fuzz=False)
+    other.suspend(card.card_id)
+    assert not service.undo()  # would unbury a card someone else has changed since
+    assert _stored_row(db, card.card_id)["suspended"]
+    assert other.undo() and service.undo()
+    assert not _stored_row(db, card.card_id)["suspended"]
+    assert _stored_row(db, card.card_id)["buried_until"] is None
+
+
 def test_bad_ratings_and_unknown_cards_are_clear_errors(service):
     service.sync_decks([make_deck(1)])
     card = service.next_card()

@@ -158,7 +158,8 @@ def _history(app: StudyApp, question_id: str) -> list[int]:
 async def test_the_exercise_loop_in_its_screen(tmp_path: Path, _isolated_home: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from studytool.exercises import get_exercise, progress, workspace
-    from studytool.tui.screens.exercises import ConfirmReset, ExercisesScreen
+    from studytool.tui.screens.confirm import Confirm
+    from studytool.tui.screens.exercises import ExercisesScreen
 
     monkeypatch.setenv("EDITOR", "true")
     app = _dropout_app(tmp_path)
@@ -224,7 +225,7 @@ async def test_the_exercise_loop_in_its_screen(tmp_path: Path, _isolated_home: P
 
         await pilot.press("R")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmReset)
+        assert isinstance(app.screen, Confirm)
         await pilot.press("n")
         await pilot.pause()
         assert path.read_text() == reference

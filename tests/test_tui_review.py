@@ -67,6 +67,26 @@ async def test_bury_and_suspend_take_the_card_out_of_today(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
+async def test_u_takes_back_a_suspend_then_a_bury_showing_each_card_again(
+        tmp_path: Path) -> None:
+    async with on_screen(tmp_path, "enter", ReviewScreen) as (app, pilot, screen):
+        buried = screen.card
+        await press(pilot, app, "b")
+        suspended = screen.card
+        await press(pilot, app, "s")
+        await press(pilot, app, "u")
+        assert screen.card.question_id == suspended.question_id  # the card it gave back
+        other = service_for(app)
+        assert other.card(suspended.card_id) == suspended  # exactly as before
+        assert other.card(buried.card_id).buried_until is not None  # one undo, one action
+        await press(pilot, app, "u")
+        assert screen.card.question_id == buried.question_id
+        assert service_for(app).card(buried.card_id) == buried
+        await press(pilot, app, "u")
+        assert "Nothing to undo" in " ".join(str(n.message) for n in app._notifications)
+
+
+@pytest.mark.slow
 async def test_typed_answer_is_shown_beside_the_reference(tmp_path: Path) -> None:
     async with on_screen(tmp_path, "enter", ReviewScreen) as (app, pilot, screen):
         await pilot.press("w")

@@ -16,7 +16,7 @@ from test_tui_support import (
     use_fixture_answers,
     wait_until,
 )
-from textual.widgets import DataTable, Tree
+from textual.widgets import DataTable, Static, Tree
 
 from studytool.tui.screens.review import ReviewScreen
 from studytool.tui.screens.runlab import RunLabScreen
@@ -67,7 +67,14 @@ async def test_a_run_streams_rows_and_is_stored(tmp_path: Path) -> None:
         assert "final accuracy 0.4944" in str(panel.query_one(".run-book").render())
         past = screen.query_one("#past-runs", DataTable)
         await wait_until(pilot, lambda: past.row_count == 1)
-        assert [str(c) for c in past.get_row_at(0)][1:3] == ["fx-epochs", "ok"]
+        stored = _stored_runs(app)[0]
+        assert [str(c) for c in past.get_row_at(0)][1:6] == [
+            "fx-epochs", "ok", "3", f"{stored.final['accuracy']:.4f}", f"{stored.seconds:.1f}"]
+        # at 80x24 every column but the device is in view beside the answers
+        await pilot.press("p")
+        await pilot.pause(0.2)
+        shown = sum(c.get_render_width(past) for c in past.ordered_columns[:6])
+        assert shown <= past.size.width
 
 
 @pytest.mark.slow
@@ -175,15 +182,33 @@ async def test_a_quick_run_says_so_and_r_shift_runs_the_full_one(tmp_path: Path)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", ["ctrl+q", "q"])
-async def test_quitting_during_a_run_kills_the_child_and_stores_it_cancelled(
-        tmp_path: Path, key: str) -> None:
-    async with on_screen(tmp_path, "l", RunLabScreen) as (app, pilot, screen):
-        panel = screen.query_one("#lab-run", RunPanel)
-        await select_answer(pilot, screen, "fx-hang")
+@pytest.mark.parametrize(("where", "key", "no"), [("l", "ctrl+q", "n"), ("l", "q", "n"),
+                                                  ("enter", "ctrl+q", "escape")])
+async def test_quitting_during_a_run_asks_then_kills_the_child_and_stores_it_cancelled(
+        tmp_path: Path, where: str, key: str, no: str) -> None:
+    # In the run lab and in a card's run panel (review) alike.
+    from studytool.tui.screens.confirm import Confirm
+
+    kind = RunLabScreen if where == "l" else ReviewScreen
+    async with on_screen(tmp_path, where, kind, answers=("fx-hang",)) as (app, pilot, screen):
+        if where == "l":
+            panel = screen.query_one("#lab-run", RunPanel)
+            await select_answer(pilot, screen, "fx-hang")
+        else:
+            panel = screen.query_one("#side-run", RunPanel)
+            await pilot.press("r")
         await wait_until(pilot, lambda: panel.handle is not None)
         pid = panel.handle.pid
         await pilot.press(key)
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, Confirm)  # asked, not quit
+        assert "A run is still going" in str(app.screen.query_one(Static).render())
+        await pilot.press(no)  # keep running
+        await pilot.pause(0.3)
+        assert app.screen is screen and panel.running and _alive(pid) and app.is_running
+        await pilot.press(key)
+        await pilot.pause(0.3)
+        await pilot.press("y")  # quit anyway
         await pilot.pause(0.5)
     assert not _alive(pid)  # quitting waited for the child to be gone
     assert [(r.answer, r.status) for r in _stored_runs(app)] == [("fx-hang", "cancelled")]
@@ -251,3 +276,17 @@ async def test_the_run_panel_belongs_to_its_card_and_closes_on_the_next(tmp_path
         await press(pilot, app, "b")
         await wait_until(pilot, lambda: not panel.running)
         assert review.card.question_id != "demo-q01" and not panel.display
+
+
+@pytest.mark.slow
+async def test_every_epoch_of_a_15_epoch_run_stays_in_view_at_80x24(tmp_path: Path) -> None:
+    async with on_screen(tmp_path, "l", RunLabScreen) as (app, pilot, screen):
+        panel = screen.query_one("#lab-run", RunPanel)
+        await select_answer(pilot, screen, "fx-epochs15")
+        await wait_until(pilot, lambda: not panel.running)
+        await settle(pilot, app)
+        table = panel.query_one(".run-epochs", DataTable)
+        assert table.row_count == 15
+        assert table.size.height >= 16 and table.scroll_y == 0  # rows 0-14 and the header
+        assert table.region.bottom <= panel.region.bottom
+        assert "reaches 0.5" in str(panel.query_one(".run-message").render())

@@ -2,10 +2,10 @@
 
 `review` reads single keys when it talks to a terminal (w types an answer to be graded). With
 stdin not a terminal it reads one command per line so it can be scripted: 1-4 rate the current
-card (the reveal is implicit), u undo the last review, b bury, s suspend, q quit; blank lines
-are ignored. `> ANSWER` grades a typed answer (printed as `graded: ...` lines); then `ok`
-rates with the suggested rating, or 1-4 overrides it; the grade is stored with the review.
-Each card is printed as `card ID QUESTION_ID STATE` and `Q: text`; every command is
+card (the reveal is implicit), u undo the last review, bury or suspend, b bury, s suspend,
+q quit; blank lines are ignored. `> ANSWER` grades a typed answer (printed as `graded: ...`
+lines); then `ok` rates with the suggested rating, or 1-4 overrides it; the grade is stored
+with the review. Each card is printed as `card ID QUESTION_ID STATE` and `Q: text`; every command is
 acknowledged with one line (`rated Good: next due in 10m`, `undone: ...`, `buried ...`,
 `suspended ...`), printed and flushed only after its transaction committed. A bad line
 prints `error: ...` on stderr and the review goes on; the exit status is then 2 once the

@@ -6,7 +6,7 @@ One service per learner session (a CLI review, the TUI). Every user action is on
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +64,15 @@ LEARN_AHEAD = timedelta(minutes=20)
 _STATE_CODES = {name: code for code, name in STATE_NAMES.items()}
 
 
+@dataclass(frozen=True)
+class FlagChange:
+    """A bury or a suspend, for undo: the card's (suspended, buried_until) before and after."""
+
+    card_id: int
+    before: tuple[bool, datetime | None]
+    after: tuple[bool, datetime | None]
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -75,7 +84,9 @@ class StudyService:
         self._clock = clock or _utc_now
         self.tz = tz  # None: the system's local zone
         self.fuzz = fuzz  # off in tests that assert intervals
-        self._undo_stack: list[int] = []  # review_log ids written by this service
+        # What this service did, newest last: review_log ids, and the flags a bury or a
+        # suspend changed (undo puts them back)
+        self._undo_stack: list[int | FlagChange] = []
         self._settings: Settings | None = None
 
     # -- time -----------------------------------------------------------------------------
@@ -355,25 +366,32 @@ class StudyService:
         return [row.id for row in sorted(rows, key=lambda r: order[r.question_id])]
 
     def undo(self) -> bool:
-        """Undo this session's last review: the card gets back the state saved with it.
+        """Undo this session's last review, bury or suspend: the card gets back the state
+        saved with it (one transaction).
 
-        Repeatable. False when there is nothing left to undo, or when the card has been
-        reviewed again since (by another process), whose review would otherwise be lost.
+        Repeatable. False when there is nothing left to undo, or when the card has changed
+        since (reviewed or flagged by another process), whose change would otherwise be lost.
         """
         while self._undo_stack:
-            log_id = self._undo_stack[-1]
+            entry = self._undo_stack[-1]
             with self.db.session() as session:
-                log = session.get(ReviewLogRow, log_id)
-                if log is None:  # already gone (deleted elsewhere): try the one before
-                    self._undo_stack.pop()
-                    continue
-                latest = session.scalar(select(func.max(ReviewLogRow.id))
-                                        .where(ReviewLogRow.card_id == log.card_id))
-                if latest != log.id:
-                    return False
-                row = self._get(session, log.card_id, lock=True)
-                restore(row, log.card_before)
-                session.delete(log)
+                if isinstance(entry, FlagChange):
+                    row = self._get(session, entry.card_id, lock=True)
+                    if (row.suspended, row.buried_until) != entry.after:
+                        return False
+                    row.suspended, row.buried_until = entry.before
+                else:
+                    log = session.get(ReviewLogRow, entry)
+                    if log is None:  # already gone (deleted elsewhere): try the one before
+                        self._undo_stack.pop()
+                        continue
+                    latest = session.scalar(select(func.max(ReviewLogRow.id))
+                                            .where(ReviewLogRow.card_id == log.card_id))
+                    if latest != log.id:
+                        return False
+                    row = self._get(session, log.card_id, lock=True)
+                    restore(row, log.card_before)
+                    session.delete(log)
             self._undo_stack.pop()
             return True
         return False
@@ -382,27 +400,33 @@ class StudyService:
         """The card the next undo would restore (for showing it again)."""
         if not self._undo_stack:
             return None
+        entry = self._undo_stack[-1]
         with self.db.session(write=False) as session:
-            log = session.get(ReviewLogRow, self._undo_stack[-1])
+            if isinstance(entry, FlagChange):
+                return _view(self._get(session, entry.card_id))
+            log = session.get(ReviewLogRow, entry)
             return _view(self._get(session, log.card_id)) if log else None
 
     def bury(self, card_id: int) -> datetime:
         """Hide a card until the learner's next day starts; returns that time (UTC)."""
-        now = self.now()
-        _start, end = self._today(now)
-        with self.db.session() as session:
-            self._get(session, card_id, lock=True).buried_until = end
+        _start, end = self._today(self.now())
+        self._set_flags(card_id, lambda row: setattr(row, "buried_until", end))
         return end
 
     def suspend(self, card_id: int) -> None:
-        self._set_suspended(card_id, True)
+        self._set_flags(card_id, lambda row: setattr(row, "suspended", True))
 
     def unsuspend(self, card_id: int) -> None:
-        self._set_suspended(card_id, False)
+        self._set_flags(card_id, lambda row: setattr(row, "suspended", False))
 
-    def _set_suspended(self, card_id: int, value: bool) -> None:
+    def _set_flags(self, card_id: int, change: Callable[[CardRow], None]) -> None:
+        """One transaction; undo can put the flags back as they were."""
         with self.db.session() as session:
-            self._get(session, card_id, lock=True).suspended = value
+            row = self._get(session, card_id, lock=True)
+            before = (row.suspended, row.buried_until)
+            change(row)
+            after = (row.suspended, row.buried_until)
+        self._undo_stack.append(FlagChange(card_id, before, after))  # only once committed
 
     # -- looking back ---------------------------------------------------------------------
     def stats(self) -> Stats:

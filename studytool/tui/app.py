@@ -14,6 +14,7 @@ from textual.notifications import SeverityLevel
 
 from studytool.tui.backend import Backend, Clock, error_text, open_backend
 from studytool.tui.messages import Cancellable, DataChanged, RunFinished, RunStarted, RunStored
+from studytool.tui.screens.confirm import Confirm
 from studytool.tui.screens.home import HomeScreen
 
 if TYPE_CHECKING:
@@ -234,6 +235,24 @@ class StudyApp(App[None]):
             self.store_run(record)
 
     async def action_quit(self) -> None:
+        """q / ctrl+q: with a run or check still going, ask first; quitting anyway cancels
+        each one and stores it as cancelled."""
+        if not self.active_runs:
+            await self._quit_now()
+            return
+        if isinstance(self.screen, Confirm):  # already asking
+            return
+        n = len(self.active_runs)
+        question = (f"[b]{'A run is' if n == 1 else f'{n} runs are'} still going.[/b]\n"
+                    "Quit anyway? It is stopped and saved as cancelled.")
+
+        async def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                await self._quit_now()
+
+        self.push_screen(Confirm(question, "Quit", "Keep running"), answered)
+
+    async def _quit_now(self) -> None:
         import asyncio
 
         await asyncio.to_thread(self.cancel_runs)

@@ -59,6 +59,15 @@ def one_line(text: str, width: int) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+def short_time(moment: datetime | None, now: datetime) -> str:
+    """A stored UTC time in five columns of the learner's wall clock: `14:05` today, else
+    the day, `12-03` (the run lab's past runs fit beside the answers at 80 columns)."""
+    if moment is None:
+        return "-"
+    local = moment.astimezone()
+    return local.strftime("%H:%M" if local.date() == now.astimezone().date() else "%m-%d")
+
+
 def local_time(moment: datetime | None) -> str:
     """A stored UTC time as the learner's wall-clock time, to the minute."""
     if moment is None:

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from studytool.tui.backend import error_text
 from studytool.tui.editing import edit_exercise, started_file
 from studytool.tui.screens.base import StudyScreen
+from studytool.tui.screens.confirm import Confirm
 from studytool.tui.text import cell, markup, plain
 from studytool.tui.widgets.exercise_panel import ExercisePanel
 
@@ -64,33 +64,6 @@ class FileSaved(Message):
 @dataclass
 class AllVerified(Message):
     text: str
-
-
-class ConfirmReset(ModalScreen[bool]):
-    """y resets, n or Esc keeps the file."""
-
-    BINDINGS = [Binding("y", "answer(True)", "Reset"), Binding("n", "answer(False)", "Keep"),
-                Binding("escape", "answer(False)", "Keep", show=False)]
-
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = path
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-reset"):
-            yield Static(markup("Put the scaffold back in [b]$name[/b]?\nYour file is kept as "
-                                "[b]$backup[/b].", name=self.path.name,
-                                backup=self.path.name + ".bak"))
-            with Horizontal():
-                yield Button("Reset (y)", id="yes", variant="error")
-                yield Button("Keep (n)", id="no")
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, value: bool) -> None:
-        self.dismiss(value)
 
 
 class ExercisesScreen(StudyScreen):
@@ -376,7 +349,9 @@ class ExercisesScreen(StudyScreen):
             self._watch(ex, path)  # the reset itself is no save to verify
             self._load()
 
-        self.app.push_screen(ConfirmReset(path), done)
+        question = markup("Put the scaffold back in [b]$name[/b]?\nYour file is kept as "
+                          "[b]$backup[/b].", name=path.name, backup=path.name + ".bak")
+        self.app.push_screen(Confirm(question, "Reset", "Keep"), done)
 
     def action_back(self) -> None:
         panel = self.query_one("#exercise-checks", ExercisePanel)

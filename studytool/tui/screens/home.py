@@ -57,8 +57,9 @@ class HomeScreen(StudyScreen):
         Binding("enter", "review", "Review", show=False),  # until the deck table takes focus
         # exam mode: the deck's studied cards, most likely forgotten first; no schedule change
         Binding("m", "review(True)", "Cram", show=False),
-        # The footer at 80x24 has room for the first six; p and c are in the menu line.
-        *(Binding(key, f"open({name!r})", label, show=name not in ("learners", "class_view"))
+        # The footer at 80x24 has room for the first six and q; x, p and c are in the menu line.
+        *(Binding(key, f"open({name!r})", label,
+                  show=name not in ("exchange", "learners", "class_view"))
           for name, (key, label, _, _) in SCREENS.items()),
         Binding("g", "refresh", "Refresh", show=False),
         Binding("q", "app.quit", "Quit"),
@@ -70,7 +71,7 @@ class HomeScreen(StudyScreen):
             yield Static("Opening the database…", id="today")
             yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield Static(MENU, id="menu")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # q Quit fits at 80 columns
 
     def on_mount(self) -> None:
         table = self.query_one("#decks", DataTable)

@@ -154,7 +154,8 @@ class ReviewScreen(StudyScreen):
     def _next(self, started: float | None, note: str = "") -> None:
         self._post_next(started, note)
 
-    def _post_next(self, started: float | None, note: str = "") -> None:
+    def _post_next(self, started: float | None, note: str = "", card_id: int | None = None) -> None:
+        """Show the next due card (or card `card_id`: the one an undo gave back)."""
         service = self._service()
         try:
             if self.cram_mode:
@@ -165,7 +166,7 @@ class ReviewScreen(StudyScreen):
                 card, left = self.cram.next_card(), self.cram.left()
                 intervals = dict.fromkeys(RATING_NAMES, "(cram)")
             else:
-                card = service.next_card(self.deck_id)
+                card = service.card(card_id) if card_id else service.next_card(self.deck_id)
                 intervals = service.preview_intervals(card.card_id) if card is not None else {}
                 left = sum(s.due_today for s in service.deck_summaries()
                            if self.deck_id in (None, s.id))
@@ -192,7 +193,7 @@ class ReviewScreen(StudyScreen):
     def _act(self, action: str, card_id: int = 0, rating: int = 0, duration_ms: int = 0,
              started: float | None = None, typed: TypedGrade | None = None) -> None:
         service = self._service()
-        note = ""
+        note, show = "", None
         try:
             if action == "rate" and self.cram is not None:
                 self.cram.rate(rating, duration_ms)
@@ -204,9 +205,14 @@ class ReviewScreen(StudyScreen):
 
                     self.app.tell(f"Leech: {leech_news(after)}.", severity="warning",
                                   timeout=10)
-            elif action == "undo":
-                undone = self.cram.undo() if self.cram is not None else service.undo()
+            elif action == "undo" and self.cram is not None:
+                undone = self.cram.undo()
                 note = "Undone." if undone else "Nothing to undo."
+            elif action == "undo":  # a rating, a bury or a suspend: that card again
+                target = service.last_undoable()
+                undone = target is not None and service.undo()
+                note = "Undone." if undone else "Nothing to undo."
+                show = target.card_id if undone and target is not None else None
             elif action in ("bury", "suspend") and self.cram is not None:
                 self.cram.skip()
             if action == "bury":
@@ -219,7 +225,7 @@ class ReviewScreen(StudyScreen):
             self.app.tell(error_text(exc), severity="error", timeout=10)
             self.post_message(ActionFailed())  # the card stays as it was: try again
             return
-        self._post_next(started, note)
+        self._post_next(started, note, show)
 
     def on_action_failed(self, _message: ActionFailed) -> None:
         self.busy = False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -21,7 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from studytool.tui.backend import book_rows, error_text
 from studytool.tui.messages import DataChanged, RunFinished, RunStarted, RunStored
 from studytool.tui.screens.base import StudyScreen
-from studytool.tui.text import cell, local_time, markup, one_line
+from studytool.tui.text import cell, markup, one_line, short_time
 from studytool.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
@@ -82,8 +83,9 @@ class RunLabScreen(StudyScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Short headers and times: at 80 columns every column but the device is in view.
         self.query_one("#past-runs", DataTable).add_columns(
-            "when", "answer", "status", "device", "epochs", "accuracy", "seconds")
+            "when", "answer", "status", "ep", "acc", "secs", "device")
         check = self.query_one("#check-table", DataTable)
         for column in ("answer", "status", "seconds", "checks", "result"):
             check.add_column(column, key=column)
@@ -219,14 +221,14 @@ class RunLabScreen(StudyScreen):
             return
         table = self.query_one("#past-runs", DataTable)
         table.clear()
+        now = datetime.now(UTC)
         for record in message.records:
-            when = local_time(record.started_at)
             acc = record.final.get("accuracy") if record.final else None
             # What the database holds is shown as it is, never read as markup.
-            table.add_row(when, cell(record.answer), cell(record.status), cell(record.device),
-                          str(len(record.epochs)),
+            table.add_row(short_time(record.started_at, now), cell(record.answer),
+                          cell(record.status), str(len(record.epochs)),
                           f"{acc:.4f}" if isinstance(acc, float) else "-",
-                          f"{record.seconds:.1f}")
+                          f"{record.seconds:.1f}", cell(record.device))
 
     # -- the whole self-check ---------------------------------------------------------------------
 

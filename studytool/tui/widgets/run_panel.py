@@ -33,6 +33,7 @@ BOOK_COLUMNS = ("book valid", "book acc")
 COLUMN_WIDTHS = {"epoch": 7, "train": 7, "valid": 7, "acc": 7, "time": 8,
                  "book valid": 12, "book acc": 10}
 DROP_ORDER = ("time", "book valid")
+PLOT_MIN_ROWS = 7  # a plot (and its legend line) shorter than this says nothing
 
 
 def visible_columns(width: int, with_book: bool) -> tuple[str, ...]:
@@ -145,6 +146,7 @@ class RunPanel(Vertical):
                            title=answer.title))
         self._message(plain(""))
         self._run(answer.name, device, quick)
+        self.call_after_refresh(self._fit)
         return True
 
     def cancel(self) -> None:
@@ -206,6 +208,7 @@ class RunPanel(Vertical):
         if bar.total is not None:
             bar.update(progress=len(self._epochs))
         self.query_one(MetricsPlot).set_rows(self._epochs)
+        self.call_after_refresh(self._fit)
 
     def on_run_panel_finished(self, message: RunPanel.Finished) -> None:
         if message.panel is not self:
@@ -235,6 +238,7 @@ class RunPanel(Vertical):
                 "[b]$key[/b] runs it at the book's settings: a quick run is not the book's",
                 key=self._full_key)])
         self._message(outcome)
+        self.call_after_refresh(self._fit)
 
     # -- the epoch table at any width -----------------------------------------------------------
 
@@ -264,6 +268,30 @@ class RunPanel(Vertical):
     def on_resize(self, _event: Resize) -> None:
         if visible_columns(self._width(), bool(self._book)) != self._columns:
             self._fill_table()
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """Every epoch row stays in view (the whole run's, reserved from the start, so rows
+        never scroll away): when the panel is too short for all of it, the plot gives way
+        first, then the book's note line, then the finished run's progress bar."""
+        if self.has_class("-idle") or self.has_class("-demo") or not self.size.height:
+            return
+        bar = self.query_one(".run-progress", ProgressBar)
+        rows = max(len(self._epochs), int(bar.total or 0)) + 1  # and the header
+        book = self.query_one(".run-book", Static)
+        book_rows = book.outer_size.height if book.display and not self.has_class(
+            "-no-book") else 1
+        room = self.size.height - sum(self.query_one(name).outer_size.height
+                                      for name in (".run-title", ".run-message"))
+        room -= 1  # the progress bar's line
+        left = room - rows
+        self.set_class(left < PLOT_MIN_ROWS + 1 + book_rows, "-no-plot")
+        self.set_class(left < book_rows, "-no-book")
+        if not self.running and left < 0:  # the run is over: its bar's line goes to a row
+            bar.display = False
+            left += 1
+        table = self.query_one(".run-epochs", DataTable)
+        table.styles.height = max(2, rows + min(left, 0))
 
     # -- small helpers --------------------------------------------------------------------------
 
