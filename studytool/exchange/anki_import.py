@@ -8,7 +8,9 @@ studytool JSON export and merged by the JSON import, so an Anki import is checke
 committed exactly like one (one transaction; nothing changes on any problem; importing the
 same package again adds nothing).
 
-Ids: an Anki deck `Parent::Child` becomes the deck `anki-parent-child`, and a card the
+Ids: a note studytool exported comes back as the same deck and question (its QuestionId
+field and GUID, `our_card`), so re-importing our own package updates those cards. Any
+other: an Anki deck `Parent::Child` becomes the deck `anki-parent-child`, and a card the
 question `<deck id>-<note id>-<card number>` (Anki's note ids do not change, so a later
 package of the same collection updates the same cards). Texts are the cards' rendered sides
 as plain text. Memory state (stability, difficulty) is Anki's FSRS state where the
@@ -28,6 +30,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from studytool.config import Settings
 from studytool.errors import StudytoolError
 from studytool.exchange import timefmt
@@ -38,7 +42,7 @@ from studytool.srs import days
 from studytool.srs.fsrs_bridge import make_scheduler
 from studytool.srs.settings_store import load_settings
 from studytool.store.database import Database
-from studytool.store.models import LEARNING, NEW, RELEARNING, REVIEW
+from studytool.store.models import LEARNING, NEW, RELEARNING, REVIEW, CardRow, ReviewLogRow
 
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 NEEDS_ANKI = ("importing an Anki package needs Anki's backend, the `anki` package: "
@@ -89,6 +93,7 @@ def import_apkg(db: Database, path: Path, progress: ProgressCallback | None = No
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 raise StudytoolError(f"{path}: Anki cannot read this package: {first}") from None
             document = _document(col, settings, now, tz)
+            _align_times(db, document)
         finally:
             col.close()
         export = Path(folder) / "package.json"
@@ -130,10 +135,15 @@ def _document(col: Any, settings: Settings, now: datetime, tz: tzinfo | None) ->
         card = col.get_card(cid)
         deck_id_number = card.odid or card.did
         deck_name = names.get(int(deck_id_number), "Anki")
-        deck_id = deck_id_for(deck_name)
+        note = card.note()
+        ours = our_card(note)
+        if ours is not None:  # our own export coming back: the same deck and card
+            deck_id, question_id = ours
+        else:
+            deck_id = deck_id_for(deck_name)
+            question_id = f"{deck_id}-{card.nid}-{card.ord + 1}"
         decks.setdefault(deck_id, {"id": deck_id, "title": deck_name[:300], "path": "",
                                    "fingerprint": ""})
-        question_id = f"{deck_id}-{card.nid}-{card.ord + 1}"
         answer_side = card.answer()
         parts = _HR_ANSWER.split(answer_side, maxsplit=1)
         text, answer = plain_text(card.question()), plain_text(parts[-1])
@@ -172,9 +182,9 @@ def _document(col: Any, settings: Settings, now: datetime, tz: tzinfo | None) ->
         cards.append({
             "deck_id": deck_id, "question_id": question_id, "position": positions[deck_id],
             "text": text, "answer": answer, "mistake": None, "answers": [],
-            "tags": [t[:100] for t in card.note().tags[:100]
-                     if t.lower() != LEECH_TAG],
-            "leech": any(t.lower() == LEECH_TAG for t in card.note().tags), "section": None,
+            "tags": [t[:100] for t in note.tags[:100]
+                     if t.lower() != LEECH_TAG and (ours is None or t != deck_id)],
+            "leech": any(t.lower() == LEECH_TAG for t in note.tags), "section": None,
             "kind": "recall",
             "fingerprint": hashlib.sha256(f"{text}\x1f{answer}".encode()).hexdigest(),
             "state": state, "step": step, "stability": stability, "difficulty": difficulty,
@@ -188,6 +198,40 @@ def _document(col: Any, settings: Settings, now: datetime, tz: tzinfo | None) ->
     return {"format": FORMAT, "version": 1, "exported_at": timefmt.iso(now),  # one document
             "settings": {}, "decks": list(decks.values()), "cards": cards,
             "reviews": reviews, "exercises": [], "runs": []}
+
+
+def _align_times(db: Database, document: dict) -> None:
+    """Anki keeps review times in milliseconds, we keep microseconds: a review of ours that
+    comes back takes its stored time again, so the import knows it and adds it only once."""
+    decks = {deck["id"] for deck in document["decks"]}
+    stored: dict[tuple[str, str, int, int], datetime] = {}
+    query = (select(CardRow.deck_id, CardRow.question_id, ReviewLogRow.reviewed_at,
+                    ReviewLogRow.rating).join(CardRow, CardRow.id == ReviewLogRow.card_id)
+             .where(CardRow.deck_id.in_(sorted(decks))))
+    with db.session(write=False) as session:
+        for deck_id, question_id, at, rating in session.execute(query):
+            stored[(deck_id, question_id, int(at.timestamp() * 1000), rating)] = at
+    if not stored:
+        return
+    for review in document["reviews"]:
+        key = (review["deck_id"], review["question_id"],
+               int(timefmt.parse(review["reviewed_at"]).timestamp() * 1000), review["rating"])
+        if key in stored:
+            review["reviewed_at"] = timefmt.iso(stored[key])
+
+
+def our_card(note: Any) -> tuple[str, str] | None:
+    """(deck id, question id) of a note studytool exported: its QuestionId field, and a tag
+    (the deck id) that with it gives the note's GUID. None for any other note."""
+    from studytool.exchange.anki import note_guid
+
+    if "QuestionId" not in note.keys():
+        return None
+    question_id = plain_text(note["QuestionId"])
+    for tag in note.tags:
+        if note.guid == note_guid(tag, question_id):
+            return tag, question_id
+    return None
 
 
 def _at(entry_id: int) -> datetime:
