@@ -15,7 +15,17 @@ from sqlalchemy.orm import Session
 
 from studytool.config import Settings
 from studytool.exchange import queries, timefmt
-from studytool.exchange.document import END, FORMAT, PARAMETERS_KEY, SECTION, VERSION, VERSIONS
+from studytool.exchange.document import (
+    CARD_COLUMNS,
+    COLUMNS,
+    END,
+    FORMAT,
+    PARAMETERS_KEY,
+    REVIEW_COLUMNS,
+    SECTION,
+    VERSION,
+    VERSIONS,
+)
 from studytool.exchange.output import atomic_text
 from studytool.exchange.progress import ProgressCallback, Reporter
 from studytool.store.database import Database
@@ -44,9 +54,11 @@ def write_json(db: Database, out: IO[str], now: datetime | None = None,
     moment = now or datetime.now(UTC)
     with db.session(write=False) as session:
         report = Reporter(progress, "export", "reviews", queries.review_count(session))
+        rows = version == 3  # cards and reviews as arrays of their columns
         sections: list[tuple[str, Iterable[list[str]]]] = [
             ("decks", [[_deck(d) for d in queries.decks(session)]]),
-            ("cards", _card_lines(session)), ("reviews", _review_lines(session)),
+            ("cards", _card_lines(session, rows)),
+            ("reviews", _review_rows(session) if rows else _review_lines(session)),
             ("exercises", [[_dumps(e) for e in exercises(session)]]),
             ("runs", [[_dumps(run(r)) for r in queries.runs(session)]])]
         head = (f'{{"format":"{FORMAT}","version":{version},'
@@ -58,7 +70,8 @@ def write_json(db: Database, out: IO[str], now: datetime | None = None,
                       for key, batches in sections}
         else:
             out.write(f'{head}"settings":{setting}}}\n')
-            counts = {key: _write_lines(out, key, batches, report) for key, batches in sections}
+            counts = {key: _write_lines(out, key, batches, report, rows)
+                      for key, batches in sections}
             out.write(f'{{"{END}":{_dumps(counts)}}}\n')
         report(counts["reviews"], final=True)
     return counts["reviews"]
@@ -80,9 +93,12 @@ def _write_list(out: IO[str], key: str, batches: Iterable[list[str]],
 
 
 def _write_lines(out: IO[str], key: str, batches: Iterable[list[str]],
-                 report: Reporter) -> int:
-    """Version 2: the section's line, then an item a line."""
-    out.write(f'{{"{SECTION}":"{key}"}}\n')
+                 report: Reporter, rows: bool = False) -> int:
+    """Versions 2 and 3: the section's line (version 3's `rows`: with the columns of the
+    cards and the reviews), then an item a line."""
+    columns = {"cards": CARD_COLUMNS, "reviews": REVIEW_COLUMNS}.get(key) if rows else None
+    named = f',"{COLUMNS}":{_dumps(columns)}' if columns else ""
+    out.write(f'{{"{SECTION}":"{key}"{named}}}\n')
     count = 0
     for batch in batches:
         if batch:
@@ -107,15 +123,25 @@ def _deck(deck: Any) -> str:
                    "fingerprint": deck.fingerprint})
 
 
-def _card_lines(session: Session) -> Iterator[list[str]]:
+_CARD_KEYS = tuple(f'"{name}":' for name in CARD_COLUMNS)
+
+
+def _card_lines(session: Session, rows: bool) -> Iterator[list[str]]:
     # Formatted field by field: a dict per card through the generic encoder took longer than
     # the whole query. Strings go through the encoder's string escaping, numbers as they are.
+    # Version 3 (`rows`) writes the values as an array, version 2 each after its key.
     text = queries.stored_as_text(session)
-    for rows in queries.card_rows(session):
-        yield [_card_line(row, text) for row in rows]
+    for batch in queries.card_rows(session):
+        if rows:
+            yield [f"[{','.join(_card_values(row, text))}]" for row in batch]
+        else:
+            yield ["{" + ",".join([k + v for k, v in zip(_CARD_KEYS, _card_values(row, text),
+                                                         strict=True)]) + "}"
+                   for row in batch]
 
 
-def _card_line(row: tuple[Any, ...], text: bool) -> str:
+def _card_values(row: tuple[Any, ...], text: bool) -> tuple[str, ...]:
+    """A card's values as JSON text, in CARD_COLUMNS order."""
     (deck, question, position, words, answer, mistake, answers, tags, section, kind,
      fingerprint, state, step, stability, difficulty, due, last, suspended, buried,
      archived, leech) = row
@@ -123,16 +149,11 @@ def _card_line(row: tuple[Any, ...], text: bool) -> str:
     iso, quote = timefmt.iso_from_sqlite if text else timefmt.iso, _encode_string
     if not text:
         answers, tags = _dumps(answers), _dumps(tags)
-    return (f'{{"deck_id":{quote(deck)},"question_id":{quote(question)},'
-            f'"position":{position},"text":{quote(words)},"answer":{quote(answer)},'
-            f'"mistake":{_string(mistake)},"answers":{answers},"tags":{tags},'
-            f'"section":{_string(section)},"kind":{quote(kind)},'
-            f'"fingerprint":{quote(fingerprint)},"state":{state},'
-            f'"step":{_number(step)},"stability":{_number(stability)},'
-            f'"difficulty":{_number(difficulty)},"due":"{iso(due)}",'
-            f'"last_review":{_time(iso(last))},"suspended":{"true" if suspended else "false"},'
-            f'"buried_until":{_time(iso(buried))},"archived":{"true" if archived else "false"},'
-            f'"leech":{"true" if leech else "false"}}}')
+    return (quote(deck), quote(question), str(position), quote(words), quote(answer),
+            _string(mistake), answers, tags, _string(section), quote(kind), quote(fingerprint),
+            str(state), _number(step), _number(stability), _number(difficulty),
+            f'"{iso(due)}"', _time(iso(last)), "true" if suspended else "false",
+            _time(iso(buried)), "true" if archived else "false", "true" if leech else "false")
 
 
 def _string(value: str | None) -> str:
@@ -166,6 +187,31 @@ def _review_lines(session: Session) -> Iterator[list[str]]:
                f'{"" if score is None and typed is None else _grade(score, suggested, typed)}}}'
                for card_id, at, rating, duration, before, card_before, after, due, score,
                suggested, typed in rows]
+
+
+def _review_rows(session: Session) -> Iterator[list[str]]:
+    """Version 3's reviews: `_review_lines`' values as arrays in REVIEW_COLUMNS order, the
+    grade's three always there (null when the review had none)."""
+    prefixes = {card_id: f"[{_string(deck)},{_string(question)},"
+                for card_id, (deck, question) in queries.card_keys(session).items()}
+    batches = queries.review_rows(session)
+    if not queries.stored_as_text(session):
+        batches = ([_as_text(row) for row in rows] for rows in batches)
+    for rows in batches:
+        yield [f'{prefixes[card_id]}"{at[:10]}T{at[11:]}+00:00",{rating},'
+               f'{"null" if duration is None else duration},{before},{after},'
+               f'"{due[:10]}T{due[11:]}+00:00",'
+               f'{_graded(score, suggested, typed)},'
+               f'{card_before}]'
+               for card_id, at, rating, duration, before, card_before, after, due, score,
+               suggested, typed in rows]
+
+
+def _graded(score: float | None, suggested: int | None, typed: str | None) -> str:
+    if score is None and suggested is None and typed is None:
+        return "null,null,null"
+    return (f'{_number(score)},{"null" if suggested is None else suggested},'
+            f'{_string(typed)}')
 
 
 def _as_text(row: tuple[Any, ...]) -> tuple[Any, ...]:

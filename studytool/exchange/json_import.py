@@ -1,8 +1,7 @@
-"""Import a JSON export, either version (`document`; version 2 read a line at a time by
+"""Import a JSON export, any version (`document`; versions 2 and 3 read a line at a time by
 `json_lines`, version 1 streamed by `json_stream`): each item is read, checked and merged
-as it comes, all in
-ONE transaction, so nothing changes unless all of it goes in (a file that turns out bad at
-its last byte changes nothing).
+as it comes, all in ONE transaction, so nothing changes unless all of it goes in (a file
+that turns out bad at its last byte changes nothing).
 
 Merge rules (by stable ids, so importing the same file twice adds nothing):
 - decks and cards missing from the database are added as they are in the file;
@@ -39,11 +38,28 @@ from sqlalchemy.orm import Session, aliased
 from studytool.config import Settings
 from studytool.errors import StudytoolError
 from studytool.exchange import timefmt
-from studytool.exchange.document import ACCEPTS, FORMAT, PARAMETERS_KEY, VERSIONS
-from studytool.exchange.json_lines import LineReader, LinesError, is_header
+from studytool.exchange.document import (
+    ACCEPTS,
+    CARD_COLUMNS,
+    FORMAT,
+    PARAMETERS_KEY,
+    REVIEW_COLUMNS,
+    VERSIONS,
+)
+from studytool.exchange.json_lines import LineReader, LinesError, Row, is_header
 from studytool.exchange.json_stream import JsonError, JsonStream, JsonSyntaxError, TooDeep
 from studytool.exchange.progress import ProgressCallback, Reporter
-from studytool.exchange.schema import ARRAYS, first_error, one_line, to_float, validator
+from studytool.exchange.schema import (
+    ARRAYS,
+    first_error,
+    has_control,
+    one_line,
+    shown,
+    to_float,
+    validator,
+    visible,
+)
+from studytool.srs.fsrs_bridge import scheduling_problem
 from studytool.srs.settings_store import validate as validate_settings
 from studytool.store.database import Database
 from studytool.store.models import (
@@ -149,13 +165,17 @@ class _Replay:
 
 def _import_lines(db: Database, lines: LineReader, path: Path,
                   reporter: Reporter) -> ImportSummary:
-    """Version 2: the header, then each section's lines, then the end line."""
+    """Versions 2 and 3: the header, then each section's lines, then the end line."""
     header = lines.header()
+    rows = header["version"] == 3  # cards and reviews as rows
     with db.session() as session:
         job = _Import(session, path, reporter)
         job.settings(header["settings"])
         for key in ARRAYS:
-            getattr(job, f"read_{key}")(lines.items(key))
+            if rows and key in ("cards", "reviews"):
+                getattr(job, f"read_{key}_rows")(lines.rows(key), lines)
+            else:
+                getattr(job, f"read_{key}")(lines.items(key))
         lines.end()
     reporter(lines.bytes_read, final=True)
     return job.summary
@@ -345,23 +365,48 @@ class _Import:
         self.count("decks", len(self.deck_ids))
 
     def read_cards(self, items: Iterator[tuple[int, Any]]) -> None:
+        self._read_cards(((i, (c["deck_id"], c["question_id"]), c) for i, c in items),
+                         self.rows.card, _same)
+
+    def read_cards_rows(self, rows: Iterator[tuple[int, Row, bytes]],
+                        lines: LineReader) -> None:
+        """Version 3's cards: each row made visible if its line needs it, and checked for a
+        state the scheduler can use (the checks the objects' validators make)."""
+        def checked() -> Iterator[tuple[int, tuple[str, str], Any]]:
+            for index, row, line in rows:
+                if has_control(line):
+                    row = shown(row)
+                problem = scheduling_problem(row[11], row[12], row[13], row[14])
+                if problem is not None:
+                    raise self.fail(f"line {lines.line_no:,}: cards[{index}]: cannot be "
+                                    f"scheduled: {problem}")
+                yield index, (row[0], row[1]), row if self.sqlite else self.rows.as_card(row)
+
+        if self.sqlite:
+            self._read_cards(checked(), self.rows.card_row, self.rows.as_card)
+        else:
+            self._read_cards(checked(), self.rows.card, _same)
+
+    def _read_cards(self, items: Iterator[tuple[int, tuple[str, str], Any]],
+                    row_of: Callable[[Any], Any], as_dict: Callable[[Any], Any]) -> None:
+        """Cards as (index, key, card): `row_of(card)` is its new row, `as_dict(card)` the
+        checked object."""
         existing = self._card_map()
         bulk = _BulkLoad(self.session, CardRow, len(existing), self.sqlite)
         new: list[Any] = []
-        for index, card in items:
-            key = (card["deck_id"], card["question_id"])
+        for index, key, card in items:
             if key in self.card_ids:
                 raise self.fail(f"card {key[0]}/{key[1]} appears twice")
-            if card["deck_id"] not in self.deck_ids:
+            if key[0] not in self.deck_ids:
                 raise self.fail(f"card {key[0]}/{key[1]} names unknown deck {key[0]!r}")
             self.card_ids[key] = 0  # its id comes once it is stored
             if key not in existing:
-                new.append(self.rows.card(card))
+                new.append(row_of(card))
                 if len(new) == 1000:
                     self._add_cards(new)
                     bulk.added(self.summary.cards_added)
             else:
-                self._maybe_update(card, *existing[key])
+                self._maybe_update(as_dict(card), *existing[key])
             if index % 1000 == 999:
                 self.count("cards", index + 1)
         self._add_cards(new)
@@ -402,6 +447,24 @@ class _Import:
         self.summary.cards_updated += 1
 
     def read_reviews(self, items: Iterator[tuple[int, Any]]) -> None:
+        self._read_reviews(((i, (r["deck_id"], r["question_id"]), r) for i, r in items),
+                           self.rows.review, operator.itemgetter("reviewed_at"))
+
+    def read_reviews_rows(self, rows: Iterator[tuple[int, Row, bytes]],
+                          lines: LineReader) -> None:
+        """Version 3's reviews: on SQLite the row's values as they are, its `card_before`
+        the text of the line when that is its last column (`_Rows.review_row`)."""
+        if self.sqlite:
+            self.rows.before_last = lines.columns["reviews"][-1] == "card_before"
+            self._read_reviews(((i, (r[0], r[1]), (r, line)) for i, r, line in rows),
+                               self.rows.review_row, lambda item: item[0][2])
+        else:
+            self._read_reviews(((i, (r[0], r[1]), self.rows.as_review(r)) for i, r, _line
+                                in rows), self.rows.review, operator.itemgetter("reviewed_at"))
+
+    def _read_reviews(self, items: Iterator[tuple[int, tuple[str, str], Any]],
+                      row_of: Callable[[int, Any], Any], at_of: Callable[[Any], str]) -> None:
+        """Reviews as (index, card key, review): `row_of(card id, review)` is its row."""
         # New rows get ids from first_new on. On SQLite, while the database's own reviews
         # keep their indexes, each row is looked up there first and inserted only if new
         # (restoring a backup over itself inserts nothing). Past that (a big load without
@@ -413,12 +476,12 @@ class _Import:
         probe = self.sqlite and first_new > 1
         rows: list[Any] = []
         inserted = 0
-        row_of = self.rows.review
-        for index, review in items:
-            card_id = self.card_ids.get((review["deck_id"], review["question_id"]))
+        card_ids = self.card_ids
+        for index, key, review in items:
+            card_id = card_ids.get(key)
             if card_id is None:
-                raise self.fail(f"a review at {review['reviewed_at']} names unknown card "
-                                f"{review['deck_id']}/{review['question_id']}")
+                raise self.fail(f"a review at {at_of(review)} names unknown card "
+                                f"{key[0]}/{key[1]}")
             rows.append(row_of(card_id, review))
             if len(rows) == _BATCH:
                 inserted += self._add_reviews(rows, first_new if probe else None)
@@ -571,7 +634,9 @@ class _Rows:
         # The raw inserts skip the column defaults: every row names its learner itself.
         self.learner = learner_of(session)
         self.pick_card = operator.itemgetter(*self._columns(_table(CardRow)))
+        assert self._columns(_table(CardRow)) == (*CARD_COLUMNS, "learner")  # card_row's order
         assert self._columns(_table(ReviewLogRow)) == self._REVIEW
+        self.before_last = True  # version 3: card_before is the last column of the file's rows
 
     def _columns(self, table: Table) -> tuple[str, ...]:
         names = (*(c.name for c in table.columns if not c.primary_key and c.name != "learner"),
@@ -615,6 +680,42 @@ class _Rows:
                 "grade_score": review.get("grade_score"),
                 "suggested_rating": review.get("suggested_rating"),
                 "typed_answer": review.get("typed_answer")}
+
+    # -- version 3's rows (`document`'s column order; times in the export's one form) ------
+    def card_row(self, row: Row) -> Row:
+        """SQLite: a new card's row from version 3's (already visible and checked)."""
+        answers, tags = row[6], row[7]
+        due, last, buried = row[15], row[16], row[18]
+        return (*row[:6], json.dumps(answers) if answers else "[]",
+                json.dumps(tags) if tags else "[]", *row[8:15], f"{due[:10]} {due[11:26]}",
+                None if last is None else f"{last[:10]} {last[11:26]}", row[17],
+                None if buried is None else f"{buried[:10]} {buried[11:26]}", row[19],
+                bool(row[20]), self.learner)  # leech: a file may leave it out
+
+    def as_card(self, row: Row) -> dict[str, Any]:
+        card = dict(zip(CARD_COLUMNS, row, strict=True))
+        card["leech"] = bool(card["leech"])
+        return card
+
+    def review_row(self, card_id: int, item: tuple[Row, bytes]) -> Row:
+        """SQLite: the hot loop (a million rows). The row's `card_before` is stored as the
+        line's own text of it when it is the last column: the last braces on the line, as it
+        holds no other (the checks allow only known keys and digits in its times)."""
+        row, line = item
+        at, due, typed = row[2], row[7], row[10]
+        if self.before_last:
+            before = line[line.rindex(b"{"):line.rindex(b"}") + 1].decode()
+        else:
+            before = before_json(row[11])
+        return (card_id, row[3], f"{at[:10]} {at[11:26]}", row[4], row[5], before, row[6],
+                f"{due[:10]} {due[11:26]}", row[8], row[9],
+                typed if typed is None else visible(typed), self.learner)
+
+    def as_review(self, row: Row) -> dict[str, Any]:
+        review = dict(zip(REVIEW_COLUMNS, row, strict=True))
+        if review["typed_answer"] is not None:
+            review["typed_answer"] = visible(review["typed_answer"])
+        return review
 
     def insert_new_reviews(self, rows: list[Any], first_new: int) -> int:
         """SQLite: the batch's reviews that the database did not have before this import
