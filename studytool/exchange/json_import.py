@@ -78,6 +78,7 @@ _SCHEDULING = ("state", "step", "stability", "difficulty", "due", "last_review")
 _SCALARS = ("format", "version", "exported_at", "settings")
 _BATCH = 5000
 _BULK = 5 * _BATCH  # rows: see _BulkLoad
+_CACHE_KB = 64 << 10  # SQLite's page cache during an import: see _cache
 _HEADER_BYTES = 1 << 20  # the most of the first line looked at to tell the version
 # A review inserted unless the database had it before the import (`reviewed_at` leads an
 # index; the tuple order is _Rows._REVIEW, then reviewed_at, card_id, rating, first new id).
@@ -168,7 +169,7 @@ def _import_lines(db: Database, lines: LineReader, path: Path,
     """Versions 2 and 3: the header, then each section's lines, then the end line."""
     header = lines.header()
     rows = header["version"] == 3  # cards and reviews as rows
-    with db.session() as session:
+    with db.session() as session, _cache(session):
         job = _Import(session, path, reporter)
         job.settings(header["settings"])
         for key in ARRAYS:
@@ -232,7 +233,7 @@ def _import(db: Database, path: Path, stream: JsonStream, reporter: Reporter) ->
         _unique_section(path, header, key)
         header[key] = stream.value()
     _check_header(path, header)
-    with db.session() as session:
+    with db.session() as session, _cache(session):
         job = _Import(session, path, reporter)
         for key, value in header.items():
             job.scalar(key, value)
@@ -246,6 +247,25 @@ def _import(db: Database, path: Path, stream: JsonStream, reporter: Reporter) ->
         job.finish()
     reporter(stream.bytes_read, final=True)
     return job.summary
+
+
+@contextmanager
+def _cache(session: Session) -> Iterator[None]:
+    """On SQLite, a bigger page cache for the import's transaction, then the one it had. Each
+    review's insert looks up its card (the foreign key), and with the default 2 MB the cards
+    of a big import are read from the file again and again (a third of the inserts' time at a
+    million reviews); the indexes built at the end sort in it too. Memory grows by at most
+    this much."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    driver: Any = session.connection().connection.driver_connection
+    before = driver.execute("PRAGMA cache_size").fetchone()[0]
+    driver.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA cache_size={int(before)}")
 
 
 def _unique_section(path: Path, seen: Any, key: str) -> None:
@@ -447,24 +467,39 @@ class _Import:
         self.summary.cards_updated += 1
 
     def read_reviews(self, items: Iterator[tuple[int, Any]]) -> None:
-        self._read_reviews(((i, (r["deck_id"], r["question_id"]), r) for i, r in items),
-                           self.rows.review, operator.itemgetter("reviewed_at"))
+        card_ids, row = self.card_ids, self.rows.review
+
+        def row_of(review: dict[str, Any], _line: bytes) -> Any:
+            card_id = card_ids.get((review["deck_id"], review["question_id"]))
+            return None if card_id is None else row(card_id, review)
+
+        self._read_reviews(((i, r, b"") for i, r in items), row_of,
+                           lambda r: (r["reviewed_at"], r["deck_id"], r["question_id"]))
 
     def read_reviews_rows(self, rows: Iterator[tuple[int, Row, bytes]],
                           lines: LineReader) -> None:
         """Version 3's reviews: on SQLite the row's values as they are, its `card_before`
         the text of the line when that is its last column (`_Rows.review_row`)."""
+        def what(row: Row) -> tuple[str, str, str]:
+            return row[2], row[0], row[1]
+
         if self.sqlite:
             self.rows.before_last = lines.columns["reviews"][-1] == "card_before"
-            self._read_reviews(((i, (r[0], r[1]), (r, line)) for i, r, line in rows),
-                               self.rows.review_row, lambda item: item[0][2])
+            self._read_reviews(rows, self.rows.review_row_of(self.card_ids), what)
         else:
-            self._read_reviews(((i, (r[0], r[1]), self.rows.as_review(r)) for i, r, _line
-                                in rows), self.rows.review, operator.itemgetter("reviewed_at"))
+            card_ids, row = self.card_ids, self.rows.review
 
-    def _read_reviews(self, items: Iterator[tuple[int, tuple[str, str], Any]],
-                      row_of: Callable[[int, Any], Any], at_of: Callable[[Any], str]) -> None:
-        """Reviews as (index, card key, review): `row_of(card id, review)` is its row."""
+            def row_of(review: Row, _line: bytes) -> Any:
+                card_id = card_ids.get((review[0], review[1]))
+                return None if card_id is None else row(card_id, self.rows.as_review(review))
+
+            self._read_reviews(rows, row_of, what)
+
+    def _read_reviews(self, items: Iterator[tuple[int, Any, bytes]],
+                      row_of: Callable[[Any, bytes], Any],
+                      what: Callable[[Any], tuple[str, str, str]]) -> None:
+        """Reviews as (index, review, its line): `row_of(review, line)` is its row, None when
+        it names a card the file does not have; `what(review)` its time and card."""
         # New rows get ids from first_new on. On SQLite, while the database's own reviews
         # keep their indexes, each row is looked up there first and inserted only if new
         # (restoring a backup over itself inserts nothing). Past that (a big load without
@@ -476,13 +511,12 @@ class _Import:
         probe = self.sqlite and first_new > 1
         rows: list[Any] = []
         inserted = 0
-        card_ids = self.card_ids
-        for index, key, review in items:
-            card_id = card_ids.get(key)
-            if card_id is None:
-                raise self.fail(f"a review at {at_of(review)} names unknown card "
-                                f"{key[0]}/{key[1]}")
-            rows.append(row_of(card_id, review))
+        for index, review, line in items:
+            row = row_of(review, line)
+            if row is None:
+                at, deck, question = what(review)
+                raise self.fail(f"a review at {at} names unknown card {deck}/{question}")
+            rows.append(row)
             if len(rows) == _BATCH:
                 inserted += self._add_reviews(rows, first_new if probe else None)
                 self.count("reviews", index + 1)
@@ -591,15 +625,20 @@ class _BulkLoad:
     """A big load into one table on SQLite: once the new rows pass `_BULK` (or half the rows
     already there, if more), the table's indexes are dropped and built again at the end, in
     the same transaction (a failure rolls them back as they were). Keeping indexes in step
-    row by row cost several times more than building them once; a small import never gets
-    here. The unique constraints stay, and PostgreSQL keeps its indexes (dropping one there
-    would lock out every reader)."""
+    row by row cost several times more than building them once; a small import into a
+    table with rows never gets here. A table with no rows at all (anyone's) loses them
+    before the first row, as building them at the end costs no more than keeping them. The
+    unique constraints stay, and PostgreSQL keeps its indexes (dropping one there would lock
+    out every reader)."""
 
     def __init__(self, session: Session, model: Any, existing: int, sqlite: bool) -> None:
         self.session = session
         self.indexes = list(_table(model).indexes)
         self.after = max(_BULK, existing // 2) if sqlite else None
         self.dropped = False
+        if sqlite and not session.execute(text(  # every learner's rows: the indexes hold all
+                f"SELECT EXISTS (SELECT 1 FROM {_table(model).name})")).scalar():
+            self.added(self.after or 0)
 
     def added(self, new_rows: int) -> None:
         if self.after is not None and not self.dropped and new_rows >= self.after:
@@ -697,19 +736,30 @@ class _Rows:
         card["leech"] = bool(card["leech"])
         return card
 
-    def review_row(self, card_id: int, item: tuple[Row, bytes]) -> Row:
-        """SQLite: the hot loop (a million rows). The row's `card_before` is stored as the
-        line's own text of it when it is the last column: the last braces on the line, as it
-        holds no other (the checks allow only known keys and digits in its times)."""
-        row, line = item
-        at, due, typed = row[2], row[7], row[10]
-        if self.before_last:
-            before = line[line.rindex(b"{"):line.rindex(b"}") + 1].decode()
-        else:
-            before = before_json(row[11])
-        return (card_id, row[3], f"{at[:10]} {at[11:26]}", row[4], row[5], before, row[6],
-                f"{due[:10]} {due[11:26]}", row[8], row[9],
-                typed if typed is None else visible(typed), self.learner)
+    def review_row_of(self, card_ids: dict[tuple[str, str], int]
+                      ) -> Callable[[Row, bytes], Row | None]:
+        """SQLite: how a version 3 review row and its line become the stored row (None: an
+        unknown card). The row's `card_before` is stored as the line's own text of it when
+        it is the last column: the last braces on the line, as it holds no other (the checks
+        allow only known keys, and digits and ISO punctuation in its times)."""
+        ids: dict[str, dict[str, int]] = {}  # deck -> question -> id: no key tuple per row
+        for (deck, question), card_id in card_ids.items():
+            ids.setdefault(deck, {})[question] = card_id
+        no_deck: dict[str, int] = {}
+        learner, before_last = self.learner, self.before_last
+
+        def row_of(row: Row, line: bytes) -> Row | None:  # the hot loop (a million rows)
+            card_id = ids.get(row[0], no_deck).get(row[1])
+            if card_id is None:
+                return None
+            at, due, typed = row[2], row[7], row[10]
+            before = (line[line.rindex(b"{"):line.rindex(b"}") + 1].decode() if before_last
+                      else before_json(row[11]))
+            return (card_id, row[3], f"{at[:10]} {at[11:26]}", row[4], row[5], before, row[6],
+                    f"{due[:10]} {due[11:26]}", row[8], row[9],
+                    typed if typed is None else visible(typed), learner)
+
+        return row_of
 
     def as_review(self, row: Row) -> dict[str, Any]:
         review = dict(zip(REVIEW_COLUMNS, row, strict=True))

@@ -25,8 +25,14 @@ from studytool.exchange.document import (
     SECTION,
 )
 from studytool.exchange.json_stream import MAX_VALUE
-from studytool.exchange.schema import ARRAYS, column_names, first_error, json_validator, one_line
-from studytool.exchange.schema import row_validator as row_check
+from studytool.exchange.schema import (
+    ARRAYS,
+    column_names,
+    first_error,
+    json_validator,
+    one_line,
+    row_validators,
+)
 
 MAX_LINE = MAX_VALUE  # bytes: the biggest item an export holds is a run's output (5 MB)
 REPORT_EVERY = 1024  # lines between two progress reports
@@ -108,7 +114,7 @@ class LineReader:
 
     def _rows(self, section: str,
               columns: tuple[str, ...]) -> Iterator[tuple[int, tuple[Any, ...], bytes]]:
-        check, order = row_check(section, columns), _order(section, columns)
+        (check, exact), order = row_validators(section, columns), _order(section, columns)
         readline, limit, stops = self._file.readline, self._max + 1, (_SECTION_START, _END_START)
         index = 0
         while True:  # the hot loop, as in `items`
@@ -124,11 +130,21 @@ class LineReader:
             try:
                 row = check(line)
             except ValidationError as exc:
-                raise self._fail(row_error(exc, f"{section}[{index}]", columns)) from exc
+                row = self._checked(exact, exc, line, f"{section}[{index}]", columns)
             yield index, row if order is None else order(row), line
             index += 1
             if index % REPORT_EVERY == 0:
                 self._on_read(self.bytes_read)
+
+    def _checked(self, exact: Callable[[bytes], Any] | None, exc: ValidationError,
+                 line: bytes, where: str, columns: tuple[str, ...]) -> Any:
+        """A row the fast check refused: the exact one's verdict."""
+        try:
+            if exact is None:
+                raise exc
+            return exact(line)
+        except ValidationError as error:
+            raise self._fail(row_error(error, where, columns)) from error
 
     def end(self) -> None:
         """The end line, saying as many items of each section as were read, and then

@@ -319,6 +319,28 @@ def _calendar_pattern() -> str:
 
 EXPORT_TIME = _calendar_pattern()
 ExportTime = Annotated[str, StringConstraints(pattern=EXPORT_TIME)]
+# A time as the service writes it into a review's card_before (isoformat: no fraction when
+# it is zero).
+_UtcTime = Annotated[str, StringConstraints(pattern=EXPORT_TIME.replace(
+    r"\.[0-9]{6}\+", r"(?:\.[0-9]{6})?\+"))]
+
+
+@with_config(_STRICT)
+class _UtcCardBefore(TypedDict):
+    """CardBefore with its times in the service's own form, checked with no Python step; a
+    row that fails it is checked again with CardBefore itself (`row_validators`)."""
+
+    state: State
+    step: Step | None
+    stability: Stability | None
+    difficulty: Difficulty | None
+    due: _UtcTime
+    last_review: _UtcTime | None
+    buried_until: NotRequired[_UtcTime | None]
+    leech: NotRequired[bool]
+    unsuspend: NotRequired[bool]
+
+
 _COLUMN_TYPES: Mapping[str, Mapping[str, Any]] = {
     "cards": {
         "deck_id": Id, "question_id": QuestionId, "position": Count, "text": RawText,
@@ -343,15 +365,23 @@ _CONTROL_IN_JSON = re.compile(rb"\\(?:[bf]|u00[0189]|u007[fF])|\x7f|\xc2[\x80-\x
 has_control = _CONTROL_IN_JSON.search
 
 
-def row_validator(section: str, columns: tuple[str, ...]) -> Callable[[bytes], Any]:
-    """The check of one row of `section` (a JSON array of `columns`, known names), from its
-    JSON text: returns the tuple, raises pydantic's ValidationError."""
-    return _row_adapter(section, columns).validator.validate_json  # type: ignore[no-any-return]
+def row_validators(section: str, columns: tuple[str, ...]
+                   ) -> tuple[Callable[[bytes], Any], Callable[[bytes], Any] | None]:
+    """The checks of one row of `section` (a JSON array of `columns`, known names), from its
+    JSON text: each returns the tuple or raises pydantic's ValidationError. The first takes
+    what the export writes and no more; a row it refuses goes to the second (if any), which
+    takes exactly what the objects' checks take and says what is wrong."""
+    fast = _row_adapter(section, columns, True).validator.validate_json
+    if section != "reviews" or "card_before" not in columns:
+        return fast, None
+    return fast, _row_adapter(section, columns, False).validator.validate_json
 
 
 @functools.cache
-def _row_adapter(section: str, columns: tuple[str, ...]) -> TypeAdapter[Any]:
-    types = _COLUMN_TYPES[section]
+def _row_adapter(section: str, columns: tuple[str, ...], fast: bool) -> TypeAdapter[Any]:
+    types = dict(_COLUMN_TYPES[section])
+    if fast and section == "reviews":
+        types["card_before"] = _UtcCardBefore
     row: Any = tuple[tuple(types[c] for c in columns)]  # type: ignore[misc]
     return TypeAdapter(row, config=_STRICT)
 
