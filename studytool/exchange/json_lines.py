@@ -30,6 +30,7 @@ from studytool.exchange.schema import (
     column_names,
     first_error,
     json_validator,
+    message,
     one_line,
     row_validators,
 )
@@ -231,11 +232,11 @@ def _order(section: str, columns: tuple[str, ...]) -> Callable[[Row], Row] | Non
 
 def row_error(exc: ValidationError, where: str, columns: tuple[str, ...]) -> str:
     """`first_error` with a row's positions named by their columns."""
-    errors = exc.errors(include_url=False, include_input=False)
+    errors = exc.errors(include_url=False)
     loc = errors[0]["loc"]
     if loc and isinstance(loc[0], int) and loc[0] < len(columns):
         where = f"{where}.{columns[loc[0]]}"
         loc = loc[1:]
     inner = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    return one_line(f"{where}{inner}: {errors[0]['msg']}{more}")
+    return one_line(f"{where}{inner}: {message(errors[0])}{more}")

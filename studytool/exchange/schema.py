@@ -292,7 +292,16 @@ def first_error(exc: ValidationError, where: str) -> str:
     first = errors[0]
     inner = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    return one_line(f"{where}{inner if where else inner.lstrip('.')}: {first['msg']}{more}")
+    place = f"{where}{inner if where else inner.lstrip('.')}"
+    return one_line(f"{place}: {first['msg']}{more}" if place else f"{first['msg']}{more}")
+
+
+def message(error: Any) -> str:
+    """pydantic's message for one error, a time pattern's said in words."""
+    if error["type"] == "string_pattern_mismatch" and "[0-5][0-9]" in error["ctx"]["pattern"]:
+        return (f"not a time in the export's form, 2026-03-02T12:00:00.000000+00:00 (a real "
+                f"day from 1970 to 8999, UTC): {str(error.get('input'))[:40]!r}")
+    return str(error["msg"])
 
 
 def one_line(text: str) -> str:
