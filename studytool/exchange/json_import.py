@@ -96,6 +96,15 @@ _DELETE_KNOWN_REVIEWS = (
     ":learner AND old.reviewed_at = review_log.reviewed_at "
     "AND old.card_id = review_log.card_id AND old.rating = review_log.rating "
     "AND old.id < :first)")
+# The same review twice among the new ones, on SQLite: the times that come more than once
+# first, read in the order of the index on reviewed_at (no sort of all the new rows), then
+# only their rows grouped. A sort of a million rows took a tenth of the import.
+_TWICE = (
+    "SELECT reviewed_at, rating, card_id FROM review_log WHERE learner = :learner AND id >= "
+    ":first AND reviewed_at IN (SELECT reviewed_at FROM review_log INDEXED BY "
+    "ix_review_log_reviewed_at WHERE learner = :learner AND id >= :first GROUP BY "
+    "reviewed_at HAVING count(*) > 1) GROUP BY reviewed_at, rating, card_id "
+    "HAVING count(*) > 1 LIMIT 1")
 # Files that are not an export, told apart by their first bytes (none of them is UTF-8).
 _MAGIC = ((b"PK\x03\x04", "a ZIP archive without an Anki collection in it"),
           (b"PK\x05\x06", "a ZIP archive without an Anki collection in it"),
@@ -542,13 +551,18 @@ class _Import:
         return self.rows.insert_new_reviews(rows, first_new)
 
     def _refuse_twice(self, first_new: int) -> None:
-        twice = self.session.execute(
-            select(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id)
-            .where(ReviewLogRow.id >= first_new)
-            .group_by(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id)
-            .having(func.count() > 1).limit(1)).first()
+        if self.sqlite:
+            twice = self.session.execute(text(_TWICE), {"first": first_new,
+                                                        "learner": self.rows.learner}).first()
+        else:
+            twice = self.session.execute(
+                select(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id)
+                .where(ReviewLogRow.id >= first_new)
+                .group_by(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id)
+                .having(func.count() > 1).limit(1)).first()
         if twice is not None:
             at, rating, card_id = twice
+            at = timefmt.parse(f"{at}+00:00") if isinstance(at, str) else at  # SQLite's text
             deck, question = next(k for k, v in self.card_ids.items() if v == card_id)
             raise self.fail(f"review {deck}/{question} at {timefmt.iso(at)} rated {rating} "
                             "appears twice")
