@@ -90,13 +90,14 @@ def decks(session: Session) -> list[DeckRow]:
 
 
 def card_rows(session: Session) -> Iterator[list[tuple[Any, ...]]]:
-    """Every card's CARD_COLUMNS (`document`), by deck and question id, in `batches`, as
-    the store holds them: on SQLite (`stored_as_text`) times as its UTC text, `answers` and
-    `tags` as their JSON text and the flags as 0/1; elsewhere datetimes, lists and
-    booleans."""
+    """Every card's CARD_COLUMNS (`document`) and its id, by deck and question id, in
+    `batches`, as the store holds them: on SQLite (`stored_as_text`) times as its UTC text,
+    `answers` and `tags` as their JSON text and the flags as 0/1; elsewhere datetimes, lists
+    and booleans."""
     columns = [getattr(CardRow, name) for name in CARD_COLUMNS]
     if stored_as_text(session):
         columns = [cast(c, Text) if c.key in ("answers", "tags") else c for c in columns]
+    columns.append(CardRow.id)
     query = select(*columns).order_by(CardRow.deck_id, CardRow.question_id)
     yield from batches(session, query)
 
