@@ -4,9 +4,15 @@ studytool.exchange.document)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
+import pytest
+
+from studytool.errors import StudytoolError
 from studytool.exchange.document import CARD_COLUMNS, REVIEW_COLUMNS
+from studytool.exchange.json_import import import_json
+from studytool.store import open_db
 
 SECTIONS = ("decks", "cards", "reviews", "exercises", "runs")
 ROWS = {"cards": CARD_COLUMNS, "reviews": REVIEW_COLUMNS}  # version 3's rows
@@ -61,3 +67,25 @@ def as_lines(doc: dict, version: int = 2) -> str:
                       for item in doc[key]]
     lines.append(json.dumps({"end": {k: len(doc[k]) for k in SECTIONS}}, **compact))
     return "\n".join(lines) + "\n"
+
+
+def dump(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def refused(database: Path, bad: Path) -> str:
+    """The import of `bad` into the SQLite file `database` fails, on one line naming the
+    file, and changes no byte of it; returns the message."""
+    before = dump(database)
+    db = open_db(f"sqlite:///{database}")
+    with pytest.raises(StudytoolError) as caught:
+        import_json(db, bad)
+    db.close()
+    message = str(caught.value)
+    assert "\n" not in message and str(bad) in message and len(message) < 400, message
+    assert dump(database) == before
+    return message

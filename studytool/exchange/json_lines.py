@@ -81,9 +81,34 @@ class LineReader:
     def items(self, section: str) -> Iterator[tuple[int, Any]]:
         """The section's items (after its own line), each checked, with its index; ends at
         the next section's line or the end line, which is left for `section` or `end`."""
-        # The hot loop (a million lines): the checks of `_next` and `_check` written in.
         self._expect(section)
-        check = json_validator(section)
+
+        def refused(exc: ValidationError, _line: bytes, where: str) -> Any:
+            raise self._fail(first_error(exc, where)) from exc
+
+        for index, item, _line in self._checked_lines(section, json_validator(section),
+                                                      refused, None):
+            yield index, item
+
+    def rows(self, section: str) -> Iterator[tuple[int, tuple[Any, ...], bytes]]:
+        """Version 3: the section's rows (after its line naming their columns), each checked,
+        with its index and its line; in the export's column order (`document`), an optional
+        column the file left out as None. Ends as `items` does. The section's line is read
+        here, before the first row is asked for (`columns` then holds its columns)."""
+        columns = self.columns[section] = self._expect(section, rows=True)
+        check, exact = row_validators(section, columns)
+
+        def refused(exc: ValidationError, line: bytes, where: str) -> Any:
+            return self._checked(exact, exc, line, where, columns)
+
+        return self._checked_lines(section, check, refused, _order(section, columns))
+
+    def _checked_lines(self, section: str, check: Callable[[bytes], Any],
+                       refused: Callable[[ValidationError, bytes, str], Any],
+                       order: Callable[[Any], Any] | None) -> Iterator[tuple[int, Any, bytes]]:
+        """Each line of the section through `check` (`refused` has the last word on a line it
+        refuses), with its index and the line."""
+        # The hot loop (a million lines): the checks of `_next` and `_check` written in.
         readline, limit, stops = self._file.readline, self._max + 1, (_SECTION_START, _END_START)
         index = 0
         while True:
@@ -97,42 +122,10 @@ class LineReader:
             if len(line) > self._max:
                 raise self._fail(f"longer than {self._max:,} bytes")
             try:
-                item = check(line)
+                value = check(line)
             except ValidationError as exc:
-                raise self._fail(first_error(exc, f"{section}[{index}]")) from exc
-            yield index, item
-            index += 1
-            if index % REPORT_EVERY == 0:
-                self._on_read(self.bytes_read)
-
-    def rows(self, section: str) -> Iterator[tuple[int, tuple[Any, ...], bytes]]:
-        """Version 3: the section's rows (after its line naming their columns), each checked,
-        with its index and its line; in the export's column order (`document`), an optional
-        column the file left out as None. Ends as `items` does. The section's line is read
-        here, before the first row is asked for (`columns` then holds its columns)."""
-        columns = self.columns[section] = self._expect(section, rows=True)
-        return self._rows(section, columns)
-
-    def _rows(self, section: str,
-              columns: tuple[str, ...]) -> Iterator[tuple[int, tuple[Any, ...], bytes]]:
-        (check, exact), order = row_validators(section, columns), _order(section, columns)
-        readline, limit, stops = self._file.readline, self._max + 1, (_SECTION_START, _END_START)
-        index = 0
-        while True:  # the hot loop, as in `items`
-            line = readline(limit)
-            self.line_no += 1
-            self.bytes_read += len(line)
-            if not line or line.startswith(stops):
-                self._pending = line
-                self.counts[section] = index
-                return
-            if len(line) > self._max:
-                raise self._fail(f"longer than {self._max:,} bytes")
-            try:
-                row = check(line)
-            except ValidationError as exc:
-                row = self._checked(exact, exc, line, f"{section}[{index}]", columns)
-            yield index, row if order is None else order(row), line
+                value = refused(exc, line, f"{section}[{index}]")
+            yield index, value if order is None else order(value), line
             index += 1
             if index % REPORT_EVERY == 0:
                 self._on_read(self.bytes_read)
