@@ -3,8 +3,8 @@ database, each measured against the export of the same data in the same run.
 
 For each size: builds the SQLite file with the store's bulk builder (benchmarks/store_scale.py),
 then in fresh child processes (so each peak RSS is that step's own) (1) exports it to JSON (the
-default layout: version 2, JSON lines) and (2) imports that file into an empty SQLite database,
-`--repeat` times (`--repeat-largest` at the largest size), alternating. Prints the
+default layout: version 3, JSON lines of rows) and (2) imports that file into an empty SQLite
+database, `--repeat` times (`--repeat-largest` at the largest size), alternating. Prints the
 medians, the import as a ratio to the export (time and peak RSS), and the targets:
 
 - import time within 3x the export's;

@@ -81,19 +81,22 @@ def build(db, n_cards: int, n_reviews: int) -> float:
     try:
         cursor = raw.cursor()
         cursor.execute("BEGIN IMMEDIATE")
-        cursor.executemany("INSERT INTO decks (id, title, path, fingerprint) "
-                           "VALUES (?, ?, '', '')",
+        # Every progress row names its learner (the raw inserts skip the column default).
+        cursor.executemany("INSERT INTO decks (id, title, path, fingerprint)"
+                           " VALUES (?, ?, '', '')",
                            [(f"bench-{d}", f"Bench deck {d}") for d in range(10)])
         cursor.executemany(
             "INSERT INTO cards (deck_id, question_id, position, text, answer, answers, tags,"
             " kind, fingerprint, state, step, stability, difficulty, due, last_review,"
-            " suspended, archived) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " suspended, archived, learner)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'default')",
             card_rows(n_cards, rng))
         chunk = 100_000
         for start in range(0, n_reviews, chunk):
             cursor.executemany(
                 "INSERT INTO review_log (card_id, rating, reviewed_at, duration_ms,"
-                " state_before, card_before, state_after, due_after) VALUES (?,?,?,?,?,?,?,?)",
+                " state_before, card_before, state_after, due_after, learner)"
+                " VALUES (?,?,?,?,?,?,?,?,'default')",
                 review_rows(min(chunk, n_reviews - start), n_cards, rng))
         cursor.execute("COMMIT")
     finally:

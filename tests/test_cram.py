@@ -79,13 +79,15 @@ def test_cram_goes_lowest_recall_first_and_changes_no_schedule(db) -> None:
         assert s.query(ReviewLogRow).filter(ReviewLogRow.cram.is_(True)).count() == 1
 
 
-def test_cram_reviews_stay_out_of_the_csv_and_travel_in_the_json(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_cram_reviews_stay_out_of_the_csv_and_travel_in_the_json(tmp_path: Path,
+                                                                  version: int) -> None:
     db = open_db(f"sqlite:///{tmp_path / 'a.sqlite3'}")
     service, _ids = studied(db)
     CramSession(service).rate(2)
     assert export_csv(db, tmp_path / "log.csv") == 5
     assert len((tmp_path / "log.csv").read_text().splitlines()) == 6  # header + scheduled
-    export_json(db, tmp_path / "backup.json")
+    export_json(db, tmp_path / "backup.json", version=version)
     reviews = read_export(tmp_path / "backup.json")["reviews"]
     assert [r.get("cram", False) for r in reviews] == [False] * 5 + [True]
     other = open_db(f"sqlite:///{tmp_path / 'b.sqlite3'}")

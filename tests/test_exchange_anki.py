@@ -20,8 +20,8 @@ from anki.collection import (
     ImportAnkiPackageOptions,
     ImportAnkiPackageRequest,
 )
+from export_helpers import dump
 from sqlalchemy import select
-from test_exchange_json import dump
 
 from studytool.deck import Deck, Question
 from studytool.exchange.anki import export_apkg

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from export_helpers import as_lines, read_export
-from test_exchange_json import dump, seed
+from export_helpers import as_lines, dump, read_export
+from test_exchange_json import seed
 
 from studytool.exchange.json_export import export_json
 

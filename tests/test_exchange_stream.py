@@ -10,10 +10,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from export_helpers import read_export
+from export_helpers import dump, read_export
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_exchange_json import dump, in_lines, seed
+from test_exchange_json import in_lines, seed
 
 from studytool.errors import StudytoolError
 from studytool.exchange import json_import

@@ -26,9 +26,10 @@ SHOW_AFTER = 0.5  # seconds: a quick export or import draws no bar at all
                    "apkg: Anki package; md: progress report.")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
               help="File to write (a new one, or a regular file it replaces).")
-@click.option("--json-version", type=click.IntRange(1, 2), default=2, show_default=True,
-              help="JSON layout: 2 is JSON lines (fast to import); 1 is one document, "
-                   "for a studytool older than version 2.")
+@click.option("--json-version", type=click.IntRange(1, 3), default=3, show_default=True,
+              help="JSON layout: 3 is JSON lines with cards and reviews as rows (fastest to "
+                   "import); 2 is JSON lines of objects, 1 one document, for an older "
+                   "studytool.")
 def export(fmt: str, output: Path, json_version: int) -> None:
     """Export progress as JSON, a CSV review log, an Anki package or a Markdown report."""
     from studytool.commands.handle import command_db

@@ -1,8 +1,7 @@
-"""Import a JSON export, either version (`document`; version 2 read a line at a time by
+"""Import a JSON export, any version (`document`; versions 2 and 3 read a line at a time by
 `json_lines`, version 1 streamed by `json_stream`): each item is read, checked and merged
-as it comes, all in
-ONE transaction, so nothing changes unless all of it goes in (a file that turns out bad at
-its last byte changes nothing).
+as it comes, all in ONE transaction, so nothing changes unless all of it goes in (a file
+that turns out bad at its last byte changes nothing).
 
 Merge rules (by stable ids, so importing the same file twice adds nothing):
 - decks and cards missing from the database are added as they are in the file;
@@ -39,11 +38,28 @@ from sqlalchemy.orm import Session, aliased
 from studytool.config import Settings
 from studytool.errors import StudytoolError
 from studytool.exchange import timefmt
-from studytool.exchange.document import ACCEPTS, FORMAT, PARAMETERS_KEY, VERSIONS
-from studytool.exchange.json_lines import LineReader, LinesError, is_header
+from studytool.exchange.document import (
+    ACCEPTS,
+    CARD_COLUMNS,
+    FORMAT,
+    PARAMETERS_KEY,
+    REVIEW_COLUMNS,
+    VERSIONS,
+)
+from studytool.exchange.json_lines import LineReader, LinesError, Row, is_header
 from studytool.exchange.json_stream import JsonError, JsonStream, JsonSyntaxError, TooDeep
 from studytool.exchange.progress import ProgressCallback, Reporter
-from studytool.exchange.schema import ARRAYS, first_error, one_line, to_float, validator
+from studytool.exchange.schema import (
+    ARRAYS,
+    first_error,
+    has_control,
+    one_line,
+    shown,
+    to_float,
+    validator,
+    visible,
+)
+from studytool.srs.fsrs_bridge import scheduling_problem
 from studytool.srs.settings_store import validate as validate_settings
 from studytool.store.database import Database
 from studytool.store.models import (
@@ -62,6 +78,7 @@ _SCHEDULING = ("state", "step", "stability", "difficulty", "due", "last_review")
 _SCALARS = ("format", "version", "exported_at", "settings")
 _BATCH = 5000
 _BULK = 5 * _BATCH  # rows: see _BulkLoad
+_CACHE_KB = 64 << 10  # SQLite's page cache during an import: see _cache
 _HEADER_BYTES = 1 << 20  # the most of the first line looked at to tell the version
 # A review inserted unless the database had it before the import (`reviewed_at` leads an
 # index; the tuple order is _Rows._REVIEW, then reviewed_at, card_id, rating, first new id).
@@ -79,6 +96,15 @@ _DELETE_KNOWN_REVIEWS = (
     ":learner AND old.reviewed_at = review_log.reviewed_at "
     "AND old.card_id = review_log.card_id AND old.rating = review_log.rating "
     "AND old.id < :first)")
+# The same review twice among the new ones, on SQLite: the times that come more than once
+# first, read in the order of the index on reviewed_at (no sort of all the new rows), then
+# only their rows grouped. A sort of a million rows took a tenth of the import.
+_TWICE = (
+    "SELECT reviewed_at, rating, card_id FROM review_log WHERE learner = :learner AND id >= "
+    ":first AND reviewed_at IN (SELECT reviewed_at FROM review_log INDEXED BY "
+    "ix_review_log_reviewed_at WHERE learner = :learner AND id >= :first GROUP BY "
+    "reviewed_at HAVING count(*) > 1) GROUP BY reviewed_at, rating, card_id "
+    "HAVING count(*) > 1 LIMIT 1")
 # Files that are not an export, told apart by their first bytes (none of them is UTF-8).
 _MAGIC = ((b"PK\x03\x04", "a ZIP archive without an Anki collection in it"),
           (b"PK\x05\x06", "a ZIP archive without an Anki collection in it"),
@@ -149,13 +175,17 @@ class _Replay:
 
 def _import_lines(db: Database, lines: LineReader, path: Path,
                   reporter: Reporter) -> ImportSummary:
-    """Version 2: the header, then each section's lines, then the end line."""
+    """Versions 2 and 3: the header, then each section's lines, then the end line."""
     header = lines.header()
-    with db.session() as session:
+    rows = header["version"] == 3  # cards and reviews as rows
+    with db.session() as session, _cache(session):
         job = _Import(session, path, reporter)
         job.settings(header["settings"])
         for key in ARRAYS:
-            getattr(job, f"read_{key}")(lines.items(key))
+            if rows and key in ("cards", "reviews"):
+                getattr(job, f"read_{key}_rows")(lines.rows(key), lines)
+            else:
+                getattr(job, f"read_{key}")(lines.items(key))
         lines.end()
     reporter(lines.bytes_read, final=True)
     return job.summary
@@ -212,7 +242,7 @@ def _import(db: Database, path: Path, stream: JsonStream, reporter: Reporter) ->
         _unique_section(path, header, key)
         header[key] = stream.value()
     _check_header(path, header)
-    with db.session() as session:
+    with db.session() as session, _cache(session):
         job = _Import(session, path, reporter)
         for key, value in header.items():
             job.scalar(key, value)
@@ -226,6 +256,25 @@ def _import(db: Database, path: Path, stream: JsonStream, reporter: Reporter) ->
         job.finish()
     reporter(stream.bytes_read, final=True)
     return job.summary
+
+
+@contextmanager
+def _cache(session: Session) -> Iterator[None]:
+    """On SQLite, a bigger page cache for the import's transaction, then the one it had. Each
+    review's insert looks up its card (the foreign key), and with the default 2 MB the cards
+    of a big import are read from the file again and again (a third of the inserts' time at a
+    million reviews); the indexes built at the end sort in it too. Memory grows by at most
+    this much."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    driver: Any = session.connection().connection.driver_connection
+    before = driver.execute("PRAGMA cache_size").fetchone()[0]
+    driver.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA cache_size={int(before)}")
 
 
 def _unique_section(path: Path, seen: Any, key: str) -> None:
@@ -345,23 +394,48 @@ class _Import:
         self.count("decks", len(self.deck_ids))
 
     def read_cards(self, items: Iterator[tuple[int, Any]]) -> None:
+        self._read_cards(((i, (c["deck_id"], c["question_id"]), c) for i, c in items),
+                         self.rows.card, _same)
+
+    def read_cards_rows(self, rows: Iterator[tuple[int, Row, bytes]],
+                        lines: LineReader) -> None:
+        """Version 3's cards: each row made visible if its line needs it, and checked for a
+        state the scheduler can use (the checks the objects' validators make)."""
+        def checked() -> Iterator[tuple[int, tuple[str, str], Any]]:
+            for index, row, line in rows:
+                if has_control(line):
+                    row = shown(row)
+                problem = scheduling_problem(row[11], row[12], row[13], row[14])
+                if problem is not None:
+                    raise self.fail(f"line {lines.line_no:,}: cards[{index}]: cannot be "
+                                    f"scheduled: {problem}")
+                yield index, (row[0], row[1]), row if self.sqlite else self.rows.as_card(row)
+
+        if self.sqlite:
+            self._read_cards(checked(), self.rows.card_row, self.rows.as_card)
+        else:
+            self._read_cards(checked(), self.rows.card, _same)
+
+    def _read_cards(self, items: Iterator[tuple[int, tuple[str, str], Any]],
+                    row_of: Callable[[Any], Any], as_dict: Callable[[Any], Any]) -> None:
+        """Cards as (index, key, card): `row_of(card)` is its new row, `as_dict(card)` the
+        checked object."""
         existing = self._card_map()
         bulk = _BulkLoad(self.session, CardRow, len(existing), self.sqlite)
         new: list[Any] = []
-        for index, card in items:
-            key = (card["deck_id"], card["question_id"])
+        for index, key, card in items:
             if key in self.card_ids:
                 raise self.fail(f"card {key[0]}/{key[1]} appears twice")
-            if card["deck_id"] not in self.deck_ids:
+            if key[0] not in self.deck_ids:
                 raise self.fail(f"card {key[0]}/{key[1]} names unknown deck {key[0]!r}")
             self.card_ids[key] = 0  # its id comes once it is stored
             if key not in existing:
-                new.append(self.rows.card(card))
+                new.append(row_of(card))
                 if len(new) == 1000:
                     self._add_cards(new)
                     bulk.added(self.summary.cards_added)
             else:
-                self._maybe_update(card, *existing[key])
+                self._maybe_update(as_dict(card), *existing[key])
             if index % 1000 == 999:
                 self.count("cards", index + 1)
         self._add_cards(new)
@@ -402,6 +476,39 @@ class _Import:
         self.summary.cards_updated += 1
 
     def read_reviews(self, items: Iterator[tuple[int, Any]]) -> None:
+        card_ids, row = self.card_ids, self.rows.review
+
+        def row_of(review: dict[str, Any], _line: bytes) -> Any:
+            card_id = card_ids.get((review["deck_id"], review["question_id"]))
+            return None if card_id is None else row(card_id, review)
+
+        self._read_reviews(((i, r, b"") for i, r in items), row_of,
+                           lambda r: (r["reviewed_at"], r["deck_id"], r["question_id"]))
+
+    def read_reviews_rows(self, rows: Iterator[tuple[int, Row, bytes]],
+                          lines: LineReader) -> None:
+        """Version 3's reviews: on SQLite the row's values as they are, its `card_before`
+        the text of the line when that is its last column (`_Rows.review_row`)."""
+        def what(row: Row) -> tuple[str, str, str]:
+            return row[2], row[0], row[1]
+
+        if self.sqlite:
+            self.rows.before_last = lines.columns["reviews"][-1] == "card_before"
+            self._read_reviews(rows, self.rows.review_row_of(self.card_ids), what)
+        else:
+            card_ids, row = self.card_ids, self.rows.review
+
+            def row_of(review: Row, _line: bytes) -> Any:
+                card_id = card_ids.get((review[0], review[1]))
+                return None if card_id is None else row(card_id, self.rows.as_review(review))
+
+            self._read_reviews(rows, row_of, what)
+
+    def _read_reviews(self, items: Iterator[tuple[int, Any, bytes]],
+                      row_of: Callable[[Any, bytes], Any],
+                      what: Callable[[Any], tuple[str, str, str]]) -> None:
+        """Reviews as (index, review, its line): `row_of(review, line)` is its row, None when
+        it names a card the file does not have; `what(review)` its time and card."""
         # New rows get ids from first_new on. On SQLite, while the database's own reviews
         # keep their indexes, each row is looked up there first and inserted only if new
         # (restoring a backup over itself inserts nothing). Past that (a big load without
@@ -413,13 +520,12 @@ class _Import:
         probe = self.sqlite and first_new > 1
         rows: list[Any] = []
         inserted = 0
-        row_of = self.rows.review
-        for index, review in items:
-            card_id = self.card_ids.get((review["deck_id"], review["question_id"]))
-            if card_id is None:
-                raise self.fail(f"a review at {review['reviewed_at']} names unknown card "
-                                f"{review['deck_id']}/{review['question_id']}")
-            rows.append(row_of(card_id, review))
+        for index, review, line in items:
+            row = row_of(review, line)
+            if row is None:
+                at, deck, question = what(review)
+                raise self.fail(f"a review at {at} names unknown card {deck}/{question}")
+            rows.append(row)
             if len(rows) == _BATCH:
                 inserted += self._add_reviews(rows, first_new if probe else None)
                 self.count("reviews", index + 1)
@@ -445,13 +551,18 @@ class _Import:
         return self.rows.insert_new_reviews(rows, first_new)
 
     def _refuse_twice(self, first_new: int) -> None:
-        twice = self.session.execute(
-            select(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id)
-            .where(ReviewLogRow.id >= first_new)
-            .group_by(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id)
-            .having(func.count() > 1).limit(1)).first()
+        if self.sqlite:
+            twice = self.session.execute(text(_TWICE), {"first": first_new,
+                                                        "learner": self.rows.learner}).first()
+        else:
+            twice = self.session.execute(
+                select(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id)
+                .where(ReviewLogRow.id >= first_new)
+                .group_by(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id)
+                .having(func.count() > 1).limit(1)).first()
         if twice is not None:
             at, rating, card_id = twice
+            at = timefmt.parse(f"{at}+00:00") if isinstance(at, str) else at  # SQLite's text
             deck, question = next(k for k, v in self.card_ids.items() if v == card_id)
             raise self.fail(f"review {deck}/{question} at {timefmt.iso(at)} rated {rating} "
                             "appears twice")
@@ -528,15 +639,20 @@ class _BulkLoad:
     """A big load into one table on SQLite: once the new rows pass `_BULK` (or half the rows
     already there, if more), the table's indexes are dropped and built again at the end, in
     the same transaction (a failure rolls them back as they were). Keeping indexes in step
-    row by row cost several times more than building them once; a small import never gets
-    here. The unique constraints stay, and PostgreSQL keeps its indexes (dropping one there
-    would lock out every reader)."""
+    row by row cost several times more than building them once; a small import into a
+    table with rows never gets here. A table with no rows at all (anyone's) loses them
+    before the first row, as building them at the end costs no more than keeping them. The
+    unique constraints stay, and PostgreSQL keeps its indexes (dropping one there would lock
+    out every reader)."""
 
     def __init__(self, session: Session, model: Any, existing: int, sqlite: bool) -> None:
         self.session = session
         self.indexes = list(_table(model).indexes)
         self.after = max(_BULK, existing // 2) if sqlite else None
         self.dropped = False
+        if sqlite and not session.execute(text(  # every learner's rows: the indexes hold all
+                f"SELECT EXISTS (SELECT 1 FROM {_table(model).name})")).scalar():
+            self.added(self.after or 0)
 
     def added(self, new_rows: int) -> None:
         if self.after is not None and not self.dropped and new_rows >= self.after:
@@ -571,7 +687,9 @@ class _Rows:
         # The raw inserts skip the column defaults: every row names its learner itself.
         self.learner = learner_of(session)
         self.pick_card = operator.itemgetter(*self._columns(_table(CardRow)))
+        assert self._columns(_table(CardRow)) == (*CARD_COLUMNS, "learner")  # card_row's order
         assert self._columns(_table(ReviewLogRow)) == self._REVIEW
+        self.before_last = True  # version 3: card_before is the last column of the file's rows
 
     def _columns(self, table: Table) -> tuple[str, ...]:
         names = (*(c.name for c in table.columns if not c.primary_key and c.name != "learner"),
@@ -617,6 +735,54 @@ class _Rows:
                 "suggested_rating": review.get("suggested_rating"),
                 "typed_answer": review.get("typed_answer"),
                 "cram": review.get("cram", False)}
+
+    # -- version 3's rows (`document`'s column order; times in the export's one form) ------
+    def card_row(self, row: Row) -> Row:
+        """SQLite: a new card's row from version 3's (already visible and checked)."""
+        answers, tags = row[6], row[7]
+        due, last, buried = row[15], row[16], row[18]
+        return (*row[:6], json.dumps(answers) if answers else "[]",
+                json.dumps(tags) if tags else "[]", *row[8:15], f"{due[:10]} {due[11:26]}",
+                None if last is None else f"{last[:10]} {last[11:26]}", row[17],
+                None if buried is None else f"{buried[:10]} {buried[11:26]}", row[19],
+                bool(row[20]), self.learner)  # leech: a file may leave it out
+
+    def as_card(self, row: Row) -> dict[str, Any]:
+        card = dict(zip(CARD_COLUMNS, row, strict=True))
+        card["leech"] = bool(card["leech"])
+        return card
+
+    def review_row_of(self, card_ids: dict[tuple[str, str], int]
+                      ) -> Callable[[Row, bytes], Row | None]:
+        """SQLite: how a version 3 review row and its line become the stored row (None: an
+        unknown card). The row's `card_before` is stored as the line's own text of it when
+        it is the last column: the last braces on the line, as it holds no other (the checks
+        allow only known keys, and digits and ISO punctuation in its times)."""
+        ids: dict[str, dict[str, int]] = {}  # deck -> question -> id: no key tuple per row
+        for (deck, question), card_id in card_ids.items():
+            ids.setdefault(deck, {})[question] = card_id
+        no_deck: dict[str, int] = {}
+        learner, before_last = self.learner, self.before_last
+
+        def row_of(row: Row, line: bytes) -> Row | None:  # the hot loop (a million rows)
+            card_id = ids.get(row[0], no_deck).get(row[1])
+            if card_id is None:
+                return None
+            at, due, typed = row[2], row[7], row[10]
+            before = (line[line.rindex(b"{"):line.rindex(b"}") + 1].decode() if before_last
+                      else before_json(row[12]))
+            return (card_id, row[3], f"{at[:10]} {at[11:26]}", row[4], row[5], before, row[6],
+                    f"{due[:10]} {due[11:26]}", row[8], row[9],
+                    typed if typed is None else visible(typed), 1 if row[11] else 0, learner)
+
+        return row_of
+
+    def as_review(self, row: Row) -> dict[str, Any]:
+        review = dict(zip(REVIEW_COLUMNS, row, strict=True))
+        review["cram"] = bool(review["cram"])  # an optional column: absent is a scheduled one
+        if review["typed_answer"] is not None:
+            review["typed_answer"] = visible(review["typed_answer"])
+        return review
 
     def insert_new_reviews(self, rows: list[Any], first_new: int) -> int:
         """SQLite: the batch's reviews that the database did not have before this import

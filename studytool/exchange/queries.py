@@ -15,6 +15,7 @@ from sqlalchemy import Integer, Text, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from studytool.exchange import timefmt
+from studytool.exchange.document import CARD_COLUMNS
 from studytool.store.models import REVIEW, CardRow, DeckRow, ReviewLogRow, RunRow
 from studytool.store.queries import LAPSE, SCHEDULED
 from studytool.store.scoping import restrict
@@ -88,19 +89,15 @@ def decks(session: Session) -> list[DeckRow]:
     return list(session.scalars(select(DeckRow).order_by(DeckRow.id)))
 
 
-CARD_FIELDS = ("deck_id", "question_id", "position", "text", "answer", "mistake", "answers",
-               "tags", "section", "kind", "fingerprint", "state", "step", "stability",
-               "difficulty", "due", "last_review", "suspended", "buried_until", "archived",
-               "leech")
-
-
 def card_rows(session: Session) -> Iterator[list[tuple[Any, ...]]]:
-    """Every card's CARD_FIELDS, by deck and question id, in `batches`, as the store holds
-    them: on SQLite (`stored_as_text`) times as its UTC text, `answers` and `tags` as their
-    JSON text and the flags as 0/1; elsewhere datetimes, lists and booleans."""
-    columns = [getattr(CardRow, name) for name in CARD_FIELDS]
+    """Every card's CARD_COLUMNS (`document`) and its id, by deck and question id, in
+    `batches`, as the store holds them: on SQLite (`stored_as_text`) times as its UTC text,
+    `answers` and `tags` as their JSON text and the flags as 0/1; elsewhere datetimes, lists
+    and booleans."""
+    columns = [getattr(CardRow, name) for name in CARD_COLUMNS]
     if stored_as_text(session):
         columns = [cast(c, Text) if c.key in ("answers", "tags") else c for c in columns]
+    columns.append(CardRow.id)
     query = select(*columns).order_by(CardRow.deck_id, CardRow.question_id)
     yield from batches(session, query)
 

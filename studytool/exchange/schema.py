@@ -8,6 +8,7 @@ the time of building model instances. `validate(section, item)` is the one entry
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -90,11 +91,18 @@ Time = Annotated[str, StringConstraints(max_length=40, pattern=r"^[0-9T:.+\- Z]+
 # anything but themselves, and never an escape sequence.
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=100)]
 QuestionId = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=200)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(visible)]
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(visible)]
+# Text as it is bounded (`Raw...`), and as it is kept: made `visible`. Version 3's rows take the
+# raw forms and make a row visible only when its line has a control character in it
+# (`has_control`): one search of the line instead of a Python call per text.
+RawTag = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+RawText = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+RawLabel = Annotated[str, StringConstraints(max_length=50)]
+RawHex = Annotated[str, StringConstraints(max_length=64)]
+Tag = Annotated[RawTag, AfterValidator(visible)]
+Text = Annotated[RawText, AfterValidator(visible)]
 Short = Annotated[str, StringConstraints(max_length=300), AfterValidator(visible)]
-Label = Annotated[str, StringConstraints(max_length=50), AfterValidator(visible)]
-Hex = Annotated[str, StringConstraints(max_length=64), AfterValidator(visible)]
+Label = Annotated[RawLabel, AfterValidator(visible)]
+Hex = Annotated[RawHex, AfterValidator(visible)]
 Count = Annotated[int, Field(ge=0, le=INT32)]
 State = Annotated[int, Field(ge=0, le=3)]
 Step = Annotated[int, Field(ge=0, le=1000)]
@@ -103,6 +111,7 @@ Stability = Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
 Difficulty = Annotated[float, Field(ge=0, le=11, allow_inf_nan=False)]
 Seconds = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
 Metric = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
+Grade = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 FreeJson = Annotated[Any, AfterValidator(_free_json)]
 # A diverged run's loss: JSON has no NaN, so the export writes these strings.
 NonFinite = Literal["NaN", "Infinity", "-Infinity"]
@@ -180,7 +189,7 @@ class ReviewIn(TypedDict):
     due_after: Time
     # A typed answer's grade (quiz mode); absent from reviews rated without one, and from
     # exports written before grading existed.
-    grade_score: NotRequired[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None]
+    grade_score: NotRequired[Grade | None]
     suggested_rating: NotRequired[Rating | None]
     typed_answer: NotRequired[Text | None]
     # A cram review (changed no schedule); absent means a scheduled one, as in older exports.
@@ -230,10 +239,10 @@ Settings_ = Annotated[dict[Id, FreeJson], Field(max_length=100)]
 
 @with_config(_STRICT)
 class HeaderIn(TypedDict):
-    """Version 2's first line."""
+    """The first line of versions 2 and 3."""
 
     format: Literal["studytool-export"]
-    version: Literal[2]
+    version: Literal[2, 3]
     exported_at: Time
     settings: Settings_
 
@@ -285,7 +294,16 @@ def first_error(exc: ValidationError, where: str) -> str:
     first = errors[0]
     inner = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    return one_line(f"{where}{inner if where else inner.lstrip('.')}: {first['msg']}{more}")
+    place = f"{where}{inner if where else inner.lstrip('.')}"
+    return one_line(f"{place}: {first['msg']}{more}" if place else f"{first['msg']}{more}")
+
+
+def message(error: Any) -> str:
+    """pydantic's message for one error, a time pattern's said in words."""
+    if error["type"] == "string_pattern_mismatch" and "[0-5][0-9]" in error["ctx"]["pattern"]:
+        return (f"not a time in the export's form, 2026-03-02T12:00:00.000000+00:00 (a real "
+                f"day from 1970 to 8999, UTC): {str(error.get('input'))[:40]!r}")
+    return str(error["msg"])
 
 
 def one_line(text: str) -> str:
@@ -294,3 +312,96 @@ def one_line(text: str) -> str:
 
 def to_float(value: float | str | None) -> float | None:
     return float(value.replace("Infinity", "inf")) if isinstance(value, str) else value
+
+
+# -- version 3's rows ------------------------------------------------------------------------
+def _calendar_pattern() -> str:
+    """The export's time form, `2026-03-02T12:00:00.000000+00:00`, as a pattern that only
+    real instants in the accepted range match (checked by pydantic's own regex engine, with
+    no Python step): months have their lengths, 29 February only leap years."""
+    year = "(?:19[7-9][0-9]|[2-8][0-9]{3})"  # 1970-8999, as _time's range
+    leap = ("(?:19(?:7[26]|8[048]|9[26])|[2-8][0-9](?:0[48]|[2468][048]|[13579][26])"
+            "|(?:[2468][048]|[3579][26])00)")
+    day = ("(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]"
+           "|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))")
+    clock = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}\+00:00"
+    return f"^(?:{year}-{day}|{leap}-02-29){clock}$"
+
+
+EXPORT_TIME = _calendar_pattern()
+ExportTime = Annotated[str, StringConstraints(pattern=EXPORT_TIME)]
+# A time as the service writes it into a review's card_before (isoformat: no fraction when
+# it is zero).
+_UtcTime = Annotated[str, StringConstraints(pattern=EXPORT_TIME.replace(
+    r"\.[0-9]{6}\+", r"(?:\.[0-9]{6})?\+"))]
+
+
+@with_config(_STRICT)
+class _UtcCardBefore(TypedDict):
+    """CardBefore with its times in the service's own form, checked with no Python step; a
+    row that fails it is checked again with CardBefore itself (`row_validators`)."""
+
+    state: State
+    step: Step | None
+    stability: Stability | None
+    difficulty: Difficulty | None
+    due: _UtcTime
+    last_review: _UtcTime | None
+    buried_until: NotRequired[_UtcTime | None]
+    leech: NotRequired[bool]
+    unsuspend: NotRequired[bool]
+
+
+_COLUMN_TYPES: Mapping[str, Mapping[str, Any]] = {
+    "cards": {
+        "deck_id": Id, "question_id": QuestionId, "position": Count, "text": RawText,
+        "answer": RawText, "mistake": RawText | None,
+        "answers": Annotated[list[Id], Field(max_length=100)],
+        "tags": Annotated[list[RawTag], Field(max_length=100)], "section": RawText | None,
+        "kind": RawLabel, "fingerprint": RawHex, "state": State, "step": Step | None,
+        "stability": Stability | None, "difficulty": Difficulty | None, "due": ExportTime,
+        "last_review": ExportTime | None, "suspended": bool, "buried_until": ExportTime | None,
+        "archived": bool, "leech": bool},
+    "reviews": {
+        "deck_id": Id, "question_id": QuestionId, "reviewed_at": ExportTime, "rating": Rating,
+        "duration_ms": Count | None, "state_before": State, "state_after": State,
+        "due_after": ExportTime, "grade_score": Grade | None,
+        "suggested_rating": Rating | None, "typed_answer": RawText | None, "cram": bool,
+        "card_before": CardBefore},
+}
+# Where a line may hold a control character: a JSON escape of one (\\b, \\f, \\u0000-\\u001f,
+# \\u007f-\\u009f) or DEL and C1 codes written raw. An escaped backslash before such letters
+# matches too, which only sends that row the slow way.
+_CONTROL_IN_JSON = re.compile(rb"\\(?:[bf]|u00[0189]|u007[fF])|\x7f|\xc2[\x80-\x9f]")
+has_control = _CONTROL_IN_JSON.search
+
+
+def row_validators(section: str, columns: tuple[str, ...]
+                   ) -> tuple[Callable[[bytes], Any], Callable[[bytes], Any] | None]:
+    """The checks of one row of `section` (a JSON array of `columns`, known names), from its
+    JSON text: each returns the tuple or raises pydantic's ValidationError. The first takes
+    what the export writes and no more; a row it refuses goes to the second (if any), which
+    takes exactly what the objects' checks take and says what is wrong."""
+    fast = _row_adapter(section, columns, True).validator.validate_json
+    if section != "reviews" or "card_before" not in columns:
+        return fast, None
+    return fast, _row_adapter(section, columns, False).validator.validate_json
+
+
+@functools.cache
+def _row_adapter(section: str, columns: tuple[str, ...], fast: bool) -> TypeAdapter[Any]:
+    types = dict(_COLUMN_TYPES[section])
+    if fast and section == "reviews":
+        types["card_before"] = _UtcCardBefore
+    row: Any = tuple[tuple(types[c] for c in columns)]  # type: ignore[misc]
+    return TypeAdapter(row, config=_STRICT)
+
+
+def column_names(section: str) -> frozenset[str]:
+    return frozenset(_COLUMN_TYPES[section])
+
+
+def shown(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row with its text made `visible` (lists of text too)."""
+    return tuple(visible(v) if isinstance(v, str) else [visible(x) for x in v]
+                 if isinstance(v, list) else v for v in row)
