@@ -118,7 +118,7 @@ def test_bad_input_is_one_error_line_exit_2_and_stores_nothing(env, args):
 def test_unknown_names_suggest_close_ones(env):
     result = studytool(["run", "fx-epoch"], env)
     assert result.stderr.strip() == ("error: unknown answer 'fx-epoch' "
-                                     "(did you mean fx-epochs, fx-crash, fx-ok?)")
+                                     "(did you mean fx-epochs, fx-epochs15, fx-crash?)")
 
 
 @pytest.mark.slow

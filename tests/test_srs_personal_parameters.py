@@ -47,7 +47,12 @@ def test_saved_parameters_change_the_intervals_and_survive_a_settings_save(tmp_p
 def test_a_malformed_stored_parameter_list_falls_back_to_the_defaults(tmp_path):
     db, service, card = one_card(tmp_path / 'm.sqlite3')
     expected = service.preview_intervals(card.card_id)
-    save_parameters(db, [1.0, 2.0, 3.0])  # wrong length: fsrs would refuse it
+    # Wrong length, stored by hand (save_parameters reschedules, so fsrs refuses it there).
+    from studytool.exchange.document import PARAMETERS_KEY
+    from studytool.srs.settings_store import put_setting
+
+    with db.session() as session:
+        put_setting(session, PARAMETERS_KEY, [1.0, 2.0, 3.0])
     fresh = StudyService(db, clock=lambda: NOW, tz=UTC, fuzz=False)
     assert fresh.get_settings().fsrs_parameters is None
     assert fresh.preview_intervals(card.card_id) == expected

@@ -16,6 +16,7 @@ from studytool.tui.backend import Backend, Clock, error_text, open_backend
 from studytool.tui.messages import Cancellable, DataChanged, RunFinished, RunStarted, RunStored
 from studytool.tui.screens.confirm import Confirm
 from studytool.tui.screens.home import HomeScreen
+from studytool.tui.text import markup
 
 if TYPE_CHECKING:
     from studytool.deck import Deck
@@ -243,8 +244,8 @@ class StudyApp(App[None]):
         if isinstance(self.screen, Confirm):  # already asking
             return
         n = len(self.active_runs)
-        question = (f"[b]{'A run is' if n == 1 else f'{n} runs are'} still going.[/b]\n"
-                    "Quit anyway? It is stopped and saved as cancelled.")
+        question = markup("[b]$runs still going.[/b]\nQuit anyway? It is stopped and saved "
+                          "as cancelled.", runs="A run is" if n == 1 else f"{n} runs are")
 
         async def answered(quit_anyway: bool | None) -> None:
             if quit_anyway:
