@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from anki.collection import ExportAnkiPackageOptions
+from anki.collection import Collection
 from sqlalchemy import func, select
-from test_exchange_anki import anki_import, studied
+from test_exchange_anki import studied, through_anki
 
 from studytool.exchange.anki import export_apkg
 from studytool.exchange.anki_import import import_apkg
@@ -40,18 +40,16 @@ def test_reviews_made_in_anki_come_back_to_the_same_card(tmp_path: Path) -> None
     service = studied(f"sqlite:///{tmp_path / 's.sqlite3'}", now, UTC)
     export_apkg(service.db, tmp_path / "ours.apkg", now=now, tz=UTC)
     decks, cards, reviews = contents(service.db)
-    (tmp_path / "anki").mkdir()
-    col = anki_import(tmp_path / "ours.apkg", tmp_path / "anki" / "collection.anki2")
-    try:
+    tags: list[str] = []
+
+    def study(col: Collection) -> None:
         (nid,) = col.find_notes('"QuestionId:d1-q2"')  # the new card, studied in Anki now
         card = col.get_card(col.card_ids_of_note(nid)[0])
         card.start_timer()
         col.sched.answerCard(card, 3)
-        tags = col.get_note(nid).tags
-        col.export_anki_package(out_path=str(tmp_path / "back.apkg"), limit=None,
-                                options=ExportAnkiPackageOptions(with_scheduling=True))
-    finally:
-        col.close()
+        tags.extend(col.get_note(nid).tags)
+
+    through_anki(tmp_path, study)
     assert "d1" in tags  # our deck id travels as a tag (and is not kept as one on return)
     summary = import_apkg(service.db, tmp_path / "back.apkg", now=now, tz=UTC)
     assert (summary.decks_added, summary.cards_added) == (0, 0)

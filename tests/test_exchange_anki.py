@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -65,6 +66,20 @@ def anki_import(package: Path, collection: Path) -> Collection:
     col.import_anki_package(ImportAnkiPackageRequest(
         package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)))
     return col
+
+
+def through_anki(folder: Path, look: Callable[[Collection], None] = lambda col: None) -> Path:
+    """`folder`/ours.apkg imported into a new Anki collection, seen (or changed) by `look`,
+    and exported back by Anki with scheduling: the path of Anki's package."""
+    (folder / "anki").mkdir()
+    col = anki_import(folder / "ours.apkg", folder / "anki" / "collection.anki2")
+    try:
+        look(col)
+        col.export_anki_package(out_path=str(folder / "back.apkg"), limit=None,
+                                options=ExportAnkiPackageOptions(with_scheduling=True))
+    finally:
+        col.close()
+    return folder / "back.apkg"
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "America/Los_Angeles"])
@@ -214,15 +229,8 @@ def test_a_round_trip_through_anki_keeps_every_review(tmp_path):
         ours = s.execute(select(ReviewLogRow.reviewed_at, ReviewLogRow.rating,
                                 ReviewLogRow.duration_ms).order_by(ReviewLogRow.id)).all()
     source.db.close()
-    (tmp_path / "anki").mkdir()
-    col = anki_import(tmp_path / "ours.apkg", tmp_path / "anki" / "collection.anki2")
-    try:
-        col.export_anki_package(out_path=str(tmp_path / "back.apkg"), limit=None,
-                                options=ExportAnkiPackageOptions(with_scheduling=True))
-    finally:
-        col.close()
     back = StudyService(open_db(f"sqlite:///{tmp_path / 'back.sqlite3'}"), tz=UTC)
-    import_apkg(back.db, tmp_path / "back.apkg", now=now, tz=UTC)
+    import_apkg(back.db, through_anki(tmp_path), now=now, tz=UTC)
     with back.db.session(write=False) as s:
         states = sorted(s.scalars(select(CardRow.state)))
         again = s.execute(select(ReviewLogRow.reviewed_at, ReviewLogRow.rating,

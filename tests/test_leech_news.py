@@ -9,9 +9,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from anki.collection import ExportAnkiPackageOptions
+from anki.collection import Collection
 from test_cards_cli import DECK, Clock
-from test_exchange_anki import anki_import
+from test_exchange_anki import through_anki
 from test_tui_support import NOW, make_app, open_screen, press
 from textual.widgets import Input
 
@@ -72,17 +72,14 @@ def test_leeches_travel_to_anki_as_its_leech_tag_and_come_back(tmp_path: Path) -
     assert source.card(card).leech
     export_apkg(source.db, tmp_path / "ours.apkg", now=now, tz=UTC)
     source.db.close()
-    (tmp_path / "anki").mkdir()
-    col = anki_import(tmp_path / "ours.apkg", tmp_path / "anki" / "collection.anki2")
-    try:
+
+    def look(col: Collection) -> None:
         tagged = {col.get_note(nid)["QuestionId"] for nid in col.find_notes("tag:leech")}
         assert tagged == {"d1-q1"}  # Anki's own search finds it as a leech
-        col.export_anki_package(out_path=str(tmp_path / "back.apkg"), limit=None,
-                                options=ExportAnkiPackageOptions(with_scheduling=True))
-    finally:
-        col.close()
+
+    back_apkg = through_anki(tmp_path, look)
     back = StudyService(open_db(f"sqlite:///{tmp_path / 'b.sqlite3'}"), tz=UTC)
-    import_apkg(back.db, tmp_path / "back.apkg", now=now, tz=UTC)
+    import_apkg(back.db, back_apkg, now=now, tz=UTC)
     leeches = [v for v in back.browse() if v.leech]
     assert len(leeches) == 1 and "leech" not in leeches[0].tags
     assert len(back.stats().leeches) == 1

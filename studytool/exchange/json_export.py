@@ -183,10 +183,7 @@ def _review_lines(session: Session, prefixes: dict[int, str]) -> Iterator[list[s
     # is formatted directly (every value is a number, a time or the store's own JSON text); a
     # time is the store's SQLite text (naive UTC), made ISO by slicing, measured faster than
     # any conversion in SQL. Elsewhere the datetimes are first put in that text form.
-    batches = queries.review_rows(session)
-    if not queries.stored_as_text(session):
-        batches = ([_as_text(row) for row in rows] for rows in batches)
-    for rows in batches:
+    for rows in _review_batches(session):
         yield [f'{prefixes[card_id]}"reviewed_at":"{at[:10]}T{at[11:]}+00:00",'
                f'"rating":{rating},"duration_ms":{"null" if duration is None else duration},'
                f'"state_before":{before},"card_before":{card_before},'
@@ -200,13 +197,18 @@ def _review_lines(session: Session, prefixes: dict[int, str]) -> Iterator[list[s
 _CRAM = ',"cram":true'  # only cram reviews carry it, as the import takes it as optional
 
 
+def _review_batches(session: Session) -> Iterator[Any]:
+    """The reviews' rows in batches, their times in the store's SQLite text form."""
+    batches = queries.review_rows(session)
+    if not queries.stored_as_text(session):
+        return ([_as_text(row) for row in rows] for rows in batches)
+    return iter(batches)
+
+
 def _review_rows(session: Session, prefixes: dict[int, str]) -> Iterator[list[str]]:
     """Version 3's reviews: `_review_lines`' values as arrays in REVIEW_COLUMNS order, the
     grade's three always there (null when the review had none)."""
-    batches = queries.review_rows(session)
-    if not queries.stored_as_text(session):
-        batches = ([_as_text(row) for row in rows] for rows in batches)
-    for rows in batches:
+    for rows in _review_batches(session):
         yield [f'{prefixes[card_id]}"{at[:10]}T{at[11:]}+00:00",{rating},'
                f'{"null" if duration is None else duration},{before},{after},'
                f'"{due[:10]}T{due[11:]}+00:00",'
