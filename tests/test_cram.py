@@ -79,6 +79,24 @@ def test_cram_goes_lowest_recall_first_and_changes_no_schedule(db) -> None:
         assert s.query(ReviewLogRow).filter(ReviewLogRow.cram.is_(True)).count() == 1
 
 
+def test_cram_undo_takes_back_a_bury_and_a_review_in_turn(db) -> None:
+    service, _ids = studied(db)
+    cram = CramSession(service)
+    first = cram.next_card()
+    assert first is not None
+    cram.rate(3)
+    second = cram.next_card()
+    assert second is not None
+    service.bury(second.card_id)
+    cram.skip()
+    assert cram.undo()  # the bury: that card is shown again, no longer buried
+    assert cram.next_card().card_id == second.card_id
+    assert service.card(second.card_id).buried_until is None
+    assert cram.undo()  # then the cram review
+    assert cram.next_card().card_id == first.card_id
+    assert not cram.undo()
+
+
 @pytest.mark.parametrize("version", [1, 2, 3])
 def test_cram_reviews_stay_out_of_the_csv_and_travel_in_the_json(tmp_path: Path,
                                                                   version: int) -> None:

@@ -63,6 +63,7 @@ def test_undo_bury_and_suspend_from_a_script(studytool_cmd, child_env, db_path):
     assert lines.index("undone: ch12-q04 is new again") < lines.index(
         "undone: ch12-q03 is new again")
     assert "nothing to undo" in lines
+    assert lines[-1] == "done: 0 reviewed"  # undoing a bury or a suspend takes back no review
     assert _flags(db_path, "ch12-q03", "ch12-q04") == {"ch12-q03": 0, "ch12-q04": 0}
 
 

@@ -247,13 +247,15 @@ class ReviewLoop:
             return self.undo()
         if command in ("b", "s"):
             card = self._current("bury" if command == "b" else "suspend")
-            if self.cram is not None:
-                self.cram.skip()
             if command == "b":
                 until = self.service.bury(card.card_id)
-                return f"buried {card.question_id} until {_local(until)}"
-            self.service.suspend(card.card_id)
-            return f"suspended {card.question_id}"
+                said = f"buried {card.question_id} until {_local(until)}"
+            else:
+                self.service.suspend(card.card_id)
+                said = f"suspended {card.question_id}"
+            if self.cram is not None:
+                self.cram.skip()  # once the service has done it: undo takes back both
+            return said
         raise StudytoolError(f"unknown command {quote(command)} ({self.HELP})")
 
     def rate(self, rating: int) -> str:
@@ -277,10 +279,11 @@ class ReviewLoop:
 
     def undo(self) -> str:
         target = self.service.last_undoable()
+        review = self.service.undoes_a_review()  # a bury or a suspend counted no review
         undone = self.cram.undo() if self.cram is not None else self.service.undo()
         if target is None or not undone:
             return "nothing to undo"
-        self.reviewed -= 1
+        self.reviewed -= review
         self.undone = self.service.card(target.card_id)
         return f"undone: {target.question_id} is {self.undone.state} again"
 

@@ -20,7 +20,9 @@ class CramSession:
         self.service = service
         self.ids = service.cram_queue(deck_id, tag, limit)
         self.position = 0  # the card shown now
-        self.rated: list[int] = []  # positions of the cards rated, for undo
+        # Positions of the cards rated, buried or suspended, oldest first: each is one entry
+        # of the service's undo stack, so an undo takes back both together.
+        self.done: list[int] = []
 
     def next_card(self) -> CardView | None:
         if self.position >= len(self.ids):
@@ -32,17 +34,18 @@ class CramSession:
 
     def rate(self, rating: int, duration_ms: int | None = None) -> CardView:
         view = self.service.cram_rate(self.ids[self.position], rating, duration_ms)
-        self.rated.append(self.position)
+        self.done.append(self.position)
         self.position += 1
         return view
 
     def skip(self) -> None:
-        """Past the card shown (buried or suspended meanwhile)."""
+        """Past the card shown, once the service has buried or suspended it."""
+        self.done.append(self.position)
         self.position += 1
 
     def undo(self) -> bool:
-        """Take back the last cram review; that card is shown again."""
-        if not self.rated or not self.service.undo():
+        """Take back the last cram review, bury or suspend; that card is shown again."""
+        if not self.done or not self.service.undo():
             return False
-        self.position = self.rated.pop()
+        self.position = self.done.pop()
         return True

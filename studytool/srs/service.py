@@ -407,6 +407,10 @@ class StudyService:
             log = session.get(ReviewLogRow, entry)
             return _view(self._get(session, log.card_id)) if log else None
 
+    def undoes_a_review(self) -> bool:
+        """Whether the next undo takes back a review (not a bury or a suspend)."""
+        return bool(self._undo_stack) and not isinstance(self._undo_stack[-1], FlagChange)
+
     def bury(self, card_id: int) -> datetime:
         """Hide a card until the learner's next day starts; returns that time (UTC)."""
         _start, end = self._today(self.now())

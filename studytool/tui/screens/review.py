@@ -198,7 +198,7 @@ class ReviewScreen(StudyScreen):
             if action == "rate" and self.cram is not None:
                 self.cram.rate(rating, duration_ms)
             elif action == "rate":
-                was_leech = service.card(card_id).leech
+                was_leech = self.card is not None and self.card.leech  # the card rated
                 after = service.rate(card_id, rating, duration_ms, typed)
                 if after.leech and not was_leech:  # this lapse made it one
                     from studytool.srs.views import leech_news
@@ -213,14 +213,14 @@ class ReviewScreen(StudyScreen):
                 undone = target is not None and service.undo()
                 note = "Undone." if undone else "Nothing to undo."
                 show = target.card_id if undone and target is not None else None
-            elif action in ("bury", "suspend") and self.cram is not None:
-                self.cram.skip()
-            if action == "bury":
+            elif action == "bury":
                 service.bury(card_id)
                 note = "Buried until tomorrow."
             elif action == "suspend":
                 service.suspend(card_id)
                 note = "Suspended (unsuspend it from Browse)."
+            if action in ("bury", "suspend") and self.cram is not None:
+                self.cram.skip()  # once the service has done it: undo takes back both
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error", timeout=10)
             self.post_message(ActionFailed())  # the card stays as it was: try again
