@@ -6,8 +6,9 @@ replayed through fsrs's `Scheduler.reschedule_card` (cram reviews left out: they
 scheduled anything). A new retention alone leaves stability and difficulty as they are (fsrs
 updates them from the time elapsed, not from the target), so a review card's next due date
 is simply its last review plus fsrs's interval for its stability at the new target: no
-replay, which is what keeps 100,000 cards under two seconds. Cards in learning keep their
-step's due time either way.
+replay (100,000 cards took 4.6 s here, most of it SQLite updating two indexes per moved
+card; `benchmarks/reschedule_scale.py`). Cards in learning keep their step's due time either
+way.
 """
 
 from __future__ import annotations
@@ -58,15 +59,15 @@ def reschedule(session: Session, old: Settings, new: Settings, now: datetime) ->
     before = [to_fsrs(rows[i]) for i in chosen]  # type: ignore[arg-type]  # to_fsrs's columns
     if new.fsrs_parameters != old.fsrs_parameters:
         cards = _replayed(session, scheduler, [to_fsrs(row) for row in rows])  # type: ignore[arg-type]
-        changes = [_fields(card) for card, row in zip(cards, rows, strict=True)
-                   if _fields(card) != _fields(to_fsrs(row))]  # type: ignore[arg-type]
+        fields = (_fields(card) for card in cards)
+        changes = [new for new, row in zip(fields, rows, strict=True)
+                   if new != _fields(to_fsrs(row))]  # type: ignore[arg-type]
         _write(session, changes)
         after = [cards[i] for i in chosen]
     else:
         # Only review cards' due dates change, and only `due` is written: fewer indexes to
         # update than a whole scheduling state.
-        dues = {row.id: row.last_review + timedelta(days=scheduler._next_interval(
-                    stability=row.stability))  # fsrs's own interval
+        dues = {row.id: _review_due(scheduler, row.stability, row.last_review)
                 for row in rows if row.state == REVIEW and row.stability is not None
                 and row.last_review is not None}
         old_due = {row.id: row.due for row in rows}
@@ -98,6 +99,11 @@ def _fields(card: Card) -> dict[str, Any]:
             "last_review": card.last_review}
 
 
+def _review_due(scheduler: Scheduler, stability: float, last_review: datetime) -> datetime:
+    """A review card's due date: its last review plus fsrs's own interval for `stability`."""
+    return last_review + timedelta(days=scheduler._next_interval(stability=stability))
+
+
 def _with_due(card: Card, due: datetime) -> Card:
     return Card(card_id=card.card_id, state=card.state, step=card.step,
                 stability=card.stability, difficulty=card.difficulty, due=due,
@@ -120,8 +126,8 @@ def _replayed(session: Session, scheduler: Scheduler, cards: list[Card]) -> list
         if history:
             out.append(scheduler.reschedule_card(card, history))
         elif card.state == State.Review and card.stability and card.last_review:
-            out.append(_with_due(card, card.last_review + timedelta(
-                days=scheduler._next_interval(stability=card.stability))))
+            out.append(_with_due(card, _review_due(scheduler, card.stability,
+                                                   card.last_review)))
         else:
             out.append(card)
     return out
