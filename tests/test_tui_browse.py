@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 
@@ -175,13 +176,40 @@ async def test_browse_shows_memory_state_sorts_marks_and_the_card(tmp_path: Path
 
         # Enter shows the card itself (as written: its `**` is text, not markup) above its log.
         cards.move_cursor(row=_ids(cards).index("demo-q01"))
-        text = screen.query_one("#card-text")
-        assert not text.display
+        text, box = screen.query_one("#card-text"), screen.query_one("#card-text-box")
+        assert not box.display
         await press(pilot, app, "enter")
         shown = str(text.render())
-        assert text.display
+        assert box.display
         assert "What is the **hidden state** of an RNN?" in shown
         assert "h = F.relu(self.h_h(self.i_h(x) + h))" in shown
         assert "never reviewed" in str(screen.query_one("#history-title").render())
         await press(pilot, app, "enter")
-        assert not text.display
+        assert not box.display
+
+
+@pytest.mark.slow
+async def test_browse_at_80x24_names_the_question_and_keeps_the_table_under_a_long_card(
+        tmp_path: Path) -> None:
+    """At 80 columns the table's question column has no room left: the highlighted card's
+    question is on its own full-width line; a card shown with Enter scrolls in a bounded box
+    instead of pushing the table and the review log off the screen."""
+    async with started(tmp_path, size=(80, 24)) as (app, pilot):
+        screen = await open_screen(pilot, app, "b", BrowseScreen)
+        cards = screen.query_one("#cards", DataTable)
+        cards.move_cursor(row=_ids(cards).index("demo-q01"))
+        await settle(pilot, app)
+        question = screen.query_one("#card-question")
+        assert str(question.render()).startswith("What is the hidden state of an RNN?")
+        assert question.region.width >= 78 and question.region.height == 1
+        # A card with an answer as long as the chapter's code answers (q05's is 30 lines).
+        key = next(k for k, c in screen.cards.items() if c.question_id == "demo-q01")
+        long_answer = "\n".join(f"line {i} of a long code answer" for i in range(40))
+        screen.cards[key] = replace(screen.cards[key], answer=long_answer)
+        await press(pilot, app, "enter")
+        box = screen.query_one("#card-text-box")
+        assert box.display and box.region.height <= 24 * 0.45 + 1
+        assert cards.region.height >= 3  # the cursor row and its neighbours stay visible
+        assert screen.query_one("#history-title").region.height == 1
+        assert screen.query_one("#history").region.height >= 1
+        assert box.virtual_size.height > box.region.height  # the answer is longer: it scrolls

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.select import NoSelection
@@ -106,7 +106,12 @@ class BrowseScreen(StudyScreen):
             yield Select([(cell(t), t) for t in tags], prompt="tag", id="f-tag")
             yield Select([("suspended", True), ("active", False)], prompt="all", id="f-susp")
         yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="card-text")
+        # The highlighted card's question in full width: the table's own question column is
+        # only what is left of 80 columns after the numbers.
+        yield Static("", id="card-question")
+        # Bounded and scrollable, so a long answer never pushes the table and log off screen.
+        with VerticalScroll(id="card-text-box"):
+            yield Static("", id="card-text")
         yield Static("", id="history-title")
         yield DataTable(id="history", cursor_type="none")
         yield Footer()
@@ -120,7 +125,7 @@ class BrowseScreen(StudyScreen):
         for column, width in (("when", 16), ("rating", 6), ("state", 22), ("next due", 16),
                               ("seconds", 7)):
             history.add_column(column, width=width)
-        self.query_one("#card-text", Static).display = False
+        self.query_one("#card-text-box").display = False
         cards.focus()
         self._reload()
 
@@ -177,6 +182,7 @@ class BrowseScreen(StudyScreen):
         if message.cards:
             table.move_cursor(row=min(max(row, 0), len(message.cards) - 1))
         if not message.cards:
+            self.query_one("#card-question", Static).update("")
             self.query_one("#history-title", Static).update("no cards match")
             self.query_one("#history", DataTable).clear()
 
@@ -211,6 +217,7 @@ class BrowseScreen(StudyScreen):
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         card = self.cards.get(str(event.row_key.value))
         if card is not None:
+            self.query_one("#card-question", Static).update(cell(one_line(str(card.text), 400)))
             self._load_history(card.card_id)
             self._show_text(card if self.shown is not None else None)
 
@@ -222,10 +229,12 @@ class BrowseScreen(StudyScreen):
 
     def _show_text(self, card: CardView | None) -> None:
         self.shown = None if card is None else card.card_id
-        text = self.query_one("#card-text", Static)
-        text.display = card is not None
+        box = self.query_one("#card-text-box", VerticalScroll)
+        box.display = card is not None
         if card is not None:
-            text.update(markup("[b]Q[/b] $q\n[b]A[/b] $a", q=card.text, a=card.answer))
+            self.query_one("#card-text", Static).update(
+                markup("[b]Q[/b] $q\n[b]A[/b] $a", q=card.text, a=card.answer))
+            box.scroll_home(animate=False)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="history")
     def _load_history(self, card_id: int) -> None:
