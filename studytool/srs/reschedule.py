@@ -19,16 +19,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fsrs import Card, Rating, ReviewLog, Scheduler, State
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studytool.config import Settings
 from studytool.srs.fsrs_bridge import make_scheduler, to_fsrs
 from studytool.srs.workload import Workload, forecast, sample
+from studytool.store.bulk_update import update_by_id
 from studytool.store.models import NEW, REVIEW, CardRow, ReviewLogRow
+from studytool.store.scoping import restrict
 
 _COLUMNS = (CardRow.id, CardRow.state, CardRow.step, CardRow.stability, CardRow.difficulty,
-            CardRow.due, CardRow.last_review)
+            CardRow.due, CardRow.last_review, CardRow.suspended)
+_CARDS: Any = CardRow.__table__
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,16 @@ def reschedule(session: Session, old: Settings, new: Settings, now: datetime) ->
     caller's transaction (the one that saves `new`)."""
     before_scheduler = make_scheduler(old, fuzz=False)
     scheduler = make_scheduler(new, fuzz=False)
-    rows = session.execute(select(*_COLUMNS).where(CardRow.archived.is_(False),
-                                                   CardRow.state != NEW)).all()
-    chosen = sample(len(rows))
+    # Core rows on the session's connection (so scoped to its learner by hand): the ORM's
+    # per-row loading cost as much as the query at 100,000 cards.
+    query: Any = (select(*_COLUMNS).where(CardRow.archived.is_(False), CardRow.state != NEW)
+             .order_by(CardRow.id))
+    rows = session.connection().execute(restrict(session, query)).all()
+    # Suspended cards move too (they are due on the new schedule once unsuspended), but the
+    # workload counts only the cards that will be asked, as the stats' forecast does: the
+    # same sample of them (workload.studied_sample), so both show the same number.
+    asked = [i for i, row in enumerate(rows) if not row.suspended]
+    chosen = [asked[i] for i in sample(len(asked))]
     before = [to_fsrs(rows[i]) for i in chosen]  # type: ignore[arg-type]  # to_fsrs's columns
     if new.fsrs_parameters != old.fsrs_parameters:
         cards = _replayed(session, scheduler, [to_fsrs(row) for row in rows])  # type: ignore[arg-type]
@@ -63,34 +73,32 @@ def reschedule(session: Session, old: Settings, new: Settings, now: datetime) ->
         changes = [new for new, row in zip(fields, rows, strict=True)
                    if new != _fields(to_fsrs(row))]  # type: ignore[arg-type]
         _write(session, changes)
+        count = len(changes)
         after = [cards[i] for i in chosen]
     else:
         # Only review cards' due dates change, and only `due` is written: fewer indexes to
-        # update than a whole scheduling state.
-        dues = {row.id: _review_due(scheduler, row.stability, row.last_review)
-                for row in rows if row.state == REVIEW and row.stability is not None
-                and row.last_review is not None}
-        old_due = {row.id: row.due for row in rows}
-        # In id order: the table's pages are then written one after another.
-        changes = [{"card": card_id, "due": due} for card_id, due in sorted(dues.items())
-                   if due != old_due[card_id]]
-        _write(session, changes)
+        # rebuild than for a whole scheduling state. In id order (the query's): the table's
+        # pages are then written one after another.
+        dues: dict[int, datetime] = {}
+        moved: list[tuple[int, datetime]] = []
+        for card_id, state, _step, stability, _difficulty, due, last_review, _s in rows:
+            if state == REVIEW and stability is not None and last_review is not None:
+                dues[card_id] = new_due = _review_due(scheduler, stability, last_review)
+                if new_due != due:
+                    moved.append((card_id, new_due))
+        update_by_id(session, _CARDS, ("due",), moved)
+        count = len(moved)
         after = [_with_due(card, dues.get(card.card_id, card.due)) for card in before]
-    return Rescheduled(len(rows), len(changes), forecast(before, before_scheduler, now, len(rows)),
-                       forecast(after, scheduler, now, len(rows)))
+    return Rescheduled(len(rows), count, forecast(before, before_scheduler, now, len(asked)),
+                       forecast(after, scheduler, now, len(asked)))
 
 
 def _write(session: Session, changes: list[dict[str, Any]]) -> None:
-    """One UPDATE per changed card, by id, on the session's connection: Core, not the ORM's
-    bulk update, which spends more time per row than SQLite does. The ids were read through
-    the session, so they are this learner's cards only."""
-    if not changes:
-        return
-    table: Any = CardRow.__table__
-    columns = [name for name in changes[0] if name != "card"]
-    statement = (update(table).where(table.c.id == bindparam("card"))
-                 .values({name: bindparam(name) for name in columns}))
-    session.connection().execute(statement, changes)
+    """The changed cards' fields (`card`: the id), in one executemany (store.bulk_update)."""
+    if changes:
+        columns = [name for name in changes[0] if name != "card"]
+        update_by_id(session, _CARDS, columns,
+                     [(c["card"], *(c[name] for name in columns)) for c in changes])
 
 
 def _fields(card: Card) -> dict[str, Any]:
