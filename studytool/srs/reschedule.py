@@ -68,10 +68,10 @@ def reschedule(session: Session, old: Settings, new: Settings, now: datetime) ->
     chosen = [asked[i] for i in sample(len(asked))]
     before = [to_fsrs(rows[i]) for i in chosen]  # type: ignore[arg-type]  # to_fsrs's columns
     if new.fsrs_parameters != old.fsrs_parameters:
-        cards = _replayed(session, scheduler, [to_fsrs(row) for row in rows])  # type: ignore[arg-type]
-        fields = (_fields(card) for card in cards)
-        changes = [new for new, row in zip(fields, rows, strict=True)
-                   if new != _fields(to_fsrs(row))]  # type: ignore[arg-type]
+        stored = [to_fsrs(row) for row in rows]  # type: ignore[arg-type]  # its columns
+        cards = _replayed(session, scheduler, stored)  # new Cards: fsrs copies what it replays
+        changes = [new for new, was in zip(map(_fields, cards), map(_fields, stored),
+                                           strict=True) if new != was]
         _write(session, changes)
         count = len(changes)
         after = [cards[i] for i in chosen]
@@ -120,11 +120,13 @@ def _with_due(card: Card, due: datetime) -> Card:
 
 def _replayed(session: Session, scheduler: Scheduler, cards: list[Card]) -> list[Card]:
     logs: dict[int, list[ReviewLog]] = defaultdict(list)
-    query = (select(ReviewLogRow.card_id, ReviewLogRow.rating, ReviewLogRow.reviewed_at)
+    query: Any = (select(ReviewLogRow.card_id, ReviewLogRow.rating, ReviewLogRow.reviewed_at)
              .where(ReviewLogRow.cram.is_(False))
              .order_by(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.id))
-    for card_id, rating, at in session.execute(query):
-        logs[card_id].append(ReviewLog(card_id=card_id, rating=Rating(rating),
+    ratings = {int(rating): rating for rating in Rating}  # the enum's lookup costs more
+    # Core rows, scoped by hand, as the cards' (the ORM's per-row work cost more here too)
+    for card_id, rating, at in session.connection().execute(restrict(session, query)):
+        logs[card_id].append(ReviewLog(card_id=card_id, rating=ratings[rating],
                                        review_datetime=at, review_duration=None))
     out = []
     for card in cards:
