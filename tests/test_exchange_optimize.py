@@ -16,6 +16,7 @@ from fsrs import Scheduler
 from fsrs.scheduler import DEFAULT_PARAMETERS
 from sqlalchemy import insert
 
+from studytool.errors import StudytoolError
 from studytool.exchange.document import PARAMETERS_KEY
 from studytool.exchange.optimize import (
     MIN_REVIEWS,
@@ -24,6 +25,7 @@ from studytool.exchange.optimize import (
     load_history,
     log_loss,
     optimal_retention,
+    optimize_report,
     usable_reviews,
 )
 from studytool.store import open_db
@@ -112,6 +114,29 @@ def test_fsrs_rs_fits_parameters_that_fsrs_schedules_with() -> None:
         assert abs(parameters[i] - bench.TRUE[i]) < abs(DEFAULT_PARAMETERS[i] - bench.TRUE[i])
     for history in (fitted, held_out):
         assert log_loss(history, parameters) < log_loss(history, DEFAULT_PARAMETERS)
+
+
+def test_parameters_fsrs_cannot_use_are_refused(tmp_path, monkeypatch) -> None:
+    """A later fsrs-rs fitting another model (FSRS-5's 19 weights, say) stops the fit with
+    one line instead of saving what fsrs's scheduler would refuse at the next review."""
+    import fsrs_rs_python
+
+    class OlderModel:
+        def __init__(self, _parameters) -> None:
+            pass
+
+        def compute_parameters(self, _items):
+            return list(DEFAULT_PARAMETERS)[:19]
+
+    monkeypatch.setattr(fsrs_rs_python, "FSRS", OlderModel)
+    url = f"sqlite:///{tmp_path / 'many.sqlite3'}"
+    build_history(url, cards=80, reviews_per_card=9)
+    db = open_db(url)
+    with pytest.raises(StudytoolError, match="^the optimizer's parameters do not fit fsrs's "
+                                             "scheduler: Expected 21 parameters, got 19"):
+        optimize_report(db, save=True)
+    db.close()
+    assert saved_parameters(url) is None
 
 
 def test_optimize_without_the_extra_refuses_in_one_line(tmp_path, child_env) -> None:
