@@ -61,7 +61,7 @@ def reschedule(session: Session, old: Settings, new: Settings, now: datetime) ->
     # Core rows on the session's connection (so scoped to its learner by hand): the ORM's
     # per-row loading cost as much as the query at 100,000 cards.
     query: Any = (select(*_COLUMNS).where(CardRow.archived.is_(False), CardRow.state != NEW)
-             .order_by(CardRow.id))
+                  .order_by(CardRow.id))
     rows = session.connection().execute(restrict(session, query)).all()
     # Suspended cards move too (they are due on the new schedule once unsuspended), but the
     # workload counts only the cards that will be asked, as the stats' forecast does: the
@@ -123,8 +123,8 @@ def _with_due(card: Card, due: datetime) -> Card:
 def _replayed(session: Session, scheduler: Scheduler, cards: list[Card]) -> list[Card]:
     logs: dict[int, list[ReviewLog]] = defaultdict(list)
     query: Any = (select(ReviewLogRow.card_id, ReviewLogRow.rating, ReviewLogRow.reviewed_at)
-             .where(ReviewLogRow.cram.is_(False))
-             .order_by(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.id))
+                  .where(ReviewLogRow.cram.is_(False))
+                  .order_by(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.id))
     ratings = {int(rating): rating for rating in Rating}  # the enum's lookup costs more
     # Core rows, scoped by hand, as the cards' (the ORM's per-row work cost more here too)
     for card_id, rating, at in session.connection().execute(restrict(session, query)):
