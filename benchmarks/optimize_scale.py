@@ -92,26 +92,29 @@ def fit_fsrs_rs(history: History) -> list[float]:
 
 
 def measure_sizes() -> None:
-    """Fresh venvs: fsrs alone, fsrs[optimizer] (with torch 2.13.0's CPU build first, as
-    every studytool install has it), fsrs plus fsrs-rs-python; du of each site-packages."""
+    """Fresh venvs: fsrs alone; torch 2.13.0's CPU build (which every studytool install has)
+    and then fsrs[optimizer]; fsrs plus fsrs-rs-python. The du of each site-packages (pip
+    itself left out) after each step: what an optimizer adds is the step's growth."""
+    plans = [[["fsrs==6.3.2"]], [["torch==2.13.0"], ["fsrs[optimizer]==6.3.2"]],
+             [["fsrs==6.3.2", "fsrs-rs-python==0.9.3"]]]
     with tempfile.TemporaryDirectory() as folder:
-        sizes = {}
-        for name, steps in {"fsrs": [["fsrs==6.3.2"]],
-                            "fsrs[optimizer]": [["torch==2.13.0"], ["fsrs[optimizer]==6.3.2"]],
-                            "fsrs + fsrs-rs-python": [["fsrs==6.3.2", "fsrs-rs-python==0.9.3"]]
-                            }.items():
-            venv = Path(folder) / name.replace(" ", "").replace("[", "_").replace("]", "")
+        sizes: dict[str, int] = {}
+        for n, steps in enumerate(plans):
+            venv = Path(folder) / f"v{n}"
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            site = next(venv.glob("lib/python*/site-packages"))
             for step in steps:
                 subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *step], check=True,
                                capture_output=True)
-            site = next(venv.glob("lib/python*/site-packages"))
-            sizes[name] = _du(site) - _du(site / "pip") - sum(_du(p) for p in site.glob("pip-*"))
-            if name == "fsrs[optimizer]":
-                torch = sum(_du(p) for p in site.glob("torch*")) + _du(site / "functorch")
-                sizes["  of which torch"] = torch
-        for name, size in sizes.items():
-            print(f"  {name:<24} {size / 1e6:8.1f} MB")
+                sizes[" ".join(step)] = _du(site) - sum(_du(p) for p in site.glob("pip*"))
+        torch = sizes["torch==2.13.0"]
+        base = sizes["fsrs==6.3.2"]
+        print(f"  fsrs alone                       {base / 1e6:8.1f} MB")
+        print(f"  torch 2.13.0 (CPU) and its deps  {torch / 1e6:8.1f} MB (studytool has it)")
+        print(f"  fsrs[optimizer] beyond torch     "
+              f"{(sizes['fsrs[optimizer]==6.3.2'] - torch) / 1e6:8.1f} MB (numpy, pandas, tqdm...)")
+        print(f"  fsrs-rs-python beyond fsrs       "
+              f"{(sizes['fsrs==6.3.2 fsrs-rs-python==0.9.3'] - base) / 1e6:8.1f} MB")
 
 
 def _du(path: Path) -> int:

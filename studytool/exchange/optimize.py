@@ -1,7 +1,7 @@
 """Personal FSRS parameters fitted to the learner's review log by fsrs-rs, the Rust optimizer
 Anki itself runs (`fsrs-rs-python`, the `studytool[optimizer]` extra: one 1.5 MB wheel).
 
-py-fsrs's own Optimizer needs torch, numpy, pandas and tqdm (`fsrs[optimizer]`, 164 MB
+py-fsrs's own Optimizer needs torch, numpy, pandas and tqdm (`fsrs[optimizer]`, 156 MB
 besides torch) and took minutes where fsrs-rs takes a second, for the same log loss
 (`benchmarks/optimize_scale.py`). fsrs-rs fits the same FSRS-6 model (21 parameters,
 the same defaults), so its parameters go straight into py-fsrs's Scheduler, which checks
