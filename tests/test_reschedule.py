@@ -19,7 +19,7 @@ from test_tui_support import make_app, open_screen, press, service_for
 from studytool.config import Settings
 from studytool.exchange.optimize import save_parameters
 from studytool.srs import StudyService
-from studytool.store import open_db
+from studytool.store import bulk_update, open_db
 from studytool.tui.screens.settings import SettingsScreen
 
 START = datetime(2025, 3, 1, 9, tzinfo=UTC)
@@ -38,6 +38,12 @@ def studied(db: object) -> tuple[StudyService, dict[str, int]]:
         service.rate(ids[question], rating)
     clock.moment = START + timedelta(days=12)
     return service, ids
+
+
+def card_indexes(db: object) -> set[str]:
+    with db.engine.connect() as conn:  # type: ignore[attr-defined]
+        return set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                        "AND tbl_name = 'cards'").scalars())
 
 
 def fsrs_card(service: StudyService, card_id: int, scheduler: Scheduler) -> Card:
@@ -82,6 +88,62 @@ def test_a_failed_reschedule_keeps_the_old_retention_and_dates(tmp_path: Path) -
     fresh = StudyService(db, clock=service._clock, tz=UTC)
     assert fresh.get_settings().desired_retention == 0.9  # the setting and the dates go together
     assert {q: fresh.card(c).due for q, c in ids.items()} == dues
+
+
+def test_a_failed_bulk_reschedule_keeps_the_indexes_it_dropped(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    """The same failure on the path a large collection takes (the moved cards' indexes
+    dropped, to be built again): the rollback brings the indexes back with the dates."""
+    monkeypatch.setattr(bulk_update, "REBUILD_ROWS", 1)
+    db = open_db(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    service, ids = studied(db)
+    dues = {q: service.card(c).due for q, c in ids.items()}
+    indexes = card_indexes(db)
+    assert {"ix_cards_state_due", "ix_cards_deck_state_due"} <= indexes
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TRIGGER full BEFORE UPDATE OF due ON cards "
+                             "WHEN NEW.id = (SELECT max(id) FROM cards WHERE state = 2) "
+                             "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with pytest.raises(Exception, match="disk full"):
+        service.save_settings(replace(service.get_settings(), desired_retention=0.8))
+    fresh = StudyService(db, clock=service._clock, tz=UTC)
+    assert fresh.get_settings().desired_retention == 0.9
+    assert {q: fresh.card(c).due for q, c in ids.items()} == dues
+    assert card_indexes(db) == indexes
+
+
+def test_a_bulk_reschedule_builds_the_indexes_again(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(bulk_update, "REBUILD_ROWS", 1)
+    db = open_db(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    service, ids = studied(db)
+    indexes = card_indexes(db)
+    moved = service.save_settings(replace(service.get_settings(), desired_retention=0.8))
+    assert moved is not None and moved.moved == 2
+    assert card_indexes(db) == indexes
+    oracle = Scheduler(desired_retention=0.8, enable_fuzzing=False)
+    for question in ("d1-q0", "d1-q1"):
+        assert service.card(ids[question]).due == fsrs_card(service, ids[question], oracle).due
+    # the queue reads through the rebuilt index: the moved cards come due on their new dates
+    due = service.card(ids["d1-q1"]).due
+    service._clock.moment = due  # type: ignore[attr-defined]
+    assert ids["d1-q1"] in service.queue()
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+def test_the_workload_leaves_suspended_cards_out_as_the_stats_do(db) -> None:
+    """A suspended card is never asked, so neither workload counts it; its due date still
+    follows the new retention, for when it is unsuspended."""
+    service, ids = studied(db)
+    service.suspend(ids["d1-q1"])
+    before = service.card(ids["d1-q1"]).due
+    moved = service.save_settings(replace(service.get_settings(), desired_retention=0.8))
+    assert moved is not None and moved.cards == 3 and moved.moved == 2
+    assert service.card(ids["d1-q1"]).due > before  # lower retention: longer intervals
+    assert moved.before.cards == moved.after.cards == 2
+    shown = service.stats().workload
+    assert shown is not None and (shown.cards, shown.retention) == (2, 0.8)
+    assert shown.per_day == moved.after.per_day
 
 
 def test_new_parameters_replay_each_history_through_fsrs(db) -> None:

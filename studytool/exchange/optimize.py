@@ -1,15 +1,19 @@
-"""Personal FSRS parameters fitted to the learner's review log with fsrs's Optimizer.
+"""Personal FSRS parameters fitted to the learner's review log by fsrs-rs, the Rust optimizer
+Anki itself runs (`fsrs-rs-python`, the `studytool[optimizer]` extra: one 1.5 MB wheel).
 
-fsrs's optimizer uses torch (and numpy, pandas, tqdm: the `fsrs[optimizer]` extra), so this
-runs in the CLI's process only, never in the TUI's. Like fsrs, it counts only reviews a day or
-more after the card's previous one, within each card's first 64 reviews; under 512 of those
-fsrs returns its defaults, so we say so and fit nothing. The log loss is computed here the way
-fsrs scores a fit (mean binary cross-entropy of predicted recall on those reviews), without
-torch, for the old and the new parameters alike.
+py-fsrs's own Optimizer needs torch, numpy, pandas and tqdm (`fsrs[optimizer]`, 156 MB
+besides torch) and took minutes where fsrs-rs takes a second, for the same log loss
+(`benchmarks/optimize_scale.py`). fsrs-rs fits the same FSRS-6 model (21 parameters,
+the same defaults), so its parameters go straight into py-fsrs's Scheduler, which checks
+them. Like py-fsrs, it learns from the reviews a day or more after the card's previous
+one, within each card's first 64 reviews; under 512 of those we fit nothing and say so.
+The log loss is computed here (mean binary cross-entropy of py-fsrs's predicted recall on
+those reviews), for the old and the new parameters alike.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -25,8 +29,9 @@ from studytool.srs.reschedule import Rescheduled, reschedule
 from studytool.store.database import Database
 from studytool.store.models import ReviewLogRow
 
-MIN_REVIEWS = 512  # fsrs.optimizer's mini-batch size: below it, it returns the defaults
+MIN_REVIEWS = 512  # py-fsrs's mini-batch, under which it fitted nothing: our floor
 MAX_SEQ_LEN = 64  # fsrs uses each card's first 64 reviews
+SIMULATED_CARDS = 1000  # optimal retention's simulated deck (py-fsrs's size)
 
 History = dict[int, list[tuple[datetime, int, int | None]]]
 
@@ -97,6 +102,7 @@ def save_parameters(db: Database, parameters: Sequence[float],
 
 
 def fit_parameters(db: Database) -> Fit:
+    _require_optimizer()  # before any work: without it `optimize` does nothing
     history = load_history(db)
     old = stored_parameters(db)
     total = sum(len(v) for v in history.values())
@@ -104,7 +110,7 @@ def fit_parameters(db: Database) -> Fit:
     old_loss = log_loss(history, old)
     if usable < MIN_REVIEWS:
         return Fit(total, usable, old, None, old_loss, None, retention=_retention(db))
-    new = _run_optimizer(history)
+    new = fit_with_fsrs_rs(history)
     return Fit(total, usable, old, new, old_loss, log_loss(history, new),
                optimal_retention(history, new), _retention(db))
 
@@ -116,37 +122,84 @@ def _retention(db: Database) -> float:
         return float(load_settings(session).desired_retention)
 
 
-def _optimizer(history: History, timed: bool = False) -> Any:
-    """fsrs's Optimizer on the history (`timed`: only the reviews with a duration)."""
-    from fsrs import Rating, ReviewLog
-    from fsrs.optimizer import Optimizer
-
-    if not hasattr(Optimizer, "compute_optimal_parameters"):  # fsrs's stand-in without torch
-        raise StudytoolError("fitting needs fsrs's optimizer extra: pip install "
-                             "'fsrs[optimizer]' (torch, numpy, pandas, tqdm)")
-    logs = [ReviewLog(card_id=card_id, rating=Rating(rating), review_datetime=at,
-                      review_duration=duration)
-            for card_id, reviews in history.items() for at, rating, duration in reviews
-            if duration is not None or not timed]
-    return Optimizer(logs) if len(logs) >= MIN_REVIEWS else None
+def _require_optimizer() -> None:
+    if importlib.util.find_spec("fsrs_rs_python") is None:
+        raise StudytoolError("fitting needs the optimizer extra: pip install "
+                             "'studytool[optimizer]' (fsrs-rs-python)")
 
 
-def _run_optimizer(history: History) -> list[float]:
-    import torch
+def fsrs_items(history: History) -> list[Any]:
+    """The history as fsrs-rs's training items: one per review a day or more after the
+    card's previous one (within its first MAX_SEQ_LEN), holding the card's reviews up to it,
+    each with the whole days since the one before (what py-fsrs's scheduler counts too)."""
+    from fsrs_rs_python import FSRSItem, FSRSReview
 
-    optimizer = _optimizer(history)
-    torch.set_num_threads(1)  # tiny tensors: more threads only add overhead here
-    return [float(v) for v in optimizer.compute_optimal_parameters()]
+    dated = []
+    for reviews in history.values():
+        first = reviews[:MAX_SEQ_LEN]
+        steps = [FSRSReview(first[0][1], 0)]
+        for (prev, _r, _d), (at, rating, _d2) in zip(first, first[1:], strict=False):
+            steps.append(FSRSReview(rating, (at - prev).days))
+            if (at - prev).days > 0:
+                dated.append((at, FSRSItem(list(steps))))
+    dated.sort(key=lambda pair: pair[0])  # oldest first, as Anki hands them over
+    return [item for _at, item in dated]
+
+
+def fit_with_fsrs_rs(history: History) -> list[float]:
+    """fsrs-rs's fit, checked by py-fsrs's Scheduler (count and bounds) before it is used."""
+    from fsrs import Scheduler
+    from fsrs_rs_python import DEFAULT_PARAMETERS, FSRS
+
+    items = fsrs_items(history)
+    fitted = [float(v) for v in FSRS(DEFAULT_PARAMETERS).compute_parameters(items)]
+    try:
+        Scheduler(parameters=fitted)
+    except ValueError as exc:  # a future fsrs-rs with another model, say
+        raise StudytoolError("the optimizer's parameters do not fit fsrs's scheduler: "
+                             f"{exc}") from exc
+    return fitted
 
 
 def optimal_retention(history: History, parameters: Sequence[float]) -> float | None:
-    """fsrs's compute_optimal_retention: it simulates a year of 1,000 cards at each desired
-    retention from 0.70 to 0.95 with the learner's own rating odds and review times, and
-    keeps the one with the least time per card remembered. None: too few timed reviews."""
-    optimizer = _optimizer(history, timed=True)
-    if optimizer is None:
+    """fsrs-rs's optimal retention: it simulates a year of SIMULATED_CARDS cards at desired
+    retentions from 0.70 to 0.95 with the learner's own rating odds and seconds per rating,
+    and keeps the one with the least time per card remembered. None: fewer than MIN_REVIEWS
+    reviews with their durations."""
+    import fsrs_rs_python as fsrs_rs
+
+    timed = [(k, rating, duration) for reviews in history.values()
+             for k, (_at, rating, duration) in enumerate(reviews) if duration is not None]
+    if len(timed) < MIN_REVIEWS:
         return None
-    return float(optimizer.compute_optimal_retention(list(parameters)))
+    first = [rating for k, rating, _d in timed if k == 0]
+    later = [(rating, duration) for k, rating, duration in timed if k > 0]
+    config = fsrs_rs.default_simulator_config()
+    config.deck_size = SIMULATED_CARDS
+    if first:
+        config.first_rating_prob = _shares(first, (1, 2, 3, 4))
+    recalled = [rating for rating, _d in later if rating != 1]
+    if recalled:
+        config.review_rating_prob = _shares(recalled, (2, 3, 4))
+    # seconds per rating: learning from the first reviews, review and relearning from the rest
+    learning, reviewing, _relearning = config.state_rating_costs
+    config.state_rating_costs = [
+        _seconds([(r, d) for k, r, d in timed if k == 0], learning),
+        _seconds(later, reviewing), _seconds(later, reviewing)]
+    return round(float(fsrs_rs.optimal_retention(config, list(parameters))), 2)
+
+
+def _shares(ratings: list[int], kinds: tuple[int, ...]) -> list[float]:
+    return [ratings.count(kind) / len(ratings) for kind in kinds]
+
+
+def _seconds(pairs: list[tuple[int, int]], default: list[float]) -> list[float]:
+    """Mean seconds per rating (Again..Easy); fsrs-rs's default where a rating never came."""
+    out = []
+    for rating, fallback in zip((1, 2, 3, 4), default, strict=True):
+        times = [ms for r, ms in pairs if r == rating]
+        out.append(sum(times) / len(times) / 1000 if times else fallback)
+    return out
 
 
 def log_loss(history: History, parameters: Sequence[float]) -> float | None:
@@ -194,3 +247,4 @@ def format_fit(fit: Fit, save: bool) -> str:
                                                f"; `studytool reschedule --retention {best:.2f}`"
                                                " to use it)"))
     return "\n".join(lines)
+

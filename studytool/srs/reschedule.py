@@ -6,9 +6,11 @@ replayed through fsrs's `Scheduler.reschedule_card` (cram reviews left out: they
 scheduled anything). A new retention alone leaves stability and difficulty as they are (fsrs
 updates them from the time elapsed, not from the target), so a review card's next due date
 is simply its last review plus fsrs's interval for its stability at the new target: no
-replay (100,000 cards took 4.6 s here, most of it SQLite updating two indexes per moved
-card; `benchmarks/reschedule_scale.py`). Cards in learning keep their step's due time either
-way.
+replay. Either way the changed cards are written in one executemany (store.bulk_update,
+which rebuilds the indexes of a large batch instead of updating them row by row): a new
+retention on 100,000 cards took 1.3 s here, 2.1 s before that (`benchmarks/
+reschedule_scale.py`); new parameters, 9.6 s for 500,000 reviews, most of it fsrs replaying
+them one by one in Python. Cards in learning keep their step's due time either way.
 """
 
 from __future__ import annotations
@@ -19,16 +21,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fsrs import Card, Rating, ReviewLog, Scheduler, State
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studytool.config import Settings
 from studytool.srs.fsrs_bridge import make_scheduler, to_fsrs
 from studytool.srs.workload import Workload, forecast, sample
+from studytool.store.bulk_update import update_by_id
 from studytool.store.models import NEW, REVIEW, CardRow, ReviewLogRow
+from studytool.store.scoping import restrict
 
 _COLUMNS = (CardRow.id, CardRow.state, CardRow.step, CardRow.stability, CardRow.difficulty,
-            CardRow.due, CardRow.last_review)
+            CardRow.due, CardRow.last_review, CardRow.suspended)
+_CARDS: Any = CardRow.__table__
 
 
 @dataclass(frozen=True)
@@ -53,44 +58,49 @@ def reschedule(session: Session, old: Settings, new: Settings, now: datetime) ->
     caller's transaction (the one that saves `new`)."""
     before_scheduler = make_scheduler(old, fuzz=False)
     scheduler = make_scheduler(new, fuzz=False)
-    rows = session.execute(select(*_COLUMNS).where(CardRow.archived.is_(False),
-                                                   CardRow.state != NEW)).all()
-    chosen = sample(len(rows))
+    # Core rows on the session's connection (so scoped to its learner by hand): the ORM's
+    # per-row loading cost as much as the query at 100,000 cards.
+    query: Any = (select(*_COLUMNS).where(CardRow.archived.is_(False), CardRow.state != NEW)
+                  .order_by(CardRow.id))
+    rows = session.connection().execute(restrict(session, query)).all()
+    # Suspended cards move too (they are due on the new schedule once unsuspended), but the
+    # workload counts only the cards that will be asked, as the stats' forecast does: the
+    # same sample of them (workload.studied_sample), so both show the same number.
+    asked = [i for i, row in enumerate(rows) if not row.suspended]
+    chosen = [asked[i] for i in sample(len(asked))]
     before = [to_fsrs(rows[i]) for i in chosen]  # type: ignore[arg-type]  # to_fsrs's columns
     if new.fsrs_parameters != old.fsrs_parameters:
-        cards = _replayed(session, scheduler, [to_fsrs(row) for row in rows])  # type: ignore[arg-type]
-        fields = (_fields(card) for card in cards)
-        changes = [new for new, row in zip(fields, rows, strict=True)
-                   if new != _fields(to_fsrs(row))]  # type: ignore[arg-type]
+        stored = [to_fsrs(row) for row in rows]  # type: ignore[arg-type]  # its columns
+        cards = _replayed(session, scheduler, stored)  # new Cards: fsrs copies what it replays
+        changes = [new for new, was in zip(map(_fields, cards), map(_fields, stored),
+                                           strict=True) if new != was]
         _write(session, changes)
+        count = len(changes)
         after = [cards[i] for i in chosen]
     else:
         # Only review cards' due dates change, and only `due` is written: fewer indexes to
-        # update than a whole scheduling state.
-        dues = {row.id: _review_due(scheduler, row.stability, row.last_review)
-                for row in rows if row.state == REVIEW and row.stability is not None
-                and row.last_review is not None}
-        old_due = {row.id: row.due for row in rows}
-        # In id order: the table's pages are then written one after another.
-        changes = [{"card": card_id, "due": due} for card_id, due in sorted(dues.items())
-                   if due != old_due[card_id]]
-        _write(session, changes)
+        # rebuild than for a whole scheduling state. In id order (the query's): the table's
+        # pages are then written one after another.
+        dues: dict[int, datetime] = {}
+        moved: list[tuple[int, datetime]] = []
+        for card_id, state, _step, stability, _difficulty, due, last_review, _s in rows:
+            if state == REVIEW and stability is not None and last_review is not None:
+                dues[card_id] = new_due = _review_due(scheduler, stability, last_review)
+                if new_due != due:
+                    moved.append((card_id, new_due))
+        update_by_id(session, _CARDS, ("due",), moved)
+        count = len(moved)
         after = [_with_due(card, dues.get(card.card_id, card.due)) for card in before]
-    return Rescheduled(len(rows), len(changes), forecast(before, before_scheduler, now, len(rows)),
-                       forecast(after, scheduler, now, len(rows)))
+    return Rescheduled(len(rows), count, forecast(before, before_scheduler, now, len(asked)),
+                       forecast(after, scheduler, now, len(asked)))
 
 
 def _write(session: Session, changes: list[dict[str, Any]]) -> None:
-    """One UPDATE per changed card, by id, on the session's connection: Core, not the ORM's
-    bulk update, which spends more time per row than SQLite does. The ids were read through
-    the session, so they are this learner's cards only."""
-    if not changes:
-        return
-    table: Any = CardRow.__table__
-    columns = [name for name in changes[0] if name != "card"]
-    statement = (update(table).where(table.c.id == bindparam("card"))
-                 .values({name: bindparam(name) for name in columns}))
-    session.connection().execute(statement, changes)
+    """The changed cards' fields (`card`: the id), in one executemany (store.bulk_update)."""
+    if changes:
+        columns = [name for name in changes[0] if name != "card"]
+        update_by_id(session, _CARDS, columns,
+                     [(c["card"], *(c[name] for name in columns)) for c in changes])
 
 
 def _fields(card: Card) -> dict[str, Any]:
@@ -112,11 +122,13 @@ def _with_due(card: Card, due: datetime) -> Card:
 
 def _replayed(session: Session, scheduler: Scheduler, cards: list[Card]) -> list[Card]:
     logs: dict[int, list[ReviewLog]] = defaultdict(list)
-    query = (select(ReviewLogRow.card_id, ReviewLogRow.rating, ReviewLogRow.reviewed_at)
-             .where(ReviewLogRow.cram.is_(False))
-             .order_by(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.id))
-    for card_id, rating, at in session.execute(query):
-        logs[card_id].append(ReviewLog(card_id=card_id, rating=Rating(rating),
+    query: Any = (select(ReviewLogRow.card_id, ReviewLogRow.rating, ReviewLogRow.reviewed_at)
+                  .where(ReviewLogRow.cram.is_(False))
+                  .order_by(ReviewLogRow.card_id, ReviewLogRow.reviewed_at, ReviewLogRow.id))
+    ratings = {int(rating): rating for rating in Rating}  # the enum's lookup costs more
+    # Core rows, scoped by hand, as the cards' (the ORM's per-row work cost more here too)
+    for card_id, rating, at in session.connection().execute(restrict(session, query)):
+        logs[card_id].append(ReviewLog(card_id=card_id, rating=ratings[rating],
                                        review_datetime=at, review_duration=None))
     out = []
     for card in cards:
