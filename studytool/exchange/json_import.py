@@ -588,7 +588,13 @@ class _Import:
             self.rows.insert(ReviewLogRow, rows)
         else:
             count, offsets = self.rows.insert_new_reviews(rows, first_new)
-        self._inserted.append((batch.start, batch.line, count, offsets))
+        last = self._inserted[-1] if self._inserted else None
+        if (offsets is None and last is not None and last[3] is None  # whole batches: one run
+                and last[0] + last[2] == batch.start
+                and (last[1] and last[1] + last[2]) == batch.line):
+            self._inserted[-1] = (last[0], last[1], last[2] + count, None)
+        else:
+            self._inserted.append((batch.start, batch.line, count, offsets))
         return count
 
     def _place(self, review_id: int, first_new: int) -> str:
@@ -831,7 +837,7 @@ class _Rows:
                       else before_json(row[12]))
             return (card_id, row[3], f"{at[:10]} {at[11:26]}", row[4], row[5], before, row[6],
                     f"{due[:10]} {due[11:26]}", row[8], row[9],
-                    typed if typed is None else visible(typed), 1 if row[11] else 0, learner)
+                    typed if typed is None else visible(typed), row[11], learner)  # a bool: 0/1
 
         return row_of
 

@@ -11,6 +11,7 @@ so memory holds one line however the file is made; nesting is bounded by the che
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
 
@@ -128,10 +129,13 @@ class LineReader:
         BATCH at a time."""
         # The hot loop (a million lines): whole batches through the checks, in C loops.
         stops, index = (_SECTION_START, _END_START), 0
+        starts = operator.methodcaller("startswith", stops)
         while self._at < len(self._lines) or self._fill():
             lines = self._lines[self._at:self._at + BATCH]
-            stop = next((i for i, line in enumerate(lines) if line.startswith(stops)), None)
-            lines = lines if stop is None else lines[:stop]
+            stop = None
+            if any(map(starts, lines)):
+                stop = next(i for i, line in enumerate(lines) if line.startswith(stops))
+                lines = lines[:stop]
             first = self.line_no + 1
             long = self._take(lines)
             try:
