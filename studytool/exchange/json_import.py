@@ -16,6 +16,8 @@ data (checked before the write lock is taken), decks before cards before reviews
 Memory does not grow with the reviews: they go into the database in batches, and the
 checks across all of them (the same review twice, one already there) are queries at the end
 of the section. What is held grows with the cards (their ids) and the runs (their keys).
+On SQLite the rows go in without a foreign-key check each (`Database.session`): their links
+are checked once, as sets, before the commit (`_Import.check_links`).
 """
 
 from __future__ import annotations
