@@ -10,24 +10,18 @@ from pathlib import Path
 
 import pytest
 from export_helpers import as_lines, dump, read_export
-from test_exchange_json import seed
+from test_exchange_json import seed, seeded_export
+from test_exchange_rows import HISTORY
 
 from studytool.errors import StudytoolError
 from studytool.exchange.json_export import export_json
 from studytool.exchange.json_import import import_json
 from studytool.store import open_db
 
-HISTORY = [(0, 1, 5), (1, 3, 5), (0, 3, 2000), (2, 4, 30), (3, 2, 7), (1, 4, 90)]
-
 
 @pytest.fixture(scope="module")
 def good(tmp_path_factory) -> dict:
-    folder = tmp_path_factory.mktemp("good")
-    service = seed(f"sqlite:///{folder / 'a.sqlite3'}", HISTORY)
-    export_json(service.db, folder / "a.json")
-    service.db.close()
-    return read_export(folder / "a.json")
-
+    return seeded_export(tmp_path_factory.mktemp("good"), HISTORY)
 
 def written(doc: dict, path: Path, version: int) -> list[str]:
     """`doc` written in `version`'s layout; returns the file's lines."""
@@ -57,11 +51,11 @@ def place(version: int, section: str, index: int, line: int) -> str:
 @pytest.mark.parametrize("version", [1, 2, 3])
 def test_a_review_of_a_card_the_file_lacks_names_its_line(good, version, db_url, tmp_path):
     doc = json.loads(json.dumps(good))
-    doc["reviews"][4]["question_id"] = "nope"
+    doc["reviews"][2]["question_id"] = "nope"
     lines = written(doc, tmp_path / "x.json", version)
     said = message(db_url, tmp_path / "x.json")
-    at = doc["reviews"][4]["reviewed_at"]
-    expected = (f"{place(version, 'reviews', 4, line_of(lines, 'nope'))}: a review at {at} "
+    at = doc["reviews"][2]["reviewed_at"]
+    expected = (f"{place(version, 'reviews', 2, line_of(lines, 'nope'))}: a review at {at} "
                 "names unknown card d1/nope")
     assert expected in said, said
 
@@ -75,7 +69,7 @@ def test_a_review_twice_names_both_lines(good, version, db_url, tmp_path):
     review = doc["reviews"][1]
     text = json.dumps([review["deck_id"], review["question_id"], review["reviewed_at"]],
                       separators=(",", ":"))[1:-1]
-    marker = text if version == 3 else review["reviewed_at"]
+    marker = text if version == 3 else f'"reviewed_at":"{review["reviewed_at"]}"'
     first, second = (0, 0) if version == 1 else (line_of(lines, marker),
                                                  line_of(lines, marker, 1))
     expected = (f"{place(version, 'reviews', len(HISTORY), second)}: review "
@@ -107,7 +101,7 @@ def test_a_review_twice_among_reviews_already_there_names_both_lines(good, tmp_p
     export_json(open_db(f"sqlite:///{source}"), tmp_path / "a.json")
     doc = read_export(tmp_path / "a.json")
     twice = dict(doc["reviews"][3], reviewed_at="2030-01-01T00:00:00.000000+00:00")
-    doc["reviews"][4:4] = [twice]  # new, among the ones already there
+    doc["reviews"][2:2] = [twice]  # new, among the ones already there
     doc["reviews"].append(twice)  # ... and again at the end
     lines = written(doc, tmp_path / "x.json", 3)
     before = dump(source)
@@ -116,4 +110,4 @@ def test_a_review_twice_among_reviews_already_there_names_both_lines(good, tmp_p
     first, second = line_of(lines, "2030-01-01"), line_of(lines, "2030-01-01", 1)
     assert (f"line {second}: reviews[{len(HISTORY) + 1}]: review d1/{twice['question_id']} at "
             f"2030-01-01T00:00:00.000000+00:00 rated {twice['rating']} appears twice (first at "
-            f"line {first}: reviews[4])") in said, said
+            f"line {first}: reviews[2])") in said, said
