@@ -12,6 +12,10 @@ With --repeat, each format runs that many times (fresh processes, alternating fo
 the medians are printed: the ratio is the median of the per-run ratios. JSON has a second
 reference, a `SELECT *` of every row it writes (decks, cards and reviews, all columns): its
 target is within 3x of that.
+
+Measured 2026-12-04 (2 shared cores, load average 0.4-1.3, `--reviews 1000000 100000
+--repeat 3`): 1M rows: CSV 2.17 s (3.3x a bare SELECT), JSON 3.47 s (2.3x the SELECT *: ok),
+peak RSS 101 MB, file 296 MB; 100k rows: JSON 0.94 s (2.5x the SELECT *), peak RSS 101 MB.
 """
 
 from __future__ import annotations

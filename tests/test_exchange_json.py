@@ -76,6 +76,14 @@ def seed(url: str, history: list[tuple[int, int, int]], clock: Clock | None = No
     return service
 
 
+def seeded_export(folder: Path, history: list[tuple[int, int, int]]) -> dict:
+    """The whole export (version 3) of a database seeded with `history`, as one document."""
+    service = seed(f"sqlite:///{folder / 'a.sqlite3'}", history)
+    export_json(service.db, folder / "a.json")
+    service.db.close()
+    return read_export(folder / "a.json")
+
+
 def document(path: Path) -> dict:
     data = read_export(path)
     data.pop("exported_at")

@@ -14,7 +14,7 @@ import pytest
 from export_helpers import as_lines, dump, read_export, refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_exchange_json import seed
+from test_exchange_json import seed, seeded_export
 
 from studytool.exchange.document import REVIEW_COLUMNS
 from studytool.exchange.json_export import export_json
@@ -29,11 +29,7 @@ HISTORY = [(0, 1, 5), (1, 3, 5), (0, 3, 2000), (2, 4, 30)]
 @pytest.fixture(scope="module")
 def good(tmp_path_factory) -> dict:
     """A database's whole export (version 3), as one document."""
-    folder = tmp_path_factory.mktemp("good")
-    service = seed(f"sqlite:///{folder / 'a.sqlite3'}", HISTORY)
-    export_json(service.db, folder / "a.json")
-    service.db.close()
-    return read_export(folder / "a.json")
+    return seeded_export(tmp_path_factory.mktemp("good"), HISTORY)
 
 
 @pytest.fixture

@@ -296,3 +296,26 @@ def test_a_big_merge_counts_what_was_there_on_every_path(exported, tmp_path, db_
         import_json(fresh, tmp_path / "twice.json")
     fresh.close()
     db.close()
+
+
+def test_rows_linked_to_nothing_are_refused_before_they_stay(exported, tmp_path, monkeypatch):
+    """SQLite's import writes without a foreign-key check per row and checks the links once
+    at the end: a review given a card id that is no card's (here by a broken id map) makes
+    the whole import go back."""
+    db_path = tmp_path / "b.sqlite3"
+    open_db(f"sqlite:///{db_path}").close()
+    before = dump(db_path)
+    stored = json_import._Import._read_cards
+
+    def broken_ids(self, *args):
+        stored(self, *args)
+        key = next(iter(self.card_ids))
+        self.card_ids[key] = 999_999  # no card has it
+
+    monkeypatch.setattr(json_import._Import, "_read_cards", broken_ids)
+    db = open_db(f"sqlite:///{db_path}")
+    with pytest.raises(StudytoolError, match="link to missing ones"):
+        import_json(db, exported)
+    db.close()
+    assert dump(db_path) == before
+

@@ -82,6 +82,34 @@ def test_foreign_keys_are_enforced(db_url):
         db.close()
 
 
+def test_a_session_without_foreign_keys_skips_them_and_gives_them_back(db_url):
+    """The bulk load's session (the import checks its links itself): on SQLite the orphan
+    goes in; the connection has its foreign keys again afterwards, whether the block ended
+    well or not."""
+    db = open_db(db_url)
+    orphan = text("INSERT INTO cards (deck_id, question_id, position, text, answer, answers, "
+                  "tags, kind, fingerprint, state, due, suspended, archived) VALUES (:deck, "
+                  "'q', 0, 't', 'a', '[]', '[]', '', '', 0, '2026-01-01 00:00:00', false, "
+                  "false)")
+    try:
+        if db.is_sqlite:
+            with db.session(foreign_keys=False) as session:
+                session.execute(orphan, {"deck": "nope"})
+                assert session.execute(text("PRAGMA foreign_keys")).scalar() == 0
+            with pytest.raises(RuntimeError), db.session(foreign_keys=False) as session:
+                raise RuntimeError("the import refused its file")
+        else:  # PostgreSQL checks every row as ever
+            with pytest.raises(IntegrityError), db.session(foreign_keys=False) as session:
+                session.execute(orphan, {"deck": "nope"})
+        with pytest.raises(IntegrityError), db.session() as session:
+            session.execute(orphan, {"deck": "nope2"})
+        if db.is_sqlite:
+            with db.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        db.close()
+
+
 def test_a_session_is_one_transaction(db_url):
     db = open_db(db_url)
     try:

@@ -16,14 +16,18 @@ data (checked before the write lock is taken), decks before cards before reviews
 Memory does not grow with the reviews: they go into the database in batches, and the
 checks across all of them (the same review twice, one already there) are queries at the end
 of the section. What is held grows with the cards (their ids) and the runs (their keys).
+On SQLite the rows go in without a foreign-key check each (`Database.session`): their links
+are checked once, as sets, before the commit (`_Import.check_links`).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import operator
 import os
 import stat
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
@@ -46,7 +50,7 @@ from studytool.exchange.document import (
     REVIEW_COLUMNS,
     VERSIONS,
 )
-from studytool.exchange.json_lines import LineReader, LinesError, Row, is_header
+from studytool.exchange.json_lines import Batch, LineReader, LinesError, Row, is_header
 from studytool.exchange.json_stream import JsonError, JsonStream, JsonSyntaxError, TooDeep
 from studytool.exchange.progress import ProgressCallback, Reporter
 from studytool.exchange.schema import (
@@ -79,6 +83,12 @@ _SCALARS = ("format", "version", "exported_at", "settings")
 _BATCH = 5000
 _BULK = 5 * _BATCH  # rows: see _BulkLoad
 _CACHE_KB = 64 << 10  # SQLite's page cache during an import: see _cache
+# ... and while it builds an index of more than _SORT_RUNS_FROM rows: SQLite sorts in runs
+# of the cache's size, and runs of 8 MB sorted and merged a million reviews' index in half
+# the time of 64 MB ones (fewer cache misses), with 100 MB less memory; 100,000 cards'
+# indexes, sorted whole in the 64 MB, took a tenth less than in 8 MB runs.
+_SORT_KB = 8 << 10
+_SORT_RUNS_FROM = 300_000
 _HEADER_BYTES = 1 << 20  # the most of the first line looked at to tell the version
 # A review inserted unless the database had it before the import (`reviewed_at` leads an
 # index; the tuple order is _Rows._REVIEW, then reviewed_at, card_id, rating, first new id).
@@ -100,11 +110,16 @@ _DELETE_KNOWN_REVIEWS = (
 # first, read in the order of the index on reviewed_at (no sort of all the new rows), then
 # only their rows grouped. A sort of a million rows took a tenth of the import.
 _TWICE = (
-    "SELECT reviewed_at, rating, card_id FROM review_log WHERE learner = :learner AND id >= "
-    ":first AND reviewed_at IN (SELECT reviewed_at FROM review_log INDEXED BY "
+    "SELECT reviewed_at, rating, card_id, min(id), max(id) FROM review_log WHERE learner = "
+    ":learner AND id >= :first AND reviewed_at IN (SELECT reviewed_at FROM review_log INDEXED BY "
     "ix_review_log_reviewed_at WHERE learner = :learner AND id >= :first GROUP BY "
     "reviewed_at HAVING count(*) > 1) GROUP BY reviewed_at, rating, card_id "
     "HAVING count(*) > 1 LIMIT 1")
+# How many of the import's card ids, deck ids and learner are rows of their tables.
+_LINKS = (
+    "SELECT (SELECT count(*) FROM cards WHERE id IN (SELECT value FROM json_each(:cards))), "
+    "(SELECT count(*) FROM decks WHERE id IN (SELECT value FROM json_each(:decks))), "
+    "(SELECT count(*) FROM learners WHERE name = :learner)")
 # Files that are not an export, told apart by their first bytes (none of them is UTF-8).
 _MAGIC = ((b"PK\x03\x04", "a ZIP archive without an Anki collection in it"),
           (b"PK\x05\x06", "a ZIP archive without an Anki collection in it"),
@@ -178,7 +193,7 @@ def _import_lines(db: Database, lines: LineReader, path: Path,
     """Versions 2 and 3: the header, then each section's lines, then the end line."""
     header = lines.header()
     rows = header["version"] == 3  # cards and reviews as rows
-    with db.session() as session, _cache(session):
+    with db.session(foreign_keys=False) as session, _cache(session):
         job = _Import(session, path, reporter)
         job.settings(header["settings"])
         for key in ARRAYS:
@@ -187,6 +202,7 @@ def _import_lines(db: Database, lines: LineReader, path: Path,
             else:
                 getattr(job, f"read_{key}")(lines.items(key))
         lines.end()
+        job.check_links()
     reporter(lines.bytes_read, final=True)
     return job.summary
 
@@ -242,7 +258,7 @@ def _import(db: Database, path: Path, stream: JsonStream, reporter: Reporter) ->
         _unique_section(path, header, key)
         header[key] = stream.value()
     _check_header(path, header)
-    with db.session() as session, _cache(session):
+    with db.session(foreign_keys=False) as session, _cache(session):
         job = _Import(session, path, reporter)
         for key, value in header.items():
             job.scalar(key, value)
@@ -254,23 +270,23 @@ def _import(db: Database, path: Path, stream: JsonStream, reporter: Reporter) ->
                 else:
                     job.scalar(key, stream.value())
         job.finish()
+        job.check_links()
     reporter(stream.bytes_read, final=True)
     return job.summary
 
 
 @contextmanager
-def _cache(session: Session) -> Iterator[None]:
-    """On SQLite, a bigger page cache for the import's transaction, then the one it had. Each
-    review's insert looks up its card (the foreign key), and with the default 2 MB the cards
-    of a big import are read from the file again and again (a third of the inserts' time at a
-    million reviews); the indexes built at the end sort in it too. Memory grows by at most
-    this much."""
+def _cache(session: Session, kb: int = _CACHE_KB) -> Iterator[None]:
+    """On SQLite, a page cache of `kb` for a while, then the one it had. The import's
+    transaction runs with a bigger one than the default 2 MB: a review added to a database
+    with reviews of its own is looked up in their index first, and the cards' unique index
+    is kept in step as they go in. Memory grows by at most this much."""
     if session.get_bind().dialect.name != "sqlite":
         yield
         return
     driver: Any = session.connection().connection.driver_connection
     before = driver.execute("PRAGMA cache_size").fetchone()[0]
-    driver.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
+    driver.execute(f"PRAGMA cache_size=-{kb}")
     try:
         yield
     finally:
@@ -315,6 +331,9 @@ class _Import:
         self.sqlite = session.get_bind().dialect.name == "sqlite"
         self.rows = _Rows(session, self.sqlite)
         self._file_reviews = 0
+        # Each batch of reviews: its index and line, how many went in, and (when not all of
+        # them) the offsets of those that did.
+        self._inserted: list[tuple[int, int, int, array[int] | None]] = []
 
     def fail(self, message: str) -> StudytoolError:
         return StudytoolError(f"{self.path}: {one_line(message)}")
@@ -325,12 +344,13 @@ class _Import:
         except ValidationError as exc:
             raise self.fail(first_error(exc, where)) from exc
 
-    def items(self, section: str, stream: JsonStream) -> Iterator[tuple[int, Any]]:
-        """The section's items, each checked, with its index."""
+    def items(self, section: str, stream: JsonStream) -> Iterator[tuple[int, int, Any]]:
+        """The section's items, each checked, with its index (and 0: no line numbers in
+        one JSON document)."""
         index = -1
         try:
             for index, item in enumerate(stream.items(validator(section))):
-                yield index, item
+                yield index, 0, item
         except ValidationError as exc:
             raise self.fail(first_error(exc, f"{section}[{index + 1}]")) from exc
 
@@ -362,6 +382,23 @@ class _Import:
             if key not in self.seen:
                 raise self.fail(f"{key}: Field required")
 
+    def check_links(self) -> None:
+        """SQLite: the links its foreign keys would have checked row by row (the import
+        writes without them, `Database.session`), checked once as sets: every card id given
+        to a review, every deck a card names, and the learner named on every row, are rows
+        of their tables. The reviews' card ids are all taken from `card_ids` and the cards'
+        decks from `deck_ids` (unknown ones are refused as they come)."""
+        if not self.sqlite:
+            return
+        card_ids, deck_ids = set(self.card_ids.values()), sorted(self.deck_ids)
+        found = self.session.execute(text(_LINKS), {
+            "cards": json.dumps(sorted(card_ids)), "decks": json.dumps(deck_ids),
+            "learner": self.rows.learner}).one()
+        if tuple(found) != (len(card_ids), len(deck_ids), 1):
+            raise self.fail(f"nothing imported: the rows would link to missing ones (cards, "
+                            f"decks, learner found: {tuple(found)} of {len(card_ids)}, "
+                            f"{len(deck_ids)}, 1); this is a bug in studytool")
+
     def settings(self, values: dict[str, Any]) -> None:
         for key in values:
             if key != PARAMETERS_KEY and key not in _SETTING_FIELDS:
@@ -379,12 +416,13 @@ class _Import:
             self.session.execute(insert(SettingRow), new)
         self.summary.settings_added = len(new)
 
-    def read_decks(self, items: Iterator[tuple[int, Any]]) -> None:
+    def read_decks(self, items: Iterator[tuple[int, int, Any]]) -> None:
         existing = set(self.session.scalars(select(DeckRow.id)))
         new = []
-        for _index, deck in items:
+        for index, line, deck in items:
             if deck["id"] in self.deck_ids:
-                raise self.fail(f"deck {deck['id']} appears twice")
+                raise self.fail(f"{_where('decks', index, line)}: deck {deck['id']} appears "
+                                "twice")
             self.deck_ids.add(deck["id"])
             if deck["id"] not in existing:
                 new.append(deck)
@@ -393,41 +431,46 @@ class _Import:
         self.summary.decks_added = len(new)
         self.count("decks", len(self.deck_ids))
 
-    def read_cards(self, items: Iterator[tuple[int, Any]]) -> None:
-        self._read_cards(((i, (c["deck_id"], c["question_id"]), c) for i, c in items),
+    def read_cards(self, items: Iterator[tuple[int, int, Any]]) -> None:
+        self._read_cards(((i, n, (c["deck_id"], c["question_id"]), c) for i, n, c in items),
                          self.rows.card, _same)
 
-    def read_cards_rows(self, rows: Iterator[tuple[int, Row, bytes]],
-                        lines: LineReader) -> None:
+    def read_cards_rows(self, batches: Iterator[Batch], _lines: LineReader) -> None:
         """Version 3's cards: each row made visible if its line needs it, and checked for a
         state the scheduler can use (the checks the objects' validators make)."""
-        def checked() -> Iterator[tuple[int, tuple[str, str], Any]]:
-            for index, row, line in rows:
-                if has_control(line):
-                    row = shown(row)
-                problem = scheduling_problem(row[11], row[12], row[13], row[14])
-                if problem is not None:
-                    raise self.fail(f"line {lines.line_no:,}: cards[{index}]: cannot be "
-                                    f"scheduled: {problem}")
-                yield index, (row[0], row[1]), row if self.sqlite else self.rows.as_card(row)
+        def checked() -> Iterator[tuple[int, int, tuple[str, str], Any]]:
+            for batch in batches:
+                for offset, (row, line) in enumerate(zip(batch.values, batch.lines,
+                                                                   strict=True)):
+                    if has_control(line):
+                        row = shown(row)
+                    index, line_no = batch.start + offset, batch.line + offset
+                    problem = scheduling_problem(row[11], row[12], row[13], row[14])
+                    if problem is not None:
+                        raise self.fail(f"{_where('cards', index, line_no)}: cannot be "
+                                        f"scheduled: {problem}")
+                    yield (index, line_no, (row[0], row[1]),
+                           row if self.sqlite else self.rows.as_card(row))
 
         if self.sqlite:
             self._read_cards(checked(), self.rows.card_row, self.rows.as_card)
         else:
             self._read_cards(checked(), self.rows.card, _same)
 
-    def _read_cards(self, items: Iterator[tuple[int, tuple[str, str], Any]],
+    def _read_cards(self, items: Iterator[tuple[int, int, tuple[str, str], Any]],
                     row_of: Callable[[Any], Any], as_dict: Callable[[Any], Any]) -> None:
-        """Cards as (index, key, card): `row_of(card)` is its new row, `as_dict(card)` the
-        checked object."""
+        """Cards as (index, line number, key, card): `row_of(card)` is its new row,
+        `as_dict(card)` the checked object."""
         existing = self._card_map()
         bulk = _BulkLoad(self.session, CardRow, len(existing), self.sqlite)
         new: list[Any] = []
-        for index, key, card in items:
+        for index, line, key, card in items:
             if key in self.card_ids:
-                raise self.fail(f"card {key[0]}/{key[1]} appears twice")
+                raise self.fail(f"{_where('cards', index, line)}: card {key[0]}/{key[1]} "
+                                "appears twice")
             if key[0] not in self.deck_ids:
-                raise self.fail(f"card {key[0]}/{key[1]} names unknown deck {key[0]!r}")
+                raise self.fail(f"{_where('cards', index, line)}: card {key[0]}/{key[1]} "
+                                f"names unknown deck {key[0]!r}")
             self.card_ids[key] = 0  # its id comes once it is stored
             if key not in existing:
                 new.append(row_of(card))
@@ -475,40 +518,41 @@ class _Import:
         self.session.execute(update(CardRow).where(CardRow.id == card_id).values(values))
         self.summary.cards_updated += 1
 
-    def read_reviews(self, items: Iterator[tuple[int, Any]]) -> None:
+    def read_reviews(self, items: Iterator[tuple[int, int, Any]]) -> None:
         card_ids, row = self.card_ids, self.rows.review
 
-        def row_of(review: dict[str, Any], _line: bytes) -> Any:
-            card_id = card_ids.get((review["deck_id"], review["question_id"]))
-            return None if card_id is None else row(card_id, review)
+        def rows_of(batch: Batch) -> list[Any]:
+            return [None if (i := card_ids.get((r["deck_id"], r["question_id"]))) is None
+                    else row(i, r) for r in batch.values]
 
-        self._read_reviews(((i, r, b"") for i, r in items), row_of,
+        self._read_reviews(_batched(items), rows_of,
                            lambda r: (r["reviewed_at"], r["deck_id"], r["question_id"]))
 
-    def read_reviews_rows(self, rows: Iterator[tuple[int, Row, bytes]],
-                          lines: LineReader) -> None:
+    def read_reviews_rows(self, batches: Iterator[Batch], lines: LineReader) -> None:
         """Version 3's reviews: on SQLite the row's values as they are, its `card_before`
-        the text of the line when that is its last column (`_Rows.review_row`)."""
+        the text of the line when that is its last column (`_Rows.review_row_of`)."""
         def what(row: Row) -> tuple[str, str, str]:
             return row[2], row[0], row[1]
 
         if self.sqlite:
             self.rows.before_last = lines.columns["reviews"][-1] == "card_before"
-            self._read_reviews(rows, self.rows.review_row_of(self.card_ids), what)
+            row_of = self.rows.review_row_of(self.card_ids)
+
+            def rows_of(batch: Batch) -> list[Any]:
+                return list(map(row_of, batch.values, batch.lines))
         else:
-            card_ids, row = self.card_ids, self.rows.review
+            card_ids, row, as_review = self.card_ids, self.rows.review, self.rows.as_review
 
-            def row_of(review: Row, _line: bytes) -> Any:
-                card_id = card_ids.get((review[0], review[1]))
-                return None if card_id is None else row(card_id, self.rows.as_review(review))
+            def rows_of(batch: Batch) -> list[Any]:
+                return [None if (i := card_ids.get((r[0], r[1]))) is None
+                        else row(i, as_review(r)) for r in batch.values]
 
-            self._read_reviews(rows, row_of, what)
+        self._read_reviews(batches, rows_of, what)
 
-    def _read_reviews(self, items: Iterator[tuple[int, Any, bytes]],
-                      row_of: Callable[[Any, bytes], Any],
+    def _read_reviews(self, batches: Iterator[Batch], rows_of: Callable[[Batch], list[Any]],
                       what: Callable[[Any], tuple[str, str, str]]) -> None:
-        """Reviews as (index, review, its line): `row_of(review, line)` is its row, None when
-        it names a card the file does not have; `what(review)` its time and card."""
+        """Reviews a batch at a time: `rows_of(batch)` are their rows, None for one that
+        names a card the file does not have; `what(review)` its time and card."""
         # New rows get ids from first_new on. On SQLite, while the database's own reviews
         # keep their indexes, each row is looked up there first and inserted only if new
         # (restoring a backup over itself inserts nothing). Past that (a big load without
@@ -518,20 +562,19 @@ class _Import:
         first_new = (self.session.scalar(select(func.max(ReviewLogRow.id))) or 0) + 1
         bulk = _BulkLoad(self.session, ReviewLogRow, first_new - 1, self.sqlite)
         probe = self.sqlite and first_new > 1
-        rows: list[Any] = []
         inserted = 0
-        for index, review, line in items:
-            row = row_of(review, line)
-            if row is None:
-                at, deck, question = what(review)
-                raise self.fail(f"a review at {at} names unknown card {deck}/{question}")
-            rows.append(row)
-            if len(rows) == _BATCH:
-                inserted += self._add_reviews(rows, first_new if probe else None)
-                self.count("reviews", index + 1)
-                bulk.added(inserted)
-                probe = probe and not bulk.dropped
-        inserted += self._add_reviews(rows, first_new if probe else None)
+        for batch in batches:
+            rows = rows_of(batch)
+            if None in rows:
+                offset = rows.index(None)
+                at, deck, question = what(batch.values[offset])
+                where = _where("reviews", batch.start + offset, batch.line and batch.line + offset)
+                raise self.fail(f"{where}: a review at {at} names unknown card "
+                                f"{deck}/{question}")
+            inserted += self._add_reviews(batch, rows, first_new if probe else None)
+            self.count("reviews", batch.start + len(rows))
+            bulk.added(inserted)
+            probe = probe and not bulk.dropped
         bulk.finish()
         self._refuse_twice(first_new)
         there = 0 if probe or first_new == 1 else self._drop_known(first_new)
@@ -540,15 +583,35 @@ class _Import:
         self.summary.reviews_already_there = total - inserted + there
         self.count("reviews", total)
 
-    def _add_reviews(self, rows: list[Any], first_new: int | None) -> int:
-        """Insert the batch (only the reviews not already there, with `first_new`); returns
-        how many went in."""
+    def _add_reviews(self, batch: Batch, rows: list[Any], first_new: int | None) -> int:
+        """Insert the batch's rows (only the reviews not already there, with `first_new`);
+        returns how many went in. Which of them went in is kept, for `_place`."""
         self._file_reviews += len(rows)
         if first_new is None:
-            count = len(rows)
+            count, offsets = len(rows), None
             self.rows.insert(ReviewLogRow, rows)
-            return count
-        return self.rows.insert_new_reviews(rows, first_new)
+        else:
+            count, offsets = self.rows.insert_new_reviews(rows, first_new)
+        last = self._inserted[-1] if self._inserted else None
+        if (offsets is None and last is not None and last[3] is None  # whole batches: one run
+                and last[0] + last[2] == batch.start
+                and (last[1] and last[1] + last[2]) == batch.line):
+            self._inserted[-1] = (last[0], last[1], last[2] + count, None)
+        else:
+            self._inserted.append((batch.start, batch.line, count, offsets))
+        return count
+
+    def _place(self, review_id: int, first_new: int) -> str:
+        """Where in the file the new review `review_id` was: the new rows' ids follow the
+        file's order, so its rank among them, through the batches' counts."""
+        rank = self.session.scalar(select(func.count()).select_from(ReviewLogRow).where(
+            ReviewLogRow.id >= first_new, ReviewLogRow.id < review_id)) or 0
+        for index, line, count, offsets in self._inserted:
+            if rank < count:
+                offset = rank if offsets is None else offsets[rank]
+                return _where("reviews", index + offset, line and line + offset)
+            rank -= count
+        raise AssertionError(f"review {review_id} is not one of this import's")
 
     def _refuse_twice(self, first_new: int) -> None:
         if self.sqlite:
@@ -556,16 +619,18 @@ class _Import:
                                                         "learner": self.rows.learner}).first()
         else:
             twice = self.session.execute(
-                select(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id)
+                select(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id,
+                       func.min(ReviewLogRow.id), func.max(ReviewLogRow.id))
                 .where(ReviewLogRow.id >= first_new)
                 .group_by(ReviewLogRow.reviewed_at, ReviewLogRow.rating, ReviewLogRow.card_id)
                 .having(func.count() > 1).limit(1)).first()
         if twice is not None:
-            at, rating, card_id = twice
+            at, rating, card_id, first_id, last_id = twice
             at = timefmt.parse(f"{at}+00:00") if isinstance(at, str) else at  # SQLite's text
             deck, question = next(k for k, v in self.card_ids.items() if v == card_id)
-            raise self.fail(f"review {deck}/{question} at {timefmt.iso(at)} rated {rating} "
-                            "appears twice")
+            raise self.fail(f"{self._place(last_id, first_new)}: review {deck}/{question} at "
+                            f"{timefmt.iso(at)} rated {rating} appears twice (first at "
+                            f"{self._place(first_id, first_new)})")
 
     def _drop_known(self, first_new: int) -> int:
         if first_new == 1:
@@ -582,13 +647,14 @@ class _Import:
             and_(ReviewLogRow.id >= first_new, known)))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    def read_exercises(self, items: Iterator[tuple[int, Any]]) -> None:
+    def read_exercises(self, items: Iterator[tuple[int, int, Any]]) -> None:
         table = ExerciseProgressRow  # the class, so the learner's criteria apply (scoping)
         existing = {row.name: row for row in self.session.scalars(select(table))}
         names: set[str] = set()
-        for _index, ex in items:
+        for index, line, ex in items:
             if ex["name"] in names:
-                raise self.fail(f"exercise {ex['name']} appears twice")
+                raise self.fail(f"{_where('exercises', index, line)}: exercise {ex['name']} "
+                                "appears twice")
             names.add(ex["name"])
             values = {k: ex[k] for k in ("done", "attempts", "hints_shown", "last_passed")}
             values["last_verified_at"] = _at(ex["last_verified_at"])
@@ -602,16 +668,17 @@ class _Import:
             self.summary.exercises_merged += 1
         self.count("exercises", len(names))
 
-    def read_runs(self, items: Iterator[tuple[int, Any]]) -> None:
+    def read_runs(self, items: Iterator[tuple[int, int, Any]]) -> None:
         existing = {(r.answer, _aware(r.started_at), _aware(r.finished_at), r.status)
                     for r in self.session.execute(select(RunRow.answer, RunRow.started_at,
                                                          RunRow.finished_at, RunRow.status))}
         keys: set[tuple[Any, ...]] = set()
-        for _index, run in items:
+        for index, line, run in items:
             key = (run["answer"], _at(run["started_at"]), _at(run["finished_at"]),
                    run["status"])
             if key in keys:
-                raise self.fail(f"run {'/'.join(str(k) for k in key)} appears twice")
+                raise self.fail(f"{_where('runs', index, line)}: run "
+                                f"{'/'.join(str(k) for k in key)} appears twice")
             keys.add(key)
             if key not in existing:
                 self._add_run(run)  # in file order: the next export lists them the same way
@@ -650,11 +717,13 @@ class _BulkLoad:
         self.indexes = list(_table(model).indexes)
         self.after = max(_BULK, existing // 2) if sqlite else None
         self.dropped = False
+        self.existing = self.rows = existing  # about how many rows the indexes will hold
         if sqlite and not session.execute(text(  # every learner's rows: the indexes hold all
                 f"SELECT EXISTS (SELECT 1 FROM {_table(model).name})")).scalar():
             self.added(self.after or 0)
 
     def added(self, new_rows: int) -> None:
+        self.rows = self.existing + new_rows
         if self.after is not None and not self.dropped and new_rows >= self.after:
             for index in self.indexes:
                 index.drop(self.session.connection())
@@ -662,8 +731,9 @@ class _BulkLoad:
 
     def finish(self) -> None:
         if self.dropped:
-            for index in self.indexes:
-                index.create(self.session.connection())
+            with _cache(self.session, _SORT_KB if self.rows > _SORT_RUNS_FROM else _CACHE_KB):
+                for index in self.indexes:
+                    index.create(self.session.connection())
             self.dropped = False
 
 
@@ -773,7 +843,7 @@ class _Rows:
                       else before_json(row[12]))
             return (card_id, row[3], f"{at[:10]} {at[11:26]}", row[4], row[5], before, row[6],
                     f"{due[:10]} {due[11:26]}", row[8], row[9],
-                    typed if typed is None else visible(typed), 1 if row[11] else 0, learner)
+                    typed if typed is None else visible(typed), row[11], learner)  # a bool: 0/1
 
         return row_of
 
@@ -784,16 +854,27 @@ class _Rows:
             review["typed_answer"] = visible(review["typed_answer"])
         return review
 
-    def insert_new_reviews(self, rows: list[Any], first_new: int) -> int:
+    def insert_new_reviews(self, rows: list[Any], first_new: int) -> tuple[int, array[int] | None]:
         """SQLite: the batch's reviews that the database did not have before this import
-        (rows with ids below `first_new`); returns how many were inserted."""
+        (rows with ids below `first_new`); returns how many were inserted and, when not all
+        of them, the offsets in the batch of those that were."""
         if not rows:
-            return 0
+            return 0, None
         driver: Any = self.session.connection().connection.driver_connection
-        cursor = driver.executemany(_INSERT_NEW_REVIEW, [
-            (*row, row[-1], row[2], row[0], row[1], first_new) for row in rows])
+        last = driver.execute("SELECT max(id) FROM review_log").fetchone()[0] or 0
+        count = int(driver.executemany(_INSERT_NEW_REVIEW, [
+            (*row, row[-1], row[2], row[0], row[1], first_new) for row in rows]).rowcount)
+        offsets = None
+        if count < len(rows):  # the rows that went in, in order: a subsequence of the batch
+            stored = driver.execute("SELECT reviewed_at, card_id, rating FROM review_log "
+                                    "WHERE id > ? ORDER BY id", (last,)).fetchall()
+            offsets, taken = array("H"), 0
+            for offset, row in enumerate(rows):
+                if taken < len(stored) and stored[taken] == (row[2], row[0], row[1]):
+                    offsets.append(offset)
+                    taken += 1
         rows.clear()
-        return int(cursor.rowcount)
+        return count, offsets
 
     def insert(self, model: Any, rows: list[Any]) -> None:
         if rows and self.sqlite:
@@ -830,6 +911,20 @@ def _text(value: str | None) -> str:
 
 def _same(value: Any) -> Any:
     return value
+
+
+def _where(section: str, index: int, line: int) -> str:
+    """An item's place for a message: its line when the file has lines (0: it has not)."""
+    return f"line {line:,}: {section}[{index}]" if line else f"{section}[{index}]"
+
+
+def _batched(items: Iterator[tuple[int, int, Any]]) -> Iterator[Batch]:
+    """Items (index, line number, item) in batches of consecutive ones."""
+    while True:
+        chunk = list(itertools.islice(items, _BATCH))
+        if not chunk:
+            return
+        yield Batch(chunk[0][0], chunk[0][1], [item for _i, _n, item in chunk], [])
 
 
 def _table(model: Any) -> Table:

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.orm import Session
@@ -67,14 +67,21 @@ class Database:
         return self.role != "learner"
 
     @contextmanager
-    def session(self, write: bool = True) -> Iterator[Session]:
+    def session(self, write: bool = True, foreign_keys: bool = True) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back if it raises.
 
         `write=False` for a transaction that only reads: on SQLite it takes no write lock.
+        `foreign_keys=False`: on SQLite, no foreign-key check per written row, for a bulk
+        load whose caller checks its rows' links itself, in the same transaction.
         """
         bind = self.engine if write else self._read_engine
-        with Session(bind, expire_on_commit=False, info=scoped_info(self.learner)) as session, \
-                session.begin():
+        info = scoped_info(self.learner)
+        if foreign_keys or not self.is_sqlite:
+            with Session(bind, expire_on_commit=False, info=info) as session, session.begin():
+                yield session
+            return
+        with bind.connect() as conn, foreign_keys_off(conn), \
+                Session(conn, expire_on_commit=False, info=info) as session, session.begin():
             yield session
 
     def close(self) -> None:
@@ -83,6 +90,28 @@ class Database:
     def __repr__(self) -> str:
         return (f"Database({self.url.render_as_string(hide_password=True)!r}, "
                 f"learner={self.learner!r})")
+
+
+@contextmanager
+def foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite: no foreign-key checks or actions on `conn` while the block runs (its
+    transaction begins inside the block). The pragma only works outside a transaction, so it
+    goes to the driver's connection before the BEGIN; the connection gets them back before
+    it returns to the pool, or is dropped from it."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        try:
+            raw.execute("PRAGMA foreign_keys=ON")
+        except Exception:
+            conn.invalidate()  # never back to the pool without its foreign keys
+            raise
 
 
 def reading(engine: Engine) -> Engine:

@@ -15,8 +15,6 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from studytool.config import migrations_dir
 from studytool.errors import StudytoolError
-from studytool.store.database import reading
+from studytool.store.database import foreign_keys_off, reading
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -77,31 +75,15 @@ def migrate(engine: Engine, target: str = "head") -> Path | None:
     if current == head or (target != "head" and current == target):
         return None
     backup = _backup_sqlite(engine, current) if current is not None else None
-    with engine.connect() as conn, _foreign_keys_off(conn), conn.begin():
+    # Foreign keys off: batch mode copies a table and drops the old one, and with them on,
+    # that DROP is a DELETE whose ON DELETE CASCADE would empty the review log.
+    with engine.connect() as conn, foreign_keys_off(conn), conn.begin():
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
         # Another process may have migrated while we waited for the lock: re-check inside.
         _refuse_unknown(current_revision(conn), known)
         command.upgrade(alembic_config(conn), target)
     return backup
-
-
-@contextmanager
-def _foreign_keys_off(conn: Connection) -> Iterator[None]:
-    """SQLite: no foreign-key actions while a migration rebuilds a table. Batch mode copies a
-    table and drops the old one, and with foreign keys on, that DROP is a DELETE whose
-    ON DELETE CASCADE would empty the review log. The pragma only works outside a
-    transaction, so it goes to the driver's connection before the migration's BEGIN."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    raw.execute("PRAGMA foreign_keys=OFF")
-    try:
-        yield
-    finally:
-        raw.execute("PRAGMA foreign_keys=ON")
 
 
 _REVISION = re.compile(r"^revision: str = [\"']([^\"']+)[\"']", re.M)
