@@ -139,20 +139,23 @@ async def on_screen(tmp_path: Path, key: str, kind: type[S], size: tuple[int, in
 
 
 async def select_answer(pilot: Any, screen: Any, name: str) -> None:
-    """Move the run lab's cursor down its tree to the answer `name`, and press Enter (run)."""
-    from textual.widgets import Tree
-
-    tree = screen.query_one("#answers", Tree)
-    tree.focus()
-    tree.cursor_line = 0
-    for _ in range(tree.last_line + 1):
-        node = tree.cursor_node
-        if node is not None and node.data == name:
+    """Move the run lab's cursor down its list to the answer `name`, and press Enter (run)."""
+    screen.query_one("#answers").focus()
+    await pilot.press("home")
+    for _ in range(len(screen.rows)):
+        row = screen.highlighted_row()
+        if row is not None and row.answer == name:
             break
         await pilot.press("down")
-    assert tree.cursor_node is not None and tree.cursor_node.data == name
+    row = screen.highlighted_row()
+    assert row is not None and row.answer == name
     await pilot.press("enter")
     await pilot.pause()
+
+
+def screen_lines(app: StudyApp) -> list[str]:
+    """The text of every row of the terminal as the app last drew it."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
 async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 30.0) -> None:
