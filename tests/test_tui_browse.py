@@ -14,6 +14,7 @@ from test_tui_support import (
     press,
     rate_today,
     running,
+    screen_lines,
     service_for,
     settle,
     started,
@@ -86,6 +87,20 @@ async def test_settings_are_stored_in_the_database(tmp_path: Path) -> None:
         assert service_for(app).get_settings().desired_retention == 0.9  # refused, not stored
         await press(pilot, app, "escape")
         assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_at_80x24_the_save_button_is_in_view_and_saves(tmp_path: Path) -> None:
+    from textual.widgets import Button
+
+    async with on_screen(tmp_path, "o", SettingsScreen) as (app, pilot, screen):
+        await settle(pilot, app)
+        save = screen.query_one("#save", Button)
+        assert any("Save (ctrl+s)" in line for line in screen_lines(app))
+        assert 0 < save.region.bottom <= app.size.height - 1  # above the footer, whole
+        screen.query_one("#set-new_per_day", Input).value = "9"
+        await pilot.click("#save")
+        await settle(pilot, app)
+        assert service_for(app).get_settings().new_per_day == 9
 
 
 @pytest.mark.slow
