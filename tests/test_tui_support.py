@@ -256,22 +256,51 @@ async def test_no_color_is_respected(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 async def test_question_mark_lists_every_key_of_the_screen(tmp_path: Path) -> None:
-    import io
-
-    from rich.console import Console
-    from textual.widgets import HelpPanel
+    from studytool.tui.widgets.keys_panel import KeysPanel
 
     async with started(tmp_path) as (app, pilot):
         await pilot.press("enter")
         await settle(pilot, app)
         await pilot.press("question_mark")
         await pilot.pause()
-        panel = app.screen.query_one(HelpPanel)
-        console = Console(width=60, record=True, file=io.StringIO())
-        console.print(panel.query_one("BindingsTable").render())
-        shown = console.export_text()
+        assert app.screen.query_one(KeysPanel)
+        shown = "\n".join(screen_lines(app))
         for description in ("Bury", "Suspend", "Quiz", "Back"):
             assert description in shown
         await pilot.press("question_mark")
         await pilot.pause()
-        assert not app.screen.query(HelpPanel)
+        assert not app.screen.query(KeysPanel)
+
+
+async def test_question_mark_leads_with_the_screens_own_keys(tmp_path: Path) -> None:
+    """At 80x24 with a field focused (settings), the screen's keys come first and in view,
+    the field's generic editing keys after them; in browse, the table's after the screen's."""
+    from studytool.tui.screens.settings import SettingsScreen
+
+    async with started(tmp_path) as (app, pilot):
+        await press(pilot, app, "o")
+        assert isinstance(app.screen, SettingsScreen)
+        assert type(app.screen.focused).__name__ == "Input"  # where `?` is typed: F1
+        await pilot.press("f1")
+        await pilot.pause()
+        panel = app.screen.query_one("KeysPanel")
+        left = panel.content_region.x
+        rows = [" ".join(line[left:].split()) for line in screen_lines(app)]
+        text = [row for row in rows if row]
+        assert text[0] == "This screen"
+        assert text[1:3] == ["^s Save", "esc Back"]
+        widget_at = text.index("In the Input")
+        assert text.index("Everywhere") < widget_at
+        assert any("Move cursor" in row for row in text[widget_at:])  # generic keys, after ours
+
+        await pilot.press("f1", "escape")
+        await settle(pilot, app)
+        await press(pilot, app, "b")
+        assert type(app.screen.focused).__name__ == "DataTable"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        left = app.screen.query_one("KeysPanel").content_region.x
+        text = [row for row in (" ".join(line[left:].split()) for line in screen_lines(app))
+                if row]
+        assert text[0] == "This screen" and "In the DataTable" in text
+        assert text.index("In the DataTable") > text.index("Everywhere") > 1
