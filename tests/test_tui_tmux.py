@@ -56,8 +56,12 @@ class Tmux:
 
 @pytest.fixture
 def terminal(tmp_path: Path, child_env: dict[str, str]):
+    # The "editor" notes its arguments and, as a learner would, rewrites the question's text
+    # (the line after the one it is opened at, `+LINE`).
     editor = tmp_path / "editor.sh"
-    editor.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "editor-args.txt"}\n')
+    editor.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "editor-args.txt"}\n'
+                      f'line=$(( ${{1#+}} + 1 ))\n'
+                      f'sed -i "${{line}}s/^text = \\"/text = \\"EDITED /" "$2"\n')
     editor.chmod(0o755)
     env = {**child_env, "EDITOR": str(editor), "TERM": "xterm-256color"}
     env.pop("VISUAL", None)
@@ -83,6 +87,10 @@ def test_the_real_command_reviews_edits_runs_and_quits(terminal) -> None:
     assert "Chapter 12" in home and "0 reviewed" in home
     pid = tmux.pid()
 
+    from studytool.config import questions_dir
+
+    shipped = questions_dir() / "ch12.toml"
+    shipped_bytes = shipped.read_bytes()
     tmux.keys("Enter")
     tmux.wait_for(lambda s: "ch12-q01" in s and "Space show answer" in s)
     tmux.keys("Space")
@@ -96,10 +104,14 @@ def test_the_real_command_reviews_edits_runs_and_quits(terminal) -> None:
     while not args_file.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     args = args_file.read_text().split()
-    assert args[-1].endswith("ch12.toml")
+    edited = Path(args[-1])
+    # The learner's own copy, never the installed file (an upgrade would replace it).
+    assert edited == tmp_path / "home" / "decks" / "edited" / "ch12.toml"
     line = int(args[0].lstrip("+"))
-    assert 'id = "ch12-q02"' in Path(args[-1]).read_text().splitlines()[line - 1]
-    tmux.wait_for(lambda s: "ch12-q02" in s)
+    assert 'id = "ch12-q02"' in edited.read_text().splitlines()[line - 1]
+    assert shipped.read_bytes() == shipped_bytes
+    # The app reads the copy back: the edited text is on the card.
+    tmux.wait_for(lambda s: "EDITED Why do we concatenate" in s)
 
     tmux.keys("Escape")
     tmux.wait_for(lambda s: "Today: 1 reviewed" in s)

@@ -492,8 +492,9 @@ class ReviewScreen(StudyScreen):
     def _save_answer(self, path: Path, question_id: str, answer: str) -> None:
         try:
             from studytool.deck.answer_edit import write_answer
+            from studytool.deck.installed import editable_file
 
-            write_answer(path, question_id, answer)
+            write_answer(editable_file(path), question_id, answer)
             problems = reload_decks(self.app.opened)
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error", timeout=10)
@@ -619,6 +620,16 @@ class ReviewScreen(StudyScreen):
         if path is None or not path.exists():
             self.notify("This deck has no question file to edit.", severity="warning")
             return
+        try:  # a shipped deck: the learner's own copy (an upgrade replaces the installed one)
+            from studytool.deck.installed import editable_file
+
+            copy = editable_file(path)
+        except OSError as exc:
+            self.notify(f"cannot copy {path} to edit: {error_text(exc)}", severity="error")
+            return
+        if copy != path:
+            self.notify(f"Editing your copy of this deck: {copy}", timeout=6)
+        path = copy
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         line = question_line(path, self.card.question_id)
         command = [*shlex.split(editor), *([f"+{line}"] if line else []), str(path)]
