@@ -230,8 +230,7 @@ class ReviewScreen(StudyScreen):
     def on_action_failed(self, _message: ActionFailed) -> None:
         self.busy = False
 
-    def on_card_loaded(self, message: CardLoaded) -> None:
-        self.busy = False
+    async def on_card_loaded(self, message: CardLoaded) -> None:
         if message.note.startswith("error:"):
             self.notify(message.note[7:], severity="error", timeout=10)
         elif message.note:
@@ -243,7 +242,8 @@ class ReviewScreen(StudyScreen):
             self._close_panels()
         # Quiz is chosen per card (w): a new card starts with Space revealing, not typing.
         self.typed_mode = False
-        self._show(message.card, message.intervals)
+        await self._show(message.card, message.intervals)
+        self.busy = False  # a rating waits until this card's text is on screen
         if message.card is not None and not self.grader_started:
             self.grader_started = True
             # A moment after the first card is on screen: the model loads (about a second of
@@ -268,7 +268,17 @@ class ReviewScreen(StudyScreen):
 
     # -- showing ----------------------------------------------------------------------------------
 
-    def _show(self, card: CardView | None, intervals: dict[int, str]) -> None:
+    async def _show(self, card: CardView | None, intervals: dict[int, str]) -> None:
+        """Show `card`: its text first, then the header that names it, so the two appear
+        together (Markdown parses in a thread and mounts later: on a loaded machine the
+        header stood over a blank card for two seconds). One frame: the old card stays whole
+        until the new one is ready."""
+        with self.app.batch_update():
+            if card is not None:
+                await self._fill_text(card)
+            self._show_now(card, intervals)
+
+    def _show_now(self, card: CardView | None, intervals: dict[int, str]) -> None:
         self.card = card
         self.intervals = intervals
         self.shown_at = time.perf_counter()
@@ -284,11 +294,6 @@ class ReviewScreen(StudyScreen):
             self.query_one("#ratings", Static).update("")
             return
         self._update_info()
-        self.query_one("#question", Markdown).update(str(card.text))
-        self.query_one("#answer", Markdown).update(str(card.answer))
-        mistake = getattr(card, "mistake", None)
-        self.query_one("#mistake", Markdown).update(
-            f"**Common mistake:** {mistake.strip()}" if mistake else "")
         typed = self.query_one("#typed", Input)
         typed.value = ""
         typed.display = self.typed_mode
@@ -296,6 +301,15 @@ class ReviewScreen(StudyScreen):
         if self.typed_mode:
             typed.focus()
         self.query_one("#card").scroll_home(animate=False)
+
+    async def _fill_text(self, card: CardView) -> None:
+        """The question, answer and common mistake, parsed and mounted (the answer stays
+        hidden until Space, so it is ready the moment it is revealed)."""
+        mistake = getattr(card, "mistake", None)
+        await self.query_one("#question", Markdown).update(str(card.text))
+        await self.query_one("#answer", Markdown).update(str(card.answer))
+        await self.query_one("#mistake", Markdown).update(
+            f"**Common mistake:** {mistake.strip()}" if mistake else "")
 
     def _update_info(self) -> None:
         """The card header: id, state, tags, and the modes that change what keys do."""
@@ -519,12 +533,12 @@ class ReviewScreen(StudyScreen):
             self.busy = True
             self._act(action, self.card.card_id, started=time.perf_counter())
 
-    def action_typed(self) -> None:
+    async def action_typed(self) -> None:
         # No notification: it would cover the field; the card header shows the mode instead.
         if self.card is None or self.revealed:
             return
         self.typed_mode = not self.typed_mode
-        self._show(self.card, self.intervals)
+        await self._show(self.card, self.intervals)
 
     def _open_panel(self) -> RunPanel | ExercisePanel | None:
         for panel in (self.query_one("#side-verify", ExercisePanel),
