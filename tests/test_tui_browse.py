@@ -89,6 +89,17 @@ async def test_settings_are_stored_in_the_database(tmp_path: Path) -> None:
         assert type(app.screen).__name__ == "HomeScreen"
 
 
+async def test_at_80x24_browse_shows_the_highlighted_question_in_full(tmp_path: Path) -> None:
+    # The table has room for only the question's first letters at 80 columns.
+    async with on_screen(tmp_path, "b", BrowseScreen) as (app, pilot, screen):
+        await pilot.press("down", "down")
+        await settle(pilot, app)
+        shown = "\n".join(screen_lines(app))
+        assert "demo-q03 What does group_chunks do?" in shown
+        assert "What does group_chunks do?" not in "\n".join(
+            line for line in screen_lines(app) if line.startswith(" demo-q03  "))
+
+
 async def test_at_80x24_the_save_button_is_in_view_and_saves(tmp_path: Path) -> None:
     from textual.widgets import Button
 

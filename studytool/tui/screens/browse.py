@@ -245,8 +245,10 @@ class BrowseScreen(StudyScreen):
                           cell(f"{row.state_before} → {row.state_after}"),
                           local_time(row.due_after), seconds)
         count = f"{len(message.rows)} reviews" if message.rows else "never reviewed"
+        # The question in full: at 80 columns the table has room for only its first letters.
         self.query_one("#history-title", Static).update(markup(
-            "$id: $count · s suspends/unsuspends it", id=current.question_id, count=count))
+            "[b]$id[/b] $text\n$count · s suspends/unsuspends it", id=current.question_id,
+            text=one_line(str(current.text), 1000), count=count))
 
     # -- actions ----------------------------------------------------------------------------------
 
