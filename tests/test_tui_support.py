@@ -78,9 +78,12 @@ async def settle(pilot: Any, app: StudyApp, quiet_rounds: int = 3) -> None:
     while quiet < quiet_rounds and time.monotonic() < deadline:
         # A finished worker's news travels on as messages (BackendReady, then DataChanged to
         # each screen, which starts the next worker): unhandled messages count as busy.
-        busy = (any(not w.is_finished for w in app.workers)
+        # The exercises screen's file watcher runs as long as the screen is open: not work.
+        working = [w for w in app.workers if w.group != "watch"]
+        busy = (any(not w.is_finished for w in working)
                 or any(not node._message_queue.empty() for node in (app, *app.screen_stack)))
-        await app.workers.wait_for_complete()
+        if working:  # (an empty list means every worker to Textual)
+            await app.workers.wait_for_complete(working)
         await pilot.pause(0.02)
         quiet = 0 if busy or app.backend is None and not app.backend_error else quiet + 1
     await pilot.pause()
