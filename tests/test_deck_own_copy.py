@@ -7,21 +7,13 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from test_deck_validation import GOOD
 
 from studytool import config
 from studytool.deck import deck_files, load_installed
 from studytool.deck.installed import editable_file, user_decks_dir
 
-SHIPPED = '''\
-[deck]
-id = "demo"
-title = "Demo deck"
-
-[[question]]
-id = "demo-q01"
-text = "What is an RNN?"
-answer = "A network with a loop over the sequence."
-'''
+SHIPPED = GOOD  # a valid deck whose first question is "What is an RNN?"
 
 
 @pytest.fixture
