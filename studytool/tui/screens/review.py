@@ -303,12 +303,13 @@ class ReviewScreen(StudyScreen):
         self.query_one("#card").scroll_home(animate=False)
 
     async def _fill_text(self, card: CardView) -> None:
-        """The question, answer and common mistake, parsed and mounted (the answer stays
-        hidden until Space, so it is ready the moment it is revealed)."""
+        """The question parsed and mounted; the answer and common mistake (hidden until
+        Space) follow without holding the card back."""
         mistake = getattr(card, "mistake", None)
+        self.query_one("#compare").display = False  # the last card's answer is not this one's
         await self.query_one("#question", Markdown).update(str(card.text))
-        await self.query_one("#answer", Markdown).update(str(card.answer))
-        await self.query_one("#mistake", Markdown).update(
+        self.query_one("#answer", Markdown).update(str(card.answer))
+        self.query_one("#mistake", Markdown).update(
             f"**Common mistake:** {mistake.strip()}" if mistake else "")
 
     def _update_info(self) -> None:
