@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -200,35 +202,89 @@ def test_printed_output_is_in_the_json_and_the_store(env):
 
 
 @pytest.mark.slow
-def test_on_a_terminal_the_epoch_table_sits_beside_the_book(env, tmp_path):
+def test_on_a_pipe_each_epoch_line_comes_as_the_epoch_ends(env):
+    # 15 epochs, 0.3 s apart: the first line must arrive while the run still goes.
+    proc = subprocess.Popen([sys.executable, "-m", "studytool", "run", "fx-epochs15",
+                             "--device", "cpu", "--param", "pause=0.3"],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        seen: list[str] = []
+        for line in proc.stdout:
+            if line.startswith("epoch "):
+                seen.append(line)
+                if len(seen) == 1:
+                    assert proc.poll() is None, "the first epoch came only when the run ended"
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+    assert len(seen) == 15 and seen[0].startswith("epoch 0") and "[1/15]" in seen[0]
+    assert "[15/15]" in seen[-1]
+
+
+def _tmux_run(env: dict[str, str], tmp_path: Path, command: str, size: tuple[int, int],
+              mid_run: Callable[[str], bool]) -> tuple[str, str]:
+    """Run `studytool COMMAND` in a tmux terminal of `size`: (the screen the first moment
+    `mid_run(screen)` holds while the command still runs, the screen at the end)."""
     import shlex
     import shutil
 
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed")
-    session = f"st-run-{os.getpid()}"
+    session = f"st-run-{os.getpid()}-{time.monotonic_ns()}"
     exports = " ".join(f"{k}={shlex.quote(env[k])}" for k in
                        ("STUDYTOOL_EXTRA_ANSWERS", "PYTHONPATH", "STUDYTOOL_DB",
-                        "STUDYTOOL_HOME"))
+                        "STUDYTOOL_HOME", "TERM"))
     done = tmp_path / "done"
     # COLUMNS: a tmux server started by another test may hold a smaller default size.
-    command = (f"env COLUMNS=120 {exports} {shlex.quote(sys.executable)} -m studytool run "
-               f"fx-epochs --device cpu; echo $? > {done}; sleep 30")
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
-                    command], check=True)
+    line = (f"env COLUMNS={size[0]} LINES={size[1]} {exports} {shlex.quote(sys.executable)} "
+            f"-m studytool {command}; echo $? > {done}; sleep 30")
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]),
+                    "-y", str(size[1]), line], check=True)
+
+    def screen() -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-S", "-200", "-t", session],
+                              capture_output=True, text=True).stdout
+
     try:
         deadline = time.monotonic() + 60
+        during = ""
         while not done.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        screen = subprocess.run(["tmux", "capture-pane", "-p", "-S", "-200", "-t", session],
-                                capture_output=True, text=True).stdout
+            now = screen()
+            if not during and mid_run(now) and not done.exists():
+                during = now
+            time.sleep(0.1)
+        assert done.read_text().strip() == "0"
+        return during, screen()
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-    assert done.read_text().strip() == "0"
+
+
+@pytest.mark.slow
+def test_on_a_terminal_the_epoch_table_sits_beside_the_book(env, tmp_path):
+    env["TERM"] = "xterm-256color"
+    _during, screen = _tmux_run(env, tmp_path, "run fx-epochs --device cpu", (120, 40),
+                                lambda _s: False)
     header = next((line for line in screen.splitlines() if "book accuracy" in line), "")
     assert "train_loss" in header, screen and header.index("accuracy") < header.index("book")
     assert "0.4676" in screen  # the book's first LMModel1 accuracy, beside epoch 0
     assert "PASS reaches 0.5" in screen and "ok · fx-epochs · cpu" in screen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("term", ["xterm-256color", "dumb"])
+def test_at_80x24_a_run_shows_its_epochs_and_progress_while_it_goes(env, tmp_path, term):
+    # TERM=dumb: rich draws its live view only when it stops, so such a terminal showed
+    # nothing until the end; it gets the plain lines instead.
+    env["TERM"] = term
+    during, end = _tmux_run(env, tmp_path, "run fx-epochs15 --device cpu --param pause=0.3",
+                            (80, 24), lambda s: "/15" in s and "ok · fx-epochs15" not in s)
+    assert during, "no progress was shown before the run ended"
+    if term == "dumb":  # the plain lines, each with how far the run is
+        assert re.search(r"^epoch 0 .*\[1/15\]", during, re.MULTILINE)
+    else:  # the bar with its count, above the epoch table filling in
+        assert re.search(r"━.* \d+/15 ", during) and "accuracy" in during
+    assert "ok · fx-epochs15 · cpu" in end
 
 
 @pytest.mark.slow

@@ -241,3 +241,22 @@ async def test_the_exercise_loop_in_its_screen(tmp_path: Path, _isolated_home: P
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_at_80x24_every_exercise_and_its_whole_title_is_in_view(tmp_path: Path) -> None:
+    from test_tui_support import screen_lines
+
+    from studytool.exercises import EXERCISES
+
+    app = _app(tmp_path)
+    async with running(app) as pilot:
+        await pilot.press("e")
+        await _quiet(pilot, app)
+        table = app.screen.query_one("#exercise-list")
+        region = table.region
+        rows = screen_lines(app)[region.y:region.bottom]
+        title_at = rows[0].index("Title")
+        shown = " ".join(" ".join(row[title_at:].split()) for row in rows[1:])
+        for exercise in EXERCISES:
+            assert exercise.title in shown, shown
+        assert "…" not in shown

@@ -162,7 +162,8 @@ async def test_browse_lists_hostile_cards_and_their_history_title(app: StudyApp)
         assert rows[index][7].startswith("Imported question [/] [Draft] [$x]")
         table.move_cursor(row=index)
         await settle(pilot, app)
-        assert rendered(app.screen.query_one("#history-title")).startswith(f"{QID}: ")
+        title = rendered(app.screen.query_one("#history-title"))
+        assert title.startswith(f"{QID} Imported question [/] [Draft] [$x]")  # as written
         await press(pilot, app, "enter")  # the card itself, as written
         assert "Imported question [/] [Draft] [$x]" in rendered(app.screen.query_one("#card-text"))
         options = [str(prompt) for prompt, _ in app.screen.query_one("#f-deck", Select)._options]

@@ -262,3 +262,41 @@ async def test_the_footer_says_what_esc_does(tmp_path: Path,
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_a_cards_text_appears_with_its_header_on_a_slow_machine(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Markdown is parsed in a thread: under load the header named the first card over a
+    blank card for seconds. A slow parser stands in for the load; in no frame may the header
+    name a card whose text is not there."""
+    import time
+
+    from markdown_it import MarkdownIt
+    from test_tui_support import make_app, screen_lines
+
+    parse = MarkdownIt.parse
+
+    def slow_parse(self, text, env=None):  # type: ignore[no-untyped-def]
+        time.sleep(0.4)
+        return parse(self, text, env)
+
+    monkeypatch.setattr(MarkdownIt, "parse", slow_parse)
+    app = make_app(tmp_path)
+    texts = {"demo-q01": "What is the hidden state of an RNN?",
+             "demo-q02": "Why do we detach the hidden state?"}
+    seen: set[str] = set()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        deadline = time.monotonic() + 15
+        while seen != set(texts) and time.monotonic() < deadline:
+            shown = "\n".join(screen_lines(app))
+            for qid, text in texts.items():
+                if qid in shown:
+                    assert text in shown, f"{qid} named over a card without its text:\n{shown}"
+                    seen.add(qid)
+            if seen == {"demo-q01"} and isinstance(app.screen, ReviewScreen) \
+                    and app.screen.card is not None and not app.screen.revealed:
+                await pilot.press("space", "3")  # on to the second card
+            await pilot.pause(0.02)
+    assert seen == set(texts)

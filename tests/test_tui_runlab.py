@@ -11,12 +11,13 @@ import pytest
 from test_tui_support import (
     on_screen,
     press,
+    screen_lines,
     select_answer,
     settle,
     use_fixture_answers,
     wait_until,
 )
-from textual.widgets import DataTable, Static, Tree
+from textual.widgets import DataTable, Static
 
 from studytool.tui.screens.review import ReviewScreen
 from studytool.tui.screens.runlab import RunLabScreen
@@ -44,8 +45,8 @@ def _alive(pid: int) -> bool:
 @pytest.mark.slow
 async def test_a_run_streams_rows_and_is_stored(tmp_path: Path) -> None:
     async with on_screen(tmp_path, "l", RunLabScreen) as (app, pilot, screen):
-        questions = [str(node.label) for node in screen.query_one("#answers", Tree).root.children]
-        assert any(label.startswith("q01") for label in questions)  # the short id fits
+        questions = [row.question for row in screen.rows if row.answer is None]
+        assert "ch12-q01" in questions
         await select_answer(pilot, screen, "fx-epochs")
         panel = screen.query_one("#lab-run", RunPanel)
         assert panel.answer_name == "fx-epochs"
@@ -219,7 +220,6 @@ import asyncio, sys
 sys.path.insert(0, sys.argv[2])
 from pathlib import Path
 from test_tui_support import make_app, running, settle, wait_until
-from textual.widgets import Tree
 
 async def main():
     app = make_app(Path(sys.argv[1]))
@@ -227,9 +227,8 @@ async def main():
         await pilot.press("l")
         await settle(pilot, app)
         screen = app.screen
-        tree = screen.query_one("#answers", Tree)
-        tree.focus()
-        while tree.cursor_node is None or tree.cursor_node.data != "float-precision":
+        screen.query_one("#answers").focus()
+        while screen.highlighted_row().answer != "float-precision":
             await pilot.press("down")
         await pilot.press("enter")
         panel = screen.query_one("#lab-run")
@@ -290,3 +289,31 @@ async def test_every_epoch_of_a_15_epoch_run_stays_in_view_at_80x24(tmp_path: Pa
         assert table.size.height >= 16 and table.scroll_y == 0  # rows 0-14 and the header
         assert table.region.bottom <= panel.region.bottom
         assert "reaches 0.5" in str(panel.query_one(".run-message").render())
+
+
+async def test_at_80x24_every_question_is_listed_in_full(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # Questions the demo deck holds (the fixture answers name ch12's, which it does not).
+    from answers_code.registry import Answer
+    from studytool.runner import catalog
+    from studytool.tui.text import one_line
+
+    chosen = {name: Answer(name=name, title=name, entry="x:y", questions=questions)
+              for name, questions in (("lmmodel1", ("demo-q01", "demo-q04")),
+                                      ("chunk", ("demo-q02", "demo-q03")))}
+    monkeypatch.setattr(catalog, "all_answers", lambda: chosen)
+    async with on_screen(tmp_path, "l", RunLabScreen) as (app, pilot, screen):
+        listing = screen.query_one("#answers")
+        region = listing.content_region
+        assert region.width < 30  # narrower than any of these questions
+        shown = " ".join(line[region.x:region.right].strip()
+                         for line in screen_lines(app)[region.y:region.bottom])
+        shown = " ".join(shown.split())
+        for qid in ("demo-q01", "demo-q02", "demo-q03", "demo-q04"):
+            text = one_line(app.opened.question_text(qid), 1000)
+            assert f"{qid.split('-')[1]} {text}" in shown, shown
+        assert "…" not in shown and "└ lmmodel1" in shown and "└ chunk" in shown
+        # Enter on a question runs its first answer: the cursor moves to that answer's row
+        await pilot.press("home", "enter")
+        await pilot.pause()
+        assert screen.highlighted_row().answer == "lmmodel1"

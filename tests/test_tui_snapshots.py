@@ -66,15 +66,24 @@ def test_home(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=_ready)
 
 
-# Each screen as the keys pressed on home bring it up.
+# Each screen as the keys pressed on home bring it up: every screen the app has, and the
+# panels and dialogs that cover one.
 SCREENS = {
     "review_question": ("enter",),
     "review_answer_shown": ("enter", "space"),
+    "review_keys": ("enter", "question_mark"),
     "browse": ("b",),
     "stats": ("enter", "space", "3", "space", "1", "space", "4", "escape", "t"),
     "settings": ("o",),
     "run_lab": ("l",),
+    "run_lab_past_runs": ("l", "p"),
+    "exercises": ("e",),
+    "exchange": ("x",),
+    "learners": ("p",),
+    "class": ("c",),
 }
+# Paths on screen (the exercise files, the export's default) are the same on every run.
+FIXED_HOME = Path("/tmp/studytool-snapshots")
 
 
 @pytest.mark.slow
@@ -82,7 +91,10 @@ SCREENS = {
 @pytest.mark.parametrize("screen", SCREENS)
 def test_screen(snap_compare, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, screen: str,
                 size: tuple[int, int]) -> None:
-    if screen == "run_lab":
+    if screen.startswith("run_lab"):
         fix_the_catalogue(monkeypatch)
+    FIXED_HOME.mkdir(exist_ok=True)
+    monkeypatch.setenv("STUDYTOOL_HOME", str(FIXED_HOME / "home"))
+    monkeypatch.chdir(FIXED_HOME)
     assert snap_compare(make_app(tmp_path), terminal_size=size,
                         run_before=_press_then_settle(*SCREENS[screen]))

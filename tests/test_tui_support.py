@@ -78,9 +78,12 @@ async def settle(pilot: Any, app: StudyApp, quiet_rounds: int = 3) -> None:
     while quiet < quiet_rounds and time.monotonic() < deadline:
         # A finished worker's news travels on as messages (BackendReady, then DataChanged to
         # each screen, which starts the next worker): unhandled messages count as busy.
-        busy = (any(not w.is_finished for w in app.workers)
+        # The exercises screen's file watcher runs as long as the screen is open: not work.
+        working = [w for w in app.workers if w.group != "watch"]
+        busy = (any(not w.is_finished for w in working)
                 or any(not node._message_queue.empty() for node in (app, *app.screen_stack)))
-        await app.workers.wait_for_complete()
+        if working:  # (an empty list means every worker to Textual)
+            await app.workers.wait_for_complete(working)
         await pilot.pause(0.02)
         quiet = 0 if busy or app.backend is None and not app.backend_error else quiet + 1
     await pilot.pause()
@@ -139,20 +142,23 @@ async def on_screen(tmp_path: Path, key: str, kind: type[S], size: tuple[int, in
 
 
 async def select_answer(pilot: Any, screen: Any, name: str) -> None:
-    """Move the run lab's cursor down its tree to the answer `name`, and press Enter (run)."""
-    from textual.widgets import Tree
-
-    tree = screen.query_one("#answers", Tree)
-    tree.focus()
-    tree.cursor_line = 0
-    for _ in range(tree.last_line + 1):
-        node = tree.cursor_node
-        if node is not None and node.data == name:
+    """Move the run lab's cursor down its list to the answer `name`, and press Enter (run)."""
+    screen.query_one("#answers").focus()
+    await pilot.press("home")
+    for _ in range(len(screen.rows)):
+        row = screen.highlighted_row()
+        if row is not None and row.answer == name:
             break
         await pilot.press("down")
-    assert tree.cursor_node is not None and tree.cursor_node.data == name
+    row = screen.highlighted_row()
+    assert row is not None and row.answer == name
     await pilot.press("enter")
     await pilot.pause()
+
+
+def screen_lines(app: StudyApp) -> list[str]:
+    """The text of every row of the terminal as the app last drew it."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
 async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -253,22 +259,51 @@ async def test_no_color_is_respected(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 async def test_question_mark_lists_every_key_of_the_screen(tmp_path: Path) -> None:
-    import io
-
-    from rich.console import Console
-    from textual.widgets import HelpPanel
+    from studytool.tui.widgets.keys_panel import KeysPanel
 
     async with started(tmp_path) as (app, pilot):
         await pilot.press("enter")
         await settle(pilot, app)
         await pilot.press("question_mark")
         await pilot.pause()
-        panel = app.screen.query_one(HelpPanel)
-        console = Console(width=60, record=True, file=io.StringIO())
-        console.print(panel.query_one("BindingsTable").render())
-        shown = console.export_text()
+        assert app.screen.query_one(KeysPanel)
+        shown = "\n".join(screen_lines(app))
         for description in ("Bury", "Suspend", "Quiz", "Back"):
             assert description in shown
         await pilot.press("question_mark")
         await pilot.pause()
-        assert not app.screen.query(HelpPanel)
+        assert not app.screen.query(KeysPanel)
+
+
+async def test_question_mark_leads_with_the_screens_own_keys(tmp_path: Path) -> None:
+    """At 80x24 with a field focused (settings), the screen's keys come first and in view,
+    the field's generic editing keys after them; in browse, the table's after the screen's."""
+    from studytool.tui.screens.settings import SettingsScreen
+
+    async with started(tmp_path) as (app, pilot):
+        await press(pilot, app, "o")
+        assert isinstance(app.screen, SettingsScreen)
+        assert type(app.screen.focused).__name__ == "Input"  # where `?` is typed: F1
+        await pilot.press("f1")
+        await pilot.pause()
+        panel = app.screen.query_one("KeysPanel")
+        left = panel.content_region.x
+        rows = [" ".join(line[left:].split()) for line in screen_lines(app)]
+        text = [row for row in rows if row]
+        assert text[0] == "This screen"
+        assert text[1:3] == ["^s Save", "esc Back"]
+        widget_at = text.index("In the Input")
+        assert text.index("Everywhere") < widget_at
+        assert any("Move cursor" in row for row in text[widget_at:])  # generic keys, after ours
+
+        await pilot.press("f1", "escape")
+        await settle(pilot, app)
+        await press(pilot, app, "b")
+        assert type(app.screen.focused).__name__ == "DataTable"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        left = app.screen.query_one("KeysPanel").content_region.x
+        text = [row for row in (" ".join(line[left:].split()) for line in screen_lines(app))
+                if row]
+        assert text[0] == "This screen" and "In the DataTable" in text
+        assert text.index("In the DataTable") > text.index("Everywhere") > 1

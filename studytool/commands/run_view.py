@@ -1,8 +1,8 @@
 """How `studytool run` shows a run: live progress and epoch table, then the final figures.
 
 On a terminal: a rich progress bar and the epoch table growing beside the book's numbers for
-the same model. Elsewhere (a pipe, a test): one plain line per event, flushed at once, so a
-reader sees each epoch the moment it ends.
+the same model. Elsewhere (a pipe, a test, a dumb terminal): one plain line per event, flushed
+at once, so a reader sees each epoch the moment it ends.
 """
 
 from __future__ import annotations
@@ -62,8 +62,10 @@ class RunView:
                                  MofNCompleteColumn(), TimeElapsedColumn(), console=console)
         total = params.get("epochs") if answer.trains else None
         self.task = self.progress.add_task(f"{answer.name} starting", total=total)
-        if console.is_terminal:
+        if console.is_terminal and not console.is_dumb_terminal:
             # Transient: the bar goes when the run ends; close() prints the epoch table once.
+            # A dumb terminal (TERM=dumb) gets the plain lines: rich draws a Live there only
+            # when it stops, so a whole run passed in silence.
             self.live = Live(self._render(), console=console, refresh_per_second=8,
                              transient=True)
             self.live.start()
@@ -143,6 +145,9 @@ class RunView:
         parts += [f"{m} {fmt(event.get(m))}" for m in METRICS]
         parts.append(f"{fmt(event.get('seconds'), 2)}s")
         index = len(self.rows) - 1
+        total = self.params.get("epochs") if self.answer.trains else None
+        if isinstance(total, int):  # the plain lines' progress: how far through the run
+            parts.append(f"[{index + 1}/{total}]")
         if index < len(self.book):
             parts.append(f"(book accuracy {fmt(self.book[index].get('accuracy'))})")
             if self.schedule_note:  # epoch i of a longer schedule is not this run's epoch i

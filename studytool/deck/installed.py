@@ -3,6 +3,10 @@
 A deck file in the user's decks folder is not studied because it sits there: `decks add FILE`
 or `import-questions` brings it into one database, which remembers its path (and its content,
 srs.sync), so another database never sees it and every export holds only its own decks.
+
+A shipped deck is edited in the learner's own copy (`editable_file`): the installed file sits
+under site-packages, where an upgrade replaces it. Once the copy exists it is the deck that is
+read, in place of the shipped file, by every database (as the shipped deck was).
 """
 
 from __future__ import annotations
@@ -25,13 +29,36 @@ def user_decks_dir() -> Path:
     return path
 
 
-def deck_dirs() -> list[Path]:
-    return [config.questions_dir(), user_decks_dir()]
-
-
 def deck_files() -> list[Path]:
-    """Every deck file, shipped first, each folder in name order (what `validate` checks)."""
-    return [path for folder in deck_dirs() for path in _deck_files_in(folder)]
+    """Every deck file, shipped first (the learner's copy in place of a shipped file), each
+    folder in name order (what `validate` checks)."""
+    return [*(copy if copy.is_file() else path for path, copy in _shipped()),
+            *_deck_files_in(user_decks_dir())]
+
+
+def edited_dir() -> Path:
+    """Where the learner's copies of shipped decks live (not a deck folder of its own)."""
+    return user_decks_dir() / "edited"
+
+
+def editable_file(path: Path) -> Path:
+    """The deck file to edit for `path`: for a shipped deck, the learner's copy (made now if
+    there is none yet), else `path` itself."""
+    import shutil
+
+    shipped = config.questions_dir()
+    if path.parent.resolve() != shipped.resolve():
+        return path
+    copy = edited_dir() / path.name
+    if not copy.is_file():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)
+    return copy
+
+
+def _shipped() -> list[tuple[Path, Path]]:
+    """(shipped file, the learner's copy of it, which may not exist)."""
+    return [(path, edited_dir() / path.name) for path in _deck_files_in(config.questions_dir())]
 
 
 def _deck_files_in(folder: Path) -> list[Path]:
@@ -51,10 +78,18 @@ def load_installed(added: Sequence[Path] = ()) -> tuple[list[Deck], list[str]]:
     decks: list[Deck] = []
     problems: list[Problem] = []
     owners: dict[str, Path] = {}
-    shipped = _deck_files_in(config.questions_dir())
-    for path in [*shipped, *(p for p in added if p not in shipped and p.is_file())]:
-        deck, found = check_file(path, use_cache=True)
+    pairs = _shipped()
+    shipped = [path for path, _copy in pairs]
+    copies = {path: copy for path, copy in pairs if copy.is_file()}
+    # The database remembers each deck's file: a copy's own path comes back among `added`.
+    known = {*shipped, *(copy for _path, copy in pairs)}
+    for path in [*shipped, *(p for p in added if p not in known and p.is_file())]:
+        deck, found = check_file(copies.get(path, path), use_cache=True)
         problems.extend(p for p in found if not p.warning)
+        if deck is None and path in copies:  # a broken edit: the shipped deck serves meanwhile
+            problems.append(Problem(str(copies[path]), None,
+                                    f"your copy does not load; using {path} until it does"))
+            deck, _found = check_file(path, use_cache=True)
         if deck is None:
             continue
         if deck.id in owners:

@@ -48,6 +48,8 @@ class StudyApp(App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         Binding("question_mark", "toggle_keys", "Keys", show=False),
+        # In a text field `?` is typed: F1 shows the keys from anywhere.
+        Binding("f1", "toggle_keys", "Keys", show=False, priority=True),
     ]
 
     def __init__(
@@ -176,11 +178,15 @@ class StudyApp(App[None]):
         return self.backend
 
     def action_toggle_keys(self) -> None:
-        """`?` shows every key of the current screen (the footer cannot fit them at 80x24)."""
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """`?` shows every key of the current screen (the footer cannot fit them at 80x24),
+        the screen's own first."""
+        from studytool.tui.widgets.keys_panel import KeysPanel
+
+        shown = self.screen.query(KeysPanel)
+        if shown:
+            shown.remove()
         else:
-            self.action_show_help_panel()
+            self.screen.mount(KeysPanel())
 
     # -- the runs: tracked while they go, stored when they end -----------------------------------
 

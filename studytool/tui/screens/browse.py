@@ -106,9 +106,6 @@ class BrowseScreen(StudyScreen):
             yield Select([(cell(t), t) for t in tags], prompt="tag", id="f-tag")
             yield Select([("suspended", True), ("active", False)], prompt="all", id="f-susp")
         yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
-        # The highlighted card's question in full width: the table's own question column is
-        # only what is left of 80 columns after the numbers.
-        yield Static("", id="card-question")
         # Bounded and scrollable, so a long answer never pushes the table and log off screen.
         with VerticalScroll(id="card-text-box"):
             yield Static("", id="card-text")
@@ -182,7 +179,6 @@ class BrowseScreen(StudyScreen):
         if message.cards:
             table.move_cursor(row=min(max(row, 0), len(message.cards) - 1))
         if not message.cards:
-            self.query_one("#card-question", Static).update("")
             self.query_one("#history-title", Static).update("no cards match")
             self.query_one("#history", DataTable).clear()
 
@@ -217,7 +213,6 @@ class BrowseScreen(StudyScreen):
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         card = self.cards.get(str(event.row_key.value))
         if card is not None:
-            self.query_one("#card-question", Static).update(cell(one_line(str(card.text), 400)))
             self._load_history(card.card_id)
             self._show_text(card if self.shown is not None else None)
 
@@ -254,8 +249,10 @@ class BrowseScreen(StudyScreen):
                           cell(f"{row.state_before} → {row.state_after}"),
                           local_time(row.due_after), seconds)
         count = f"{len(message.rows)} reviews" if message.rows else "never reviewed"
+        # The question in full: at 80 columns the table has room for only its first letters.
         self.query_one("#history-title", Static).update(markup(
-            "$id: $count · s suspends/unsuspends it", id=current.question_id, count=count))
+            "[b]$id[/b] $text\n$count · s suspends/unsuspends it", id=current.question_id,
+            text=one_line(str(current.text), 1000), count=count))
 
     # -- actions ----------------------------------------------------------------------------------
 

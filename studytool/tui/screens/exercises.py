@@ -129,13 +129,15 @@ class ExercisesScreen(StudyScreen):
         table = self.query_one("#exercise-list", DataTable)
         row = table.cursor_row
         table.clear()
-        width = max(10, self.size.width - 38)
+        # The title takes the rest of the width and wraps there (cut, it hid what to write).
+        title_column = table.ordered_columns[-1]
+        title_column.auto_width = False
+        title_column.width = max(10, self.size.width - 38)
         for number, ex in enumerate(self.exercises, start=1):
             state = self._status(ex, workspace)
-            title = ex.title if len(ex.title) <= width else ex.title[: width - 1] + "…"
             table.add_row(str(number), cell(ex.name),
-                          markup(f"[{STATUS_STYLE[state]}]$s[/]", s=state), cell(title),
-                          key=ex.name)
+                          markup(f"[{STATUS_STYLE[state]}]$s[/]", s=state), cell(ex.title),
+                          key=ex.name, height=None)
         if not self._placed:
             self._placed = True
             row = next((i for i, ex in enumerate(self.exercises)

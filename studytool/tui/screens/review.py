@@ -230,8 +230,7 @@ class ReviewScreen(StudyScreen):
     def on_action_failed(self, _message: ActionFailed) -> None:
         self.busy = False
 
-    def on_card_loaded(self, message: CardLoaded) -> None:
-        self.busy = False
+    async def on_card_loaded(self, message: CardLoaded) -> None:
         if message.note.startswith("error:"):
             self.notify(message.note[7:], severity="error", timeout=10)
         elif message.note:
@@ -243,7 +242,8 @@ class ReviewScreen(StudyScreen):
             self._close_panels()
         # Quiz is chosen per card (w): a new card starts with Space revealing, not typing.
         self.typed_mode = False
-        self._show(message.card, message.intervals)
+        await self._show(message.card, message.intervals)
+        self.busy = False  # a rating waits until this card's text is on screen
         if message.card is not None and not self.grader_started:
             self.grader_started = True
             # A moment after the first card is on screen: the model loads (about a second of
@@ -268,7 +268,17 @@ class ReviewScreen(StudyScreen):
 
     # -- showing ----------------------------------------------------------------------------------
 
-    def _show(self, card: CardView | None, intervals: dict[int, str]) -> None:
+    async def _show(self, card: CardView | None, intervals: dict[int, str]) -> None:
+        """Show `card`: its text first, then the header that names it, so the two appear
+        together (Markdown parses in a thread and mounts later: on a loaded machine the
+        header stood over a blank card for two seconds). One frame: the old card stays whole
+        until the new one is ready."""
+        with self.app.batch_update():
+            if card is not None:
+                await self._fill_text(card)
+            self._show_now(card, intervals)
+
+    def _show_now(self, card: CardView | None, intervals: dict[int, str]) -> None:
         self.card = card
         self.intervals = intervals
         self.shown_at = time.perf_counter()
@@ -284,11 +294,6 @@ class ReviewScreen(StudyScreen):
             self.query_one("#ratings", Static).update("")
             return
         self._update_info()
-        self.query_one("#question", Markdown).update(str(card.text))
-        self.query_one("#answer", Markdown).update(str(card.answer))
-        mistake = getattr(card, "mistake", None)
-        self.query_one("#mistake", Markdown).update(
-            f"**Common mistake:** {mistake.strip()}" if mistake else "")
         typed = self.query_one("#typed", Input)
         typed.value = ""
         typed.display = self.typed_mode
@@ -296,6 +301,16 @@ class ReviewScreen(StudyScreen):
         if self.typed_mode:
             typed.focus()
         self.query_one("#card").scroll_home(animate=False)
+
+    async def _fill_text(self, card: CardView) -> None:
+        """The question parsed and mounted; the answer and common mistake (hidden until
+        Space) follow without holding the card back."""
+        mistake = getattr(card, "mistake", None)
+        self.query_one("#compare").display = False  # the last card's answer is not this one's
+        await self.query_one("#question", Markdown).update(str(card.text))
+        self.query_one("#answer", Markdown).update(str(card.answer))
+        self.query_one("#mistake", Markdown).update(
+            f"**Common mistake:** {mistake.strip()}" if mistake else "")
 
     def _update_info(self) -> None:
         """The card header: id, state, tags, and the modes that change what keys do."""
@@ -492,8 +507,9 @@ class ReviewScreen(StudyScreen):
     def _save_answer(self, path: Path, question_id: str, answer: str) -> None:
         try:
             from studytool.deck.answer_edit import write_answer
+            from studytool.deck.installed import editable_file
 
-            write_answer(path, question_id, answer)
+            write_answer(editable_file(path), question_id, answer)
             problems = reload_decks(self.app.opened)
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error", timeout=10)
@@ -518,12 +534,12 @@ class ReviewScreen(StudyScreen):
             self.busy = True
             self._act(action, self.card.card_id, started=time.perf_counter())
 
-    def action_typed(self) -> None:
+    async def action_typed(self) -> None:
         # No notification: it would cover the field; the card header shows the mode instead.
         if self.card is None or self.revealed:
             return
         self.typed_mode = not self.typed_mode
-        self._show(self.card, self.intervals)
+        await self._show(self.card, self.intervals)
 
     def _open_panel(self) -> RunPanel | ExercisePanel | None:
         for panel in (self.query_one("#side-verify", ExercisePanel),
@@ -619,6 +635,16 @@ class ReviewScreen(StudyScreen):
         if path is None or not path.exists():
             self.notify("This deck has no question file to edit.", severity="warning")
             return
+        try:  # a shipped deck: the learner's own copy (an upgrade replaces the installed one)
+            from studytool.deck.installed import editable_file
+
+            copy = editable_file(path)
+        except OSError as exc:
+            self.notify(f"cannot copy {path} to edit: {error_text(exc)}", severity="error")
+            return
+        if copy != path:
+            self.notify(f"Editing your copy of this deck: {copy}", timeout=6)
+        path = copy
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         line = question_line(path, self.card.question_id)
         command = [*shlex.split(editor), *([f"+{line}"] if line else []), str(path)]

@@ -15,9 +15,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.events import Resize
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tree
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    OptionList,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+from textual.widgets.option_list import Option
 
 from studytool.tui.backend import book_rows, error_text
 from studytool.tui.messages import DataChanged, RunFinished, RunStarted, RunStored
@@ -26,12 +34,18 @@ from studytool.tui.text import cell, markup, one_line, short_time
 from studytool.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
-    from textual.widgets.tree import TreeNode
-
     from answers_code.registry import Answer
     from studytool.run_record import RunRecord
     from studytool.runner.selfcheck import Pool
     from studytool.tui.backend import Backend
+
+
+@dataclass
+class LabRow:
+    """One row of the answers list: a question (`answer` None) or one answer under it."""
+
+    question: str
+    answer: str | None
 
 
 @dataclass
@@ -68,11 +82,12 @@ class RunLabScreen(StudyScreen):
         self._check_cancel = False
         self._check_handle: _PoolHandle | None = None
         self._past_for: str | None = None
+        self.rows: list[LabRow] = []  # the answers list, row by row
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="lab"):
-            yield Tree("answers", id="answers")
+            yield OptionList(id="answers")
             with TabbedContent(id="lab-tabs", initial="live"):
                 with TabPane("Live", id="live"):
                     yield RunPanel(id="lab-run")
@@ -90,13 +105,10 @@ class RunLabScreen(StudyScreen):
         for column in ("answer", "status", "seconds", "checks", "result"):
             check.add_column(column, key=column)
         self._fill_tree()
-        self.query_one("#answers", Tree).focus()
+        self.query_one("#answers", OptionList).focus()
         self._load_past(None)
 
     def _fill_tree(self) -> None:
-        tree: Tree[str] = self.query_one("#answers", Tree)
-        tree.show_root = False
-        tree.auto_expand = False  # Enter on a question runs its answer instead of folding it
         try:
             from studytool.runner.catalog import all_answers
 
@@ -113,69 +125,76 @@ class RunLabScreen(StudyScreen):
         self._load_past(self._past_for)
 
     def _build_tree(self) -> None:
-        tree: Tree[str] = self.query_one("#answers", Tree)
-        highlighted = tree.cursor_node.data if tree.cursor_node else self.initial_answer
-        tree.clear()
-        self._question_nodes: dict[str, TreeNode[str]] = {}
+        """Each question, its text wrapped in full (a list narrower than any question: cut,
+        a learner could not tell which one it is), then the answers that answer it."""
+        listing = self.query_one("#answers", OptionList)
+        current = self.highlighted_row()
+        wanted = current.answer if current is not None else self.initial_answer
         groups: dict[str, list[Answer]] = {}
         for answer in self.answers.values():
             for question in answer.questions or ("(no question)",):
                 groups.setdefault(question, []).append(answer)
         backend = self.app.backend
-        cursor_line = None
-        width = self._label_width()
+        self.rows = []
+        options: list[Option] = []
+        cursor: int | None = None
         for question in sorted(groups, key=_question_order(backend)):
             text = backend.question_text(question) if backend else ""
             short = short_id(question)
-            label = one_line(f"{short} {text}", width) if text else short
-            node = tree.root.add(cell(label), expand=True)
-            self._question_nodes[question] = node
-            for answer in groups[question]:
-                leaf = node.add_leaf(cell(answer.name), data=answer.name)
-                if answer.name == highlighted and cursor_line is None:
-                    cursor_line = leaf
-        if cursor_line is not None:
-            tree.move_cursor(cursor_line)
+            options.append(Option(cell(f"{short} {one_line(text, 1000)}" if text else short)))
+            self.rows.append(LabRow(question, None))
+            names = [answer.name for answer in groups[question]]
+            for i, name in enumerate(names):
+                guide = "└" if i == len(names) - 1 else "├"
+                options.append(Option(cell(f" {guide} {name}")))
+                if name == wanted and cursor is None:
+                    cursor = len(self.rows)
+                self.rows.append(LabRow(question, name))
+        listing.clear_options()
+        listing.add_options(options)
+        if options:
+            listing.highlighted = cursor if cursor is not None else 0
         if not self.answers:
             self.query_one("#lab-run", RunPanel).query_one(".run-title", Static).update(
                 "No runnable answers are registered yet.")
 
-    def _label_width(self) -> int:
-        """Room for a question's label: the tree's width less its guides and scrollbar."""
-        tree = self.query_one("#answers", Tree)
-        width = tree.size.width or min(44, self.app.size.width * 3 // 10)
-        return max(12, width - 5)
-
-    def on_resize(self, _event: Resize) -> None:
-        self._build_tree()  # the labels are cut to the tree's width
+    def highlighted_row(self) -> LabRow | None:
+        """The question or answer under the list's cursor."""
+        index = self.query_one("#answers", OptionList).highlighted
+        return self.rows[index] if index is not None and index < len(self.rows) else None
 
     # -- running one answer -----------------------------------------------------------------------
 
-    @on(Tree.NodeHighlighted, "#answers")
-    def _highlighted(self, event: Tree.NodeHighlighted) -> None:
-        # Labels are cut to the tree's width: the idle panel shows the question in full.
+    @on(OptionList.OptionHighlighted, "#answers")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        # The idle panel names the answer Enter runs.
         panel = self.query_one("#lab-run", RunPanel)
-        if panel.running or not panel.has_class("-idle"):
+        row = self.highlighted_row()
+        if panel.running or not panel.has_class("-idle") or row is None:
             return
-        node = event.node if event.node.data is None else event.node.parent
-        if node is None or not node.children:
-            return
-        question = next((q for q, n in self._question_nodes.items() if n is node), "")
+        name = row.answer or self._first_answer(event.option_index)
         backend = self.app.backend
-        text = backend.question_text(question) if backend and question else ""
-        name = node.children[0].data if event.node.data is None else event.node.data
+        text = backend.question_text(row.question) if backend else ""
         panel.query_one(".run-title", Static).update(markup(
-            "[b]$question[/b] · Enter runs [b]$name[/b]\n$text", question=short_id(question),
-            name=name, text=one_line(text, 400)))
+            "[b]$question[/b] · Enter runs [b]$name[/b]\n$text",
+            question=short_id(row.question), name=name or "", text=one_line(text, 400)))
 
-    @on(Tree.NodeSelected, "#answers")
-    def _selected(self, event: Tree.NodeSelected) -> None:
-        node = event.node
-        if node.data is None and node.children:
-            node = node.children[0]  # a question: its (first) answer
-            self.query_one("#answers", Tree).move_cursor(node)
-        if node.data:
-            self.run_answer(str(node.data))
+    def _first_answer(self, index: int) -> str | None:
+        """A question's row: the first answer listed under it."""
+        following = self.rows[index + 1] if index + 1 < len(self.rows) else None
+        return following.answer if following is not None else None
+
+    @on(OptionList.OptionSelected, "#answers")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        row = self.rows[event.option_index] if event.option_index < len(self.rows) else None
+        if row is None:
+            return
+        name = row.answer
+        if name is None:  # a question: its (first) answer
+            name = self._first_answer(event.option_index)
+            event.option_list.highlighted = event.option_index + 1
+        if name:
+            self.run_answer(name)
 
     def run_answer(self, name: str) -> None:
         answer = self.answers.get(name)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Footer, Header, Input, Label, Select
 
@@ -59,6 +59,8 @@ class SettingsScreen(StudyScreen):
                 yield Label("Theme")
                 yield Select([(t, t) for t in sorted(self.app.available_themes)],
                              allow_blank=False, value=self.app.theme, id="set-theme")
+        # Outside the scrolling fields: at 80x24 the fields scroll, Save stays in view.
+        with Horizontal(id="settings-actions"):
             yield Button("Save (ctrl+s)", id="save", variant="primary")
         yield Footer()
 
