@@ -141,7 +141,7 @@ class ExchangeScreen(StudyScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="exchange")
     def _exchange(self, kind: str, fmt: str, path: str) -> None:
-        # Only the exchange API: it never imports the optimizer (torch).
+        # Imported when first used, so the app starts without the exchange code.
         from studytool.exchange.api import export_to, import_from
 
         target = Path(path).expanduser()
