@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_exchange_json import seed, seeded_export
 
-from studytool.exchange.document import REVIEW_COLUMNS
+from studytool.exchange.document import OPTIONAL_COLUMNS, REVIEW_COLUMNS
 from studytool.exchange.json_export import export_json
 from studytool.exchange.json_import import import_json
 from studytool.exchange.schema import EXPORT_TIME, _time
@@ -100,6 +100,22 @@ def test_the_columns_come_in_any_order_and_the_optional_ones_may_be_left_out(goo
     db.close()
     again = read_export(tmp_path / "again.json")
     assert again | {"exported_at": ""} == good | {"exported_at": ""}
+
+
+def test_a_file_without_any_optional_column_imports_with_their_defaults(good, tmp_path,
+                                                                        db_url):
+    """Every optional column left out (a writer that knows only the required ones): the rows
+    go in with the defaults, a scheduled review (cram false), no grade, no leech."""
+    columns = {"cards": tuple(c for c in good["cards"][0] if c not in OPTIONAL_COLUMNS["cards"]),
+               "reviews": tuple(c for c in REVIEW_COLUMNS if c not in OPTIONAL_COLUMNS["reviews"])}
+    rows_file(good, tmp_path / "x.json", columns)
+    db = open_db(db_url)
+    assert import_json(db, tmp_path / "x.json").reviews_added == len(HISTORY)
+    export_json(db, tmp_path / "again.json")
+    db.close()
+    reviews = read_export(tmp_path / "again.json")["reviews"]
+    assert len(reviews) == len(HISTORY)
+    assert all(not r.get("cram") and r.get("grade_score") is None for r in reviews)
 
 
 def _rows(change):

@@ -841,9 +841,10 @@ class _Rows:
             at, due, typed = row[2], row[7], row[10]
             before = (line[line.rindex(b"{"):line.rindex(b"}") + 1].decode() if before_last
                       else before_json(row[12]))
+            # cram (row[11]) is a bool, or None where the file leaves that optional column out.
             return (card_id, row[3], f"{at[:10]} {at[11:26]}", row[4], row[5], before, row[6],
                     f"{due[:10]} {due[11:26]}", row[8], row[9],
-                    typed if typed is None else visible(typed), row[11], learner)  # a bool: 0/1
+                    typed if typed is None else visible(typed), 1 if row[11] else 0, learner)
 
         return row_of
 
