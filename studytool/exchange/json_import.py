@@ -571,8 +571,9 @@ class _Import:
                 where = _where("reviews", batch.start + offset, batch.line and batch.line + offset)
                 raise self.fail(f"{where}: a review at {at} names unknown card "
                                 f"{deck}/{question}")
+            size = len(rows)  # the inserts take the rows out of the list
             inserted += self._add_reviews(batch, rows, first_new if probe else None)
-            self.count("reviews", batch.start + len(rows))
+            self.count("reviews", batch.start + size)
             bulk.added(inserted)
             probe = probe and not bulk.dropped
         bulk.finish()

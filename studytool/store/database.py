@@ -109,9 +109,13 @@ def foreign_keys_off(conn: Connection) -> Iterator[None]:
     finally:
         try:
             raw.execute("PRAGMA foreign_keys=ON")
+            # Inside a transaction left open the pragma does nothing, without an error.
+            restored = raw.execute("PRAGMA foreign_keys").fetchone() == (1,)
         except Exception:
             conn.invalidate()  # never back to the pool without its foreign keys
             raise
+        if not restored:
+            conn.invalidate()
 
 
 def reading(engine: Engine) -> Engine:
