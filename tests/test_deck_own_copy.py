@@ -4,6 +4,7 @@ and from then on the copy is the deck every command and the app read."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from test_deck_validation import GOOD
 
 from studytool import config
 from studytool.deck import deck_files, load_installed
-from studytool.deck.installed import editable_file, user_decks_dir
+from studytool.deck.installed import drop_unchanged_copy, editable_file, user_decks_dir
 
 SHIPPED = GOOD  # a valid deck whose first question is "What is an RNN?"
 
@@ -63,3 +64,31 @@ def test_a_broken_copy_is_reported_and_the_shipped_deck_serves(shipped: Path) ->
     decks, problems = load_installed()
     assert [d.path for d in decks] == [shipped]
     assert any(p.startswith(f"{copy}: your copy does not load") for p in problems)
+
+
+def test_a_copy_left_as_shipped_is_dropped_and_an_edited_one_kept(shipped: Path) -> None:
+    """An editor quit without a change leaves no copy: a copy would hide every later
+    upgrade of the shipped deck."""
+    copy = editable_file(shipped)
+    drop_unchanged_copy(shipped, copy)
+    assert not copy.exists()
+    assert load_installed()[0][0].path == shipped
+    copy = editable_file(shipped)
+    copy.write_text(SHIPPED.replace("What is an RNN?", "What is a recurrent net?"),
+                    encoding="utf-8")
+    drop_unchanged_copy(shipped, copy)
+    assert copy.is_file()
+
+
+def test_a_refused_answer_makes_no_copy_of_the_shipped_deck(studytool_cmd, child_env) -> None:
+    """`write-answer` with an empty answer is refused (exit 2) and writes nothing at all:
+    not the shipped deck, not a copy of it."""
+    shipped = config.questions_dir() / "ch12.toml"
+    before = _digest(shipped)
+    refused = subprocess.run([*studytool_cmd, "write-answer", "ch12-q01", "-"], input="",
+                             capture_output=True, text=True, env=child_env, timeout=60)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.startswith("error: ") and len(refused.stderr.splitlines()) == 1
+    edited = Path(child_env["STUDYTOOL_HOME"]).rglob("edited")
+    assert [p for folder in edited for p in folder.iterdir()] == []
+    assert _digest(shipped) == before

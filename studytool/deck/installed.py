@@ -56,6 +56,14 @@ def editable_file(path: Path) -> Path:
     return copy
 
 
+def drop_unchanged_copy(path: Path, copy: Path) -> None:
+    """After an edit of `copy` (from `editable_file(path)`): a copy still the same bytes as
+    the shipped file is removed, so an edit quit unchanged or a refused write leaves nothing
+    that would hide the next upgrade's deck."""
+    if copy != path and copy.is_file() and copy.read_bytes() == path.read_bytes():
+        copy.unlink()
+
+
 def _shipped() -> list[tuple[Path, Path]]:
     """(shipped file, the learner's copy of it, which may not exist)."""
     return [(path, edited_dir() / path.name) for path in _deck_files_in(config.questions_dir())]

@@ -507,9 +507,13 @@ class ReviewScreen(StudyScreen):
     def _save_answer(self, path: Path, question_id: str, answer: str) -> None:
         try:
             from studytool.deck.answer_edit import write_answer
-            from studytool.deck.installed import editable_file
+            from studytool.deck.installed import drop_unchanged_copy, editable_file
 
-            write_answer(editable_file(path), question_id, answer)
+            copy = editable_file(path)
+            try:
+                write_answer(copy, question_id, answer)
+            finally:
+                drop_unchanged_copy(path, copy)
             problems = reload_decks(self.app.opened)
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error", timeout=10)
@@ -636,7 +640,7 @@ class ReviewScreen(StudyScreen):
             self.notify("This deck has no question file to edit.", severity="warning")
             return
         try:  # a shipped deck: the learner's own copy (an upgrade replaces the installed one)
-            from studytool.deck.installed import editable_file
+            from studytool.deck.installed import drop_unchanged_copy, editable_file
 
             copy = editable_file(path)
         except OSError as exc:
@@ -644,11 +648,12 @@ class ReviewScreen(StudyScreen):
             return
         if copy != path:
             self.notify(f"Editing your copy of this deck: {copy}", timeout=6)
-        path = copy
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        line = question_line(path, self.card.question_id)
-        command = [*shlex.split(editor), *([f"+{line}"] if line else []), str(path)]
-        if run_editor(self, command):
+        line = question_line(copy, self.card.question_id)
+        command = [*shlex.split(editor), *([f"+{line}"] if line else []), str(copy)]
+        edited = run_editor(self, command)
+        drop_unchanged_copy(path, copy)  # quit unchanged: the shipped deck stays the one read
+        if edited:
             self._after_edit()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="review")
