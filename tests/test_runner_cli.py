@@ -266,7 +266,8 @@ def test_on_a_terminal_the_epoch_table_sits_beside_the_book(env, tmp_path):
     _during, screen = _tmux_run(env, tmp_path, "run fx-epochs --device cpu", (120, 40),
                                 lambda _s: False)
     header = next((line for line in screen.splitlines() if "book accuracy" in line), "")
-    assert "train_loss" in header, screen and header.index("accuracy") < header.index("book")
+    assert "train_loss" in header, screen
+    assert header.index("accuracy") < header.index("book"), screen
     assert "0.4676" in screen  # the book's first LMModel1 accuracy, beside epoch 0
     assert "PASS reaches 0.5" in screen and "ok · fx-epochs · cpu" in screen
 
@@ -390,3 +391,26 @@ def test_the_books_lmmodel7_train_loss_column_is_marked_with_why():
     six = RunView(Console(file=StringIO()), get("lmmodel6"), get("lmmodel6").params_for(False))
     assert "book train_loss" in [str(c.header) for c in six.epoch_table().columns]
     assert six.epoch_table().caption is None
+
+
+def test_the_summary_prints_checks_and_names_as_text_never_markup() -> None:
+    """A check's message, the answer and the device come from the child process and the
+    answer files: `[batch, 10]` is a shape to show, `[red]` two brackets and a word."""
+    import io
+
+    from rich.console import Console
+
+    from studytool.commands.run_view import print_summary
+    from studytool.run_record import RunRecord
+
+    record = RunRecord(answer="mine[red]", status="failed", device="cpu[/]", seconds=1.0,
+                       checks=[{"label": "shape", "passed": True,
+                                "message": "expected shape [batch, 10]"},
+                               {"label": "loss", "passed": False, "advisory": True,
+                                "message": "loss [bold]went up[/bold]"}])
+    out = io.StringIO()
+    print_summary(Console(file=out, width=120, color_system=None), record, None)
+    lines = out.getvalue().splitlines()
+    assert "PASS expected shape [batch, 10]" in lines
+    assert "FAIL loss [bold]went up[/bold] (advisory)" in lines
+    assert "failed · mine[red] · cpu[/] · 1.0 s" in lines

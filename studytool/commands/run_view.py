@@ -204,14 +204,19 @@ def print_summary(console: Console, record: RunRecord, run_id: int | None) -> No
         for key, value in record.final.items():
             table.add_row(str(key), Text(figure(value)))
         console.print(table)
+    # Messages, answer names and devices come from the child and the answers: text, never
+    # markup (a check's "[batch, 10]" is a shape, not a style).
     for check in record.checks:
-        mark = "[green]PASS[/green]" if check["passed"] else "[red]FAIL[/red]"
-        note = " [dim](advisory)[/dim]" if check.get("advisory") else ""
-        console.print(f"{mark} {check['message']}{note}", highlight=False)
+        line = (Text("PASS", "green") if check["passed"] else Text("FAIL", "red"))
+        line.append(f" {check['message']}")
+        if check.get("advisory"):
+            line.append(" (advisory)", "dim")
+        console.print(line, highlight=False)
     colour = "green" if record.status == "ok" else "red"
     stored = f" · stored as run {run_id}" if run_id is not None else ""
-    console.print(f"[{colour}]{record.status}[/{colour}] · {record.answer} · {record.device} · "
-                  f"{record.seconds:.1f} s{stored}", highlight=False)
+    outcome = Text(record.status, colour)
+    outcome.append(f" · {record.answer} · {record.device} · {record.seconds:.1f} s{stored}")
+    console.print(outcome, highlight=False)
     if record.message:  # one line, as the stderr `error:` line and the store have it
         console.print(Text(record.message), soft_wrap=True)
     # A run that hit its memory limit has said all there is: its traceback is the limit's.

@@ -242,8 +242,10 @@ class ReviewScreen(StudyScreen):
             self._close_panels()
         # Quiz is chosen per card (w): a new card starts with Space revealing, not typing.
         self.typed_mode = False
-        await self._show(message.card, message.intervals)
-        self.busy = False  # a rating waits until this card's text is on screen
+        try:
+            await self._show(message.card, message.intervals)
+        finally:
+            self.busy = False  # a rating waits until this card's text is on screen
         if message.card is not None and not self.grader_started:
             self.grader_started = True
             # A moment after the first card is on screen: the model loads (about a second of
