@@ -6,6 +6,7 @@ Regenerate after a deliberate change of the screens with
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,9 @@ def test_screen(snap_compare, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, s
                 size: tuple[int, int]) -> None:
     if screen.startswith("run_lab"):
         fix_the_catalogue(monkeypatch)
+    # A fresh home each time: files an earlier run left there (exercise files, edited decks)
+    # would change what the screens show.
+    shutil.rmtree(FIXED_HOME / "home", ignore_errors=True)
     FIXED_HOME.mkdir(exist_ok=True)
     monkeypatch.setenv("STUDYTOOL_HOME", str(FIXED_HOME / "home"))
     monkeypatch.chdir(FIXED_HOME)
