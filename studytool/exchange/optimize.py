@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib.util
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +33,8 @@ MIN_REVIEWS = 512  # py-fsrs's mini-batch, under which it fitted nothing: our fl
 MAX_SEQ_LEN = 64  # fsrs uses each card's first 64 reviews
 SIMULATED_CARDS = 1000  # optimal retention's simulated deck (py-fsrs's size)
 
-History = dict[int, list[tuple[datetime, int, int | None]]]
+Review = tuple[datetime, int, int | None]  # when, rating, milliseconds
+History = dict[int, list[Review]]
 
 
 @dataclass
@@ -70,13 +71,17 @@ def load_history(db: Database) -> History:
     return dict(history)
 
 
-def usable_reviews(history: History) -> int:
-    count = 0
+def _gaps(history: History) -> Iterator[tuple[list[Review], list[int]]]:
+    """Each card's first MAX_SEQ_LEN reviews and the whole days before each after the first:
+    the one rule for which reviews the fit learns from (a gap of a day or more)."""
     for reviews in history.values():
         first = reviews[:MAX_SEQ_LEN]
-        count += sum(1 for (prev, _r, _d), (at, _r2, _d2) in zip(first, first[1:], strict=False)
-                     if (at - prev).days > 0)
-    return count
+        yield first, [(at - prev).days for (prev, _r, _d), (at, _r2, _d2)
+                      in zip(first, first[1:], strict=False)]
+
+
+def usable_reviews(history: History) -> int:
+    return sum(1 for _first, gaps in _gaps(history) for days in gaps if days > 0)
 
 
 def stored_parameters(db: Database) -> list[float]:
@@ -135,12 +140,11 @@ def fsrs_items(history: History) -> list[Any]:
     from fsrs_rs_python import FSRSItem, FSRSReview
 
     dated = []
-    for reviews in history.values():
-        first = reviews[:MAX_SEQ_LEN]
+    for first, gaps in _gaps(history):
         steps = [FSRSReview(first[0][1], 0)]
-        for (prev, _r, _d), (at, rating, _d2) in zip(first, first[1:], strict=False):
-            steps.append(FSRSReview(rating, (at - prev).days))
-            if (at - prev).days > 0:
+        for (at, rating, _d), days in zip(first[1:], gaps, strict=True):
+            steps.append(FSRSReview(rating, days))
+            if days > 0:
                 dated.append((at, FSRSItem(list(steps))))
     dated.sort(key=lambda pair: pair[0])  # oldest first, as Anki hands them over
     return [item for _at, item in dated]
@@ -182,10 +186,10 @@ def optimal_retention(history: History, parameters: Sequence[float]) -> float | 
     if recalled:
         config.review_rating_prob = _shares(recalled, (2, 3, 4))
     # seconds per rating: learning from the first reviews, review and relearning from the rest
-    learning, reviewing, _relearning = config.state_rating_costs
+    learning, reviewing, relearning = config.state_rating_costs
     config.state_rating_costs = [
         _seconds([(r, d) for k, r, d in timed if k == 0], learning),
-        _seconds(later, reviewing), _seconds(later, reviewing)]
+        _seconds(later, reviewing), _seconds(later, relearning)]
     return round(float(fsrs_rs.optimal_retention(config, list(parameters))), 2)
 
 
