@@ -92,3 +92,17 @@ def test_a_refused_answer_makes_no_copy_of_the_shipped_deck(studytool_cmd, child
     edited = Path(child_env["STUDYTOOL_HOME"]).rglob("edited")
     assert [p for folder in edited for p in folder.iterdir()] == []
     assert _digest(shipped) == before
+
+
+def test_validate_says_it_read_the_learners_copy(studytool_cmd, child_env) -> None:
+    """Once a copy exists `validate` checks it instead of the shipped file, and says so."""
+    home = Path(child_env["STUDYTOOL_HOME"])
+    edit = subprocess.run([*studytool_cmd, "write-answer", "ch12-q01", "An answer of mine."],
+                          capture_output=True, text=True, env=child_env, timeout=60)
+    assert edit.returncode == 0, edit.stderr
+    [copy] = home.rglob("edited/ch12.toml")
+    done = subprocess.run([*studytool_cmd, "validate"], capture_output=True, text=True,
+                          env=child_env, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert any(line.startswith(f"{copy}: ") and line.endswith(
+        "(your copy, studied in place of the shipped deck)") for line in done.stdout.splitlines())

@@ -17,7 +17,7 @@ def validate(files: tuple[Path, ...]) -> None:
     Prints one `file:line: message` per problem and a summary per good file; exits 1 when a
     file has an error (warnings alone still exit 0).
     """
-    from studytool.deck.installed import deck_files
+    from studytool.deck.installed import deck_files, edited_dir
     from studytool.deck.loader import check_file
 
     paths = _expand(files) if files else deck_files()
@@ -37,7 +37,10 @@ def validate(files: tuple[Path, ...]) -> None:
             bad += 1
         else:
             owners[deck.id] = path
-            click.echo(f"{path.name}: {_count(len(deck))} ok")
+            # A learner's copy is studied in place of the shipped file: say which one was read.
+            copy = path.parent == edited_dir()
+            click.echo(f"{path if copy else path.name}: {_count(len(deck))} ok"
+                       + (" (your copy, studied in place of the shipped deck)" if copy else ""))
     if bad:
         raise CheckFailed(f"{bad} of {len(paths)} deck file{'s' if len(paths) > 1 else ''} "
                           "failed validation")
