@@ -106,7 +106,7 @@ def write_answer(question_id: str, answer: str | None) -> None:
     import sys
 
     from studytool.deck.answer_edit import write_answer as write
-    from studytool.deck.installed import deck_files, drop_unchanged_copy, editable_file
+    from studytool.deck.installed import deck_files, own_copy
     from studytool.deck.loader import check_file
 
     if answer is None or answer == "-":
@@ -114,11 +114,8 @@ def write_answer(question_id: str, answer: str | None) -> None:
     for path in deck_files():
         deck, _problems = check_file(path, use_cache=True)
         if deck is not None and deck.get(question_id) is not None:
-            copy = editable_file(path)  # a shipped deck: the learner's copy of it
-            try:
+            with own_copy(path) as copy:  # a shipped deck: the learner's copy of it
                 write(copy, question_id, answer)
-            finally:
-                drop_unchanged_copy(path, copy)  # a refused answer leaves no copy behind
             click.echo(f"wrote the answer of {question_id} to {copy}")
             return
     raise StudytoolError(f"unknown question '{question_id}' (see `studytool decks`)")

@@ -11,7 +11,8 @@ read, in place of the shipped file, by every database (as the shipped deck was).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from studytool import config
@@ -54,6 +55,17 @@ def editable_file(path: Path) -> Path:
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, copy)
     return copy
+
+
+@contextmanager
+def own_copy(path: Path) -> Iterator[Path]:
+    """The file to edit for `path` (`editable_file`) while the block runs; afterwards, a copy
+    still as shipped (an edit quit unchanged, a refused write) is removed again."""
+    copy = editable_file(path)
+    try:
+        yield copy
+    finally:
+        drop_unchanged_copy(path, copy)
 
 
 def drop_unchanged_copy(path: Path, copy: Path) -> None:

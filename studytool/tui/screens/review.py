@@ -509,13 +509,10 @@ class ReviewScreen(StudyScreen):
     def _save_answer(self, path: Path, question_id: str, answer: str) -> None:
         try:
             from studytool.deck.answer_edit import write_answer
-            from studytool.deck.installed import drop_unchanged_copy, editable_file
+            from studytool.deck.installed import own_copy
 
-            copy = editable_file(path)
-            try:
+            with own_copy(path) as copy:
                 write_answer(copy, question_id, answer)
-            finally:
-                drop_unchanged_copy(path, copy)
             problems = reload_decks(self.app.opened)
         except Exception as exc:
             self.app.tell(error_text(exc), severity="error", timeout=10)
@@ -641,20 +638,21 @@ class ReviewScreen(StudyScreen):
         if path is None or not path.exists():
             self.notify("This deck has no question file to edit.", severity="warning")
             return
-        try:  # a shipped deck: the learner's own copy (an upgrade replaces the installed one)
-            from studytool.deck.installed import drop_unchanged_copy, editable_file
+        from studytool.deck.installed import own_copy
 
-            copy = editable_file(path)
+        # A shipped deck: the learner's own copy (an upgrade replaces the installed one),
+        # dropped again when the editor leaves it unchanged.
+        try:
+            with own_copy(path) as copy:
+                if copy != path:
+                    self.notify(f"Editing your copy of this deck: {copy}", timeout=6)
+                editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+                line = question_line(copy, self.card.question_id)
+                command = [*shlex.split(editor), *([f"+{line}"] if line else []), str(copy)]
+                edited = run_editor(self, command)
         except OSError as exc:
-            self.notify(f"cannot copy {path} to edit: {error_text(exc)}", severity="error")
+            self.notify(f"cannot edit {path}: {error_text(exc)}", severity="error")
             return
-        if copy != path:
-            self.notify(f"Editing your copy of this deck: {copy}", timeout=6)
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        line = question_line(copy, self.card.question_id)
-        command = [*shlex.split(editor), *([f"+{line}"] if line else []), str(copy)]
-        edited = run_editor(self, command)
-        drop_unchanged_copy(path, copy)  # quit unchanged: the shipped deck stays the one read
         if edited:
             self._after_edit()
 
